@@ -1,0 +1,143 @@
+//! Columnar sensor input batches: the shape in which data crosses the boundary (numpy
+//! arrays from Python, Parquet columns from session files, the simulator's output).
+//! Time is `i64` microseconds on the sensor clock (Unix epoch), lengths metres, mass grams.
+
+use serde::{Deserialize, Serialize};
+
+use crate::errors::{Result, WalkoutError};
+
+/// Raw weight samples of shelf plates (not zeroed, may drift).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WeightBatch {
+    pub plate_id: Vec<u32>,
+    pub t_us: Vec<i64>,
+    pub grams: Vec<f64>,
+}
+
+/// Floor positions of shoppers from an upstream tracker. `track_id` is that tracker's
+/// pseudonymous id; it carries no identity beyond one visit.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PositionBatch {
+    pub t_us: Vec<i64>,
+    pub track_id: Vec<u32>,
+    pub x: Vec<f64>,
+    pub y: Vec<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GateEventKind {
+    Enter = 0,
+    Exit = 1,
+}
+
+impl GateEventKind {
+    pub fn from_code(code: u8) -> Option<Self> {
+        match code {
+            0 => Some(Self::Enter),
+            1 => Some(Self::Exit),
+            _ => None,
+        }
+    }
+}
+
+/// Gate passages. `token` is the account token of an explicit app check-in at the
+/// gate (a QR scan), the only way an account is ever bound to a shopper.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GateBatch {
+    pub gate_id: Vec<u32>,
+    pub t_us: Vec<i64>,
+    pub kind: Vec<GateEventKind>,
+    pub token: Vec<Option<String>>,
+}
+
+fn check_lengths(batch: &str, fields: &[(&str, usize)]) -> Result<()> {
+    let (first, n) = fields[0];
+    for &(name, len) in &fields[1..] {
+        if len != n {
+            return Err(WalkoutError::input(
+                format!("{batch}.{name}"),
+                0,
+                len,
+                format!("column length differs from `{first}` ({n})"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl WeightBatch {
+    pub fn len(&self) -> usize {
+        self.t_us.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.t_us.is_empty()
+    }
+    pub fn check_lengths(&self) -> Result<()> {
+        check_lengths(
+            "weights",
+            &[
+                ("plate_id", self.plate_id.len()),
+                ("t_us", self.t_us.len()),
+                ("grams", self.grams.len()),
+            ],
+        )
+    }
+    pub fn push(&mut self, plate_id: u32, t_us: i64, grams: f64) {
+        self.plate_id.push(plate_id);
+        self.t_us.push(t_us);
+        self.grams.push(grams);
+    }
+}
+
+impl PositionBatch {
+    pub fn len(&self) -> usize {
+        self.t_us.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.t_us.is_empty()
+    }
+    pub fn check_lengths(&self) -> Result<()> {
+        check_lengths(
+            "positions",
+            &[
+                ("t_us", self.t_us.len()),
+                ("track_id", self.track_id.len()),
+                ("x", self.x.len()),
+                ("y", self.y.len()),
+            ],
+        )
+    }
+    pub fn push(&mut self, t_us: i64, track_id: u32, x: f64, y: f64) {
+        self.t_us.push(t_us);
+        self.track_id.push(track_id);
+        self.x.push(x);
+        self.y.push(y);
+    }
+}
+
+impl GateBatch {
+    pub fn len(&self) -> usize {
+        self.t_us.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.t_us.is_empty()
+    }
+    pub fn check_lengths(&self) -> Result<()> {
+        check_lengths(
+            "gates",
+            &[
+                ("gate_id", self.gate_id.len()),
+                ("t_us", self.t_us.len()),
+                ("kind", self.kind.len()),
+                ("token", self.token.len()),
+            ],
+        )
+    }
+    pub fn push(&mut self, gate_id: u32, t_us: i64, kind: GateEventKind, token: Option<String>) {
+        self.gate_id.push(gate_id);
+        self.t_us.push(t_us);
+        self.kind.push(kind);
+        self.token.push(token);
+    }
+}

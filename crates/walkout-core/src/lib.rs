@@ -1,0 +1,13 @@
+//! walkout-core: the sensor-fusion engine of walkout, pure Rust.
+//!
+//! Read `ARCHITECTURE.md` at the repository root first. The pipeline:
+//! input batches → reorder buffer ([`engine`]) → per-plate weight change detection
+//! ([`shelf`]) → shopper association ([`assoc`]) → carts and receipts ([`cart`]).
+
+pub mod config;
+pub mod errors;
+pub mod input;
+pub mod validate;
+
+pub use config::StoreConfig;
+pub use errors::{Result, WalkoutError};

@@ -1,0 +1,1 @@
+//! Store simulator (being written).
