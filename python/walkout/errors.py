@@ -1,0 +1,60 @@
+"""Exceptions of walkout.
+
+Every error says where the bad value is (a config field path such as
+``planogram[3].sku``, or an input column and row) and what the value was. The Rust
+core raises these same classes (``pyo3::import_exception!``), so a caller catches one
+hierarchy whether the problem was found in Python or in Rust.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ErrorDetail:
+    """One problem: where it is, what was there, and what is wrong with it."""
+
+    path: str
+    value: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message} (got {self.value})"
+
+
+class WalkoutError(Exception):
+    """Base class of every error walkout raises on purpose."""
+
+
+class ConfigError(WalkoutError, ValueError):
+    """The store configuration is malformed or inconsistent.
+
+    ``details`` lists every problem found, each with its field path and value.
+    """
+
+    def __init__(self, message: str, details: list[ErrorDetail] | None = None) -> None:
+        super().__init__(message)
+        self.details: list[ErrorDetail] = list(details or [])
+
+
+class InputError(WalkoutError, ValueError):
+    """A sensor input batch is malformed: wrong shape or dtype, NaN, unknown id."""
+
+
+class SessionError(WalkoutError, OSError):
+    """A session directory is missing files or holds malformed ones."""
+
+
+class StateError(WalkoutError, RuntimeError):
+    """A call the engine's state does not allow, such as ingesting after ``finish()``."""
+
+
+__all__ = [
+    "ConfigError",
+    "ErrorDetail",
+    "InputError",
+    "SessionError",
+    "StateError",
+    "WalkoutError",
+]
