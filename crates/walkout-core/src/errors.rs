@@ -30,7 +30,11 @@ pub enum WalkoutError {
 }
 
 impl WalkoutError {
-    pub fn config(path: impl Into<String>, value: impl ToString, message: impl Into<String>) -> Self {
+    pub fn config(
+        path: impl Into<String>,
+        value: impl ToString,
+        message: impl Into<String>,
+    ) -> Self {
         Self::Config {
             path: path.into(),
             value: value.to_string(),

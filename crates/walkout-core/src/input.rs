@@ -51,7 +51,7 @@ pub struct GateBatch {
     pub token: Vec<Option<String>>,
 }
 
-fn check_lengths(batch: &str, fields: &[(&str, usize)]) -> Result<()> {
+pub(crate) fn check_lengths(batch: &str, fields: &[(&str, usize)]) -> Result<()> {
     let (first, n) = fields[0];
     for &(name, len) in &fields[1..] {
         if len != n {

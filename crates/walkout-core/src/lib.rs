@@ -11,3 +11,11 @@ pub mod validate;
 
 pub use config::StoreConfig;
 pub use errors::{Result, WalkoutError};
+pub mod assoc;
+pub mod cart;
+pub mod engine;
+pub mod shelf;
+pub mod store;
+pub mod track;
+
+pub use engine::Engine;

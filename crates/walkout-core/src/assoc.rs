@@ -1,0 +1,72 @@
+//! Which shopper caused a shelf interaction.
+//!
+//! Each open track near the plate during the interaction gets a likelihood: the mean,
+//! over its positions in the interaction window, of a Gaussian in the distance to the
+//! plate's front edge (zero beyond reach). Averaging over the window, rather than taking
+//! the closest approach, keeps a passer-by from outscoring the shopper who stood there.
+//! Likelihoods are normalised into probabilities; the caller decides what is confident.
+
+use crate::store::{point_segment_distance, PlateIdx, StoreModel};
+use crate::track::TrackStore;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ShopperScore {
+    pub track_id: u32,
+    pub probability: f64,
+    /// Mean distance to the plate front over the window, metres.
+    pub distance_m: f64,
+}
+
+/// Positions this long before and after the interaction still count.
+const WINDOW_MARGIN_US: i64 = 500_000;
+
+pub fn associate(
+    store: &StoreModel,
+    tracks: &TrackStore,
+    plates: &[PlateIdx],
+    t_start_us: i64,
+    t_end_us: i64,
+    sigma_m: f64,
+    reach_m: f64,
+) -> Vec<ShopperScore> {
+    let (t0, t1) = (t_start_us - WINDOW_MARGIN_US, t_end_us + WINDOW_MARGIN_US);
+    let mut scores: Vec<(u32, f64, f64)> = Vec::new();
+    for track in tracks.iter() {
+        if track.exited_us.is_some_and(|x| x < t_start_us) {
+            continue;
+        }
+        let (mut lik, mut dist, mut n) = (0.0, 0.0, 0usize);
+        for (_, p) in track.positions_between(t0, t1) {
+            let d = plates
+                .iter()
+                .map(|&pi| {
+                    let pl = &store.plates[pi];
+                    point_segment_distance(*p, pl.front_a, pl.front_b)
+                })
+                .fold(f64::INFINITY, f64::min);
+            if d <= reach_m {
+                lik += (-0.5 * (d / sigma_m).powi(2)).exp();
+            }
+            dist += d;
+            n += 1;
+        }
+        if n > 0 && lik > 0.0 {
+            scores.push((track.id, lik / n as f64, dist / n as f64));
+        }
+    }
+    let total: f64 = scores.iter().map(|s| s.1).sum();
+    let mut out: Vec<ShopperScore> = scores
+        .into_iter()
+        .map(|(track_id, l, d)| ShopperScore {
+            track_id,
+            probability: l / total,
+            distance_m: d,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.probability
+            .total_cmp(&a.probability)
+            .then(a.track_id.cmp(&b.track_id))
+    });
+    out
+}

@@ -1,0 +1,60 @@
+//! What the engine reports: shelf events with their hypotheses and shopper probabilities,
+//! gate passages, and health statistics.
+
+use crate::assoc::ShopperScore;
+use crate::engine::buffer::ModalityCounts;
+use crate::input::GateEventKind;
+use crate::shelf::hypothesis::Hypothesis;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InteractionKind {
+    /// Weight left the plate.
+    Pick,
+    /// Weight arrived on the plate.
+    PutBack,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShelfEvent {
+    pub id: u64,
+    /// Plate ids (config ids) whose weight changed together.
+    pub plates: Vec<u32>,
+    pub t_start_us: i64,
+    pub t_end_us: i64,
+    pub delta_g: f64,
+    pub kind: InteractionKind,
+    pub hypotheses: Vec<Hypothesis>,
+    /// Probability that no product hypothesis explains the delta.
+    pub unexplained: f64,
+    pub shoppers: Vec<ShopperScore>,
+    /// The shopper whose cart this event changed, if any.
+    pub assigned_to: Option<u32>,
+    /// Probability of the applied (shopper, sku, quantity) outcome.
+    pub confidence: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GatePassage {
+    pub t_us: i64,
+    pub gate_id: u32,
+    pub kind: GateEventKind,
+    /// The track the passage was bound to; `None` when no shopper was near the gate.
+    pub track_id: Option<u32>,
+    pub has_token: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct EngineStats {
+    pub weights: ModalityCounts,
+    pub positions: ModalityCounts,
+    pub gates: ModalityCounts,
+    /// Time up to which every event has been processed.
+    pub processed_until_us: Option<i64>,
+    /// Newest event time minus the lateness bound.
+    pub watermark_us: Option<i64>,
+    pub shelf_events: u64,
+    pub unassigned_shelf_events: u64,
+    pub unmatched_gate_events: u64,
+    pub open_carts: u64,
+    pub receipts: u64,
+}

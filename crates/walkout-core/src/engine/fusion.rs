@@ -1,0 +1,385 @@
+//! The fusion stage: weight changes become interactions, interactions are associated
+//! with shoppers and applied to carts and inventory, gate passages bind and close
+//! tracks, and exits turn carts into receipts. Everything here runs in event-time order.
+
+use super::buffer::GateEvent;
+use super::events::{GatePassage, InteractionKind, ShelfEvent};
+use super::Engine;
+use crate::assoc::associate;
+use crate::cart::{Cart, Receipt};
+use crate::config::GateKind;
+use crate::input::GateEventKind;
+use crate::shelf::hypothesis::{hypotheses, Expectation};
+use crate::shelf::merge::group_changes;
+use crate::shelf::weight::WeightChange;
+use crate::store::{PlateIdx, SkuIdx};
+
+/// A merged shelf interaction waiting for association.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Interaction {
+    plates: Vec<PlateIdx>,
+    t_start_us: i64,
+    t_end_us: i64,
+    delta_g: f64,
+    delta_std_g: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Item {
+    Gate(GateEvent),
+    Interaction(Interaction),
+    Receipt { track_id: u32 },
+}
+
+/// An item in the fusion queue, released in `(key, rank, tiebreak)` order once the
+/// processed time passes `key + fusion_delay`.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Queued {
+    key: i64,
+    rank: u8,
+    tiebreak: u64,
+    item: Item,
+}
+
+/// History kept per track for association and gate binding.
+const TRACK_RETAIN_US: i64 = 120_000_000;
+/// A gate passage looks for its shopper from this long before the event.
+const GATE_LOOKBACK_US: i64 = 1_000_000;
+/// An interaction whose best shopper is less likely than this is still applied, but its
+/// low confidence puts the line up for review.
+const SECOND_SHOPPER_MIN_P: f64 = 0.1;
+
+impl Engine {
+    /// Run the pipeline up to `until` (inclusive).
+    pub(super) fn advance(&mut self, until: i64) {
+        if self.processed_until.is_some_and(|p| until <= p) {
+            return;
+        }
+        let samples = self.buffer.drain_weights(until, &mut self.stats.weights);
+        for s in samples {
+            let plate = s.plate as usize;
+            if let Some(change) = self.detectors[plate].push(s.t_us, s.grams) {
+                self.pending_changes.push(change);
+            }
+        }
+        for p in self
+            .buffer
+            .drain_positions(until, &mut self.stats.positions)
+        {
+            self.tracks.push(p.t_us, p.track_id, [p.x, p.y]);
+        }
+        for g in self.buffer.drain_gates(until, &mut self.stats.gates) {
+            let tiebreak = ((g.gate_id as u64) << 8) | g.kind as u64;
+            self.queue.push(Queued {
+                key: g.t_us,
+                rank: 0,
+                tiebreak,
+                item: Item::Gate(g),
+            });
+        }
+        self.release_interactions(until);
+        self.process_queue(until);
+        self.tracks.prune(until.saturating_sub(TRACK_RETAIN_US));
+        self.processed_until = Some(until);
+    }
+
+    /// Group pending weight changes whose groups can no longer grow and queue them.
+    fn release_interactions(&mut self, until: i64) {
+        if self.pending_changes.is_empty() {
+            return;
+        }
+        self.pending_changes
+            .sort_by(|a, b| (a.t_start_us, a.plate).cmp(&(b.t_start_us, b.plate)));
+        let groups = group_changes(&self.store, &self.pending_changes, self.merge_window_us);
+        let hold = self.merge_window_us + self.detect_delay_us;
+        let mut released = vec![false; self.pending_changes.len()];
+        for group in groups {
+            let last_end = group
+                .iter()
+                .map(|&i| self.pending_changes[i].t_end_us)
+                .max()
+                .unwrap_or(i64::MIN);
+            if last_end.saturating_add(hold) > until {
+                continue;
+            }
+            let changes: Vec<WeightChange> =
+                group.iter().map(|&i| self.pending_changes[i]).collect();
+            for &i in &group {
+                released[i] = true;
+            }
+            for interaction in self.split_or_merge(&changes) {
+                self.queue.push(Queued {
+                    key: interaction.t_end_us,
+                    rank: 1,
+                    tiebreak: interaction.plates[0] as u64,
+                    item: Item::Interaction(interaction),
+                });
+            }
+        }
+        let mut i = 0;
+        self.pending_changes.retain(|_| {
+            i += 1;
+            !released[i - 1]
+        });
+    }
+
+    /// Keep a group's changes apart when each is explained on its own (two shoppers at
+    /// neighbouring plates); otherwise one item stood across plates: merge them.
+    fn split_or_merge(&self, changes: &[WeightChange]) -> Vec<Interaction> {
+        let single = |c: &WeightChange| Interaction {
+            plates: vec![c.plate],
+            t_start_us: c.t_start_us,
+            t_end_us: c.t_end_us,
+            delta_g: c.delta_g(),
+            delta_std_g: c.delta_std_g,
+        };
+        if changes.len() == 1 {
+            return vec![single(&changes[0])];
+        }
+        let explained = |c: &WeightChange| {
+            let candidates = self.plate_candidates(&[c.plate]);
+            let (_, unexplained) = hypotheses(
+                &self.store,
+                &candidates,
+                c.delta_g().abs(),
+                c.delta_std_g,
+                self.params.max_quantity,
+            );
+            unexplained < 0.5
+        };
+        if changes.iter().all(explained) {
+            return changes.iter().map(single).collect();
+        }
+        let mut plates: Vec<PlateIdx> = changes.iter().map(|c| c.plate).collect();
+        plates.sort_unstable();
+        plates.dedup();
+        vec![Interaction {
+            plates,
+            t_start_us: changes.iter().map(|c| c.t_start_us).min().unwrap_or(0),
+            t_end_us: changes.iter().map(|c| c.t_end_us).max().unwrap_or(0),
+            delta_g: changes.iter().map(|c| c.delta_g()).sum(),
+            delta_std_g: changes
+                .iter()
+                .map(|c| c.delta_std_g.powi(2))
+                .sum::<f64>()
+                .sqrt(),
+        }]
+    }
+
+    /// Products expected on these plates: the planogram and what inventory learned.
+    fn plate_candidates(&self, plates: &[PlateIdx]) -> Vec<(SkuIdx, Expectation)> {
+        let mut expect = vec![Expectation::Elsewhere; self.store.products.len()];
+        for &p in plates {
+            for &(sku, _) in &self.store.planogram[p] {
+                expect[sku as usize] = Expectation::OnPlate;
+            }
+            for (&sku, &count) in self.inventory.on_plate(p) {
+                if count > 0 {
+                    expect[sku as usize] = Expectation::OnPlate;
+                }
+            }
+        }
+        expect
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| (i as SkuIdx, e))
+            .collect()
+    }
+
+    fn process_queue(&mut self, until: i64) {
+        self.queue
+            .sort_by(|a, b| (a.key, a.rank, a.tiebreak).cmp(&(b.key, b.rank, b.tiebreak)));
+        let ready = self
+            .queue
+            .partition_point(|q| q.key.saturating_add(self.fusion_delay_us) <= until);
+        let items: Vec<Queued> = self.queue.drain(..ready).collect();
+        for q in items {
+            match q.item {
+                Item::Gate(g) => self.apply_gate(g),
+                Item::Interaction(i) => self.apply_interaction(i),
+                Item::Receipt { track_id } => self.issue_receipt(track_id),
+            }
+        }
+    }
+
+    fn apply_gate(&mut self, g: GateEvent) {
+        let Some(gate) = self.store.gate(g.gate_id).cloned() else {
+            return;
+        };
+        let (t0, t1) = match g.kind {
+            GateEventKind::Enter => (g.t_us - GATE_LOOKBACK_US, g.t_us + self.fusion_delay_us),
+            GateEventKind::Exit => (g.t_us - self.fusion_delay_us, g.t_us + GATE_LOOKBACK_US),
+        };
+        let best = self
+            .tracks
+            .iter()
+            .filter(|t| t.is_open())
+            .filter(|t| g.kind == GateEventKind::Exit || t.entered_us.is_none())
+            .filter_map(|t| {
+                t.min_distance_between(gate.position, t0, t1)
+                    .filter(|&d| d <= gate.radius_m)
+                    .map(|d| (d, t.id))
+            })
+            .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
+            .map(|(_, id)| id);
+        // A passage at a gate of the wrong kind is still recorded; it binds nothing.
+        let kind_ok = matches!(
+            (g.kind, gate.kind),
+            (GateEventKind::Enter, GateKind::Entry) | (GateEventKind::Exit, GateKind::Exit)
+        );
+        let track_id = best.filter(|_| kind_ok);
+        match track_id {
+            None => self.stats.unmatched_gate_events += 1,
+            Some(id) => {
+                if let Some(track) = self.tracks.get_mut(id) {
+                    match g.kind {
+                        GateEventKind::Enter => {
+                            track.entered_us = Some(g.t_us);
+                            track.token = g.token.clone();
+                        }
+                        GateEventKind::Exit => {
+                            track.exited_us = Some(g.t_us);
+                            let key = g.t_us + super::us(self.params.receipt_delay_s);
+                            self.queue.push(Queued {
+                                key,
+                                rank: 2,
+                                tiebreak: id as u64,
+                                item: Item::Receipt { track_id: id },
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        self.gate_log.push(GatePassage {
+            t_us: g.t_us,
+            gate_id: g.gate_id,
+            kind: g.kind,
+            track_id,
+            has_token: g.token.is_some(),
+        });
+    }
+
+    fn apply_interaction(&mut self, it: Interaction) {
+        let id = self.shelf_events.len() as u64;
+        let kind = if it.delta_g < 0.0 {
+            InteractionKind::Pick
+        } else {
+            InteractionKind::PutBack
+        };
+        let shoppers = associate(
+            &self.store,
+            &self.tracks,
+            &it.plates,
+            it.t_start_us,
+            it.t_end_us,
+            self.params.association_sigma_m,
+            self.params.reach_m,
+        );
+        let mut candidates = self.plate_candidates(&it.plates);
+        if kind == InteractionKind::PutBack {
+            // What the likely shoppers hold may come back, to this plate or a wrong one.
+            for s in shoppers
+                .iter()
+                .filter(|s| s.probability >= SECOND_SHOPPER_MIN_P)
+            {
+                if let Some(cart) = self.carts.get(&s.track_id) {
+                    for &sku in cart.lines.keys() {
+                        let c = &mut candidates[sku as usize].1;
+                        if *c == Expectation::Elsewhere {
+                            *c = Expectation::InCart;
+                        }
+                    }
+                }
+            }
+        }
+        let (hyps, unexplained) = hypotheses(
+            &self.store,
+            &candidates,
+            it.delta_g.abs(),
+            it.delta_std_g,
+            self.params.max_quantity,
+        );
+        let mut assigned_to = None;
+        let mut confidence = 0.0;
+        if let Some(best) = hyps.first().copied() {
+            match kind {
+                InteractionKind::Pick => {
+                    let plate = self.plate_holding(&it.plates, best.sku);
+                    self.inventory.take(plate, best.sku, best.quantity);
+                    if let Some(s) = shoppers.first() {
+                        confidence = s.probability * best.probability;
+                        self.carts
+                            .entry(s.track_id)
+                            .or_insert_with(|| Cart::new(s.track_id))
+                            .add(best.sku, best.quantity, confidence, id);
+                        assigned_to = Some(s.track_id);
+                    }
+                }
+                InteractionKind::PutBack => {
+                    self.inventory.add(it.plates[0], best.sku, best.quantity);
+                    // The most likely shopper who holds the item put it back.
+                    let holder = shoppers.iter().find(|s| {
+                        s.probability >= SECOND_SHOPPER_MIN_P
+                            && self
+                                .carts
+                                .get(&s.track_id)
+                                .is_some_and(|c| c.quantity(best.sku) > 0)
+                    });
+                    if let Some(s) = holder {
+                        confidence = s.probability * best.probability;
+                        if let Some(cart) = self.carts.get_mut(&s.track_id) {
+                            cart.remove(best.sku, best.quantity, id);
+                        }
+                        assigned_to = Some(s.track_id);
+                    }
+                }
+            }
+        }
+        if assigned_to.is_none() {
+            self.stats.unassigned_shelf_events += 1;
+        }
+        self.stats.shelf_events += 1;
+        self.shelf_events.push(ShelfEvent {
+            id,
+            plates: it.plates.iter().map(|&p| self.store.plates[p].id).collect(),
+            t_start_us: it.t_start_us,
+            t_end_us: it.t_end_us,
+            delta_g: it.delta_g,
+            kind,
+            hypotheses: hyps,
+            unexplained,
+            shoppers,
+            assigned_to,
+            confidence,
+        });
+    }
+
+    /// The plate of an interaction that holds `sku` (the first one when none does).
+    fn plate_holding(&self, plates: &[PlateIdx], sku: SkuIdx) -> PlateIdx {
+        plates
+            .iter()
+            .copied()
+            .find(|&p| self.inventory.on_plate(p).get(&sku).is_some_and(|&c| c > 0))
+            .unwrap_or(plates[0])
+    }
+
+    fn issue_receipt(&mut self, track_id: u32) {
+        let Some(track) = self.tracks.get(track_id) else {
+            return;
+        };
+        let token = track.token.clone();
+        let exit_us = track.exited_us.unwrap_or(track.last_us);
+        let cart = self
+            .carts
+            .remove(&track_id)
+            .unwrap_or_else(|| Cart::new(track_id));
+        self.receipts.push(Receipt::from_cart(
+            &self.store,
+            &cart,
+            token,
+            exit_us,
+            self.params.review_confidence,
+        ));
+    }
+}

@@ -1,0 +1,365 @@
+//! The public engine: ingest sensor batches, advance time, query the results.
+//!
+//! Time advances in two stages. Ingested events wait in the [`buffer::ReorderBuffer`]
+//! until `step` processes them in canonical order. Detected interactions and gate
+//! passages then wait in the fusion queue for a fixed *fusion delay* after their own time,
+//! so that every piece of evidence they need (positions after a gate event, a change on a
+//! neighbouring plate) is already in; the queue releases them in time order.
+
+pub mod buffer;
+pub mod events;
+mod fusion;
+
+use std::collections::BTreeMap;
+
+use crate::cart::{Cart, Inventory, Receipt};
+use crate::config::{FusionParams, StoreConfig};
+use crate::errors::{Result, WalkoutError};
+use crate::input::{check_lengths as check_same_len, GateEventKind};
+use crate::shelf::weight::{DetectorParams, PlateDetector, WeightChange};
+use crate::store::StoreModel;
+use crate::track::{Track, TrackStore};
+use buffer::{GateEvent, PositionSample, ReorderBuffer, WeightSample};
+pub use events::{EngineStats, GatePassage, InteractionKind, ShelfEvent};
+use fusion::Queued;
+
+fn us(seconds: f64) -> i64 {
+    (seconds * 1e6).round() as i64
+}
+
+/// Plausible sensor clock range: 2000-01-01 to 2100-01-01 in µs since the Unix epoch.
+const MIN_T_US: i64 = 946_684_800_000_000;
+const MAX_T_US: i64 = 4_102_444_800_000_000;
+
+pub struct Engine {
+    store: StoreModel,
+    params: FusionParams,
+    detectors: Vec<PlateDetector>,
+    buffer: ReorderBuffer,
+    pending_changes: Vec<WeightChange>,
+    queue: Vec<Queued>,
+    tracks: TrackStore,
+    carts: BTreeMap<u32, Cart>,
+    inventory: Inventory,
+    shelf_events: Vec<ShelfEvent>,
+    gate_log: Vec<GatePassage>,
+    receipts: Vec<Receipt>,
+    stats: EngineStats,
+    processed_until: Option<i64>,
+    finished: bool,
+    lateness_us: i64,
+    detect_delay_us: i64,
+    merge_window_us: i64,
+    fusion_delay_us: i64,
+}
+
+impl Engine {
+    pub fn new(config: StoreConfig) -> Result<Self> {
+        let params = config.fusion.clone();
+        let store = StoreModel::new(config)?;
+        let detectors: Vec<PlateDetector> = store
+            .plates
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                PlateDetector::new(
+                    i,
+                    DetectorParams::new(
+                        p.rate_hz,
+                        p.noise_std_g,
+                        p.min_delta_g,
+                        params.stable_window_s,
+                        params.max_sample_gap_s,
+                    ),
+                )
+            })
+            .collect();
+        let detect_delay_us = detectors
+            .iter()
+            .zip(&store.plates)
+            .map(|(d, p)| d.params().detection_delay_us(p.rate_hz))
+            .max()
+            .unwrap_or(0);
+        let merge_window_us = us(params.merge_window_s);
+        let fusion_delay_us =
+            us(params.gate_bind_window_s).max(merge_window_us + detect_delay_us) + 250_000;
+        Ok(Self {
+            inventory: Inventory::from_planogram(&store),
+            lateness_us: us(params.lateness_s),
+            params,
+            detectors,
+            buffer: ReorderBuffer::default(),
+            pending_changes: Vec::new(),
+            queue: Vec::new(),
+            tracks: TrackStore::default(),
+            carts: BTreeMap::new(),
+            shelf_events: Vec::new(),
+            gate_log: Vec::new(),
+            receipts: Vec::new(),
+            stats: EngineStats::default(),
+            processed_until: None,
+            finished: false,
+            detect_delay_us,
+            merge_window_us,
+            fusion_delay_us,
+            store,
+        })
+    }
+
+    pub fn from_json(config_json: &str) -> Result<Self> {
+        Self::new(StoreConfig::from_json(config_json)?)
+    }
+
+    pub fn store(&self) -> &StoreModel {
+        &self.store
+    }
+
+    fn check_open(&self) -> Result<()> {
+        if self.finished {
+            return Err(WalkoutError::State(
+                "the engine is finished; create a new Engine for more data".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_time(field: &str, row: usize, t: i64) -> Result<()> {
+        if !(MIN_T_US..=MAX_T_US).contains(&t) {
+            return Err(WalkoutError::input(
+                field,
+                row,
+                t,
+                "timestamp outside 2000..2100 (expected µs since the Unix epoch)",
+            ));
+        }
+        Ok(())
+    }
+
+    fn is_late(&self, t: i64) -> bool {
+        self.processed_until.is_some_and(|p| t <= p)
+    }
+
+    /// Ingest raw weight samples. The whole batch is checked first: a bad row rejects the
+    /// batch with an error naming it, so nothing is half-ingested.
+    pub fn ingest_weights(&mut self, plate_id: &[u32], t_us: &[i64], grams: &[f64]) -> Result<()> {
+        self.check_open()?;
+        check_same_len(
+            "weights",
+            &[
+                ("plate_id", plate_id.len()),
+                ("t_us", t_us.len()),
+                ("grams", grams.len()),
+            ],
+        )?;
+        let mut plates = Vec::with_capacity(plate_id.len());
+        for (row, ((&pid, &t), &g)) in plate_id.iter().zip(t_us).zip(grams).enumerate() {
+            let idx = self.store.plate_idx(pid).ok_or_else(|| {
+                WalkoutError::input(
+                    "weights.plate_id",
+                    row,
+                    pid,
+                    "no plate with this id in the store config",
+                )
+            })?;
+            Self::check_time("weights.t_us", row, t)?;
+            if !g.is_finite() {
+                return Err(WalkoutError::input(
+                    "weights.grams",
+                    row,
+                    g,
+                    "weight must be finite",
+                ));
+            }
+            plates.push(idx as u32);
+        }
+        self.buffer.weights.reserve(t_us.len());
+        for ((&plate, &t), &g) in plates.iter().zip(t_us).zip(grams) {
+            self.stats.weights.received += 1;
+            if self.is_late(t) {
+                self.stats.weights.late += 1;
+                continue;
+            }
+            self.buffer.note_time(t);
+            self.buffer.weights.push(WeightSample {
+                t_us: t,
+                plate,
+                grams: g,
+            });
+        }
+        Ok(())
+    }
+
+    /// Ingest shopper floor positions from an upstream tracker.
+    pub fn ingest_positions(
+        &mut self,
+        t_us: &[i64],
+        track_id: &[u32],
+        x: &[f64],
+        y: &[f64],
+    ) -> Result<()> {
+        self.check_open()?;
+        check_same_len(
+            "positions",
+            &[
+                ("t_us", t_us.len()),
+                ("track_id", track_id.len()),
+                ("x", x.len()),
+                ("y", y.len()),
+            ],
+        )?;
+        let floor = self.store.config.floor;
+        for row in 0..t_us.len() {
+            Self::check_time("positions.t_us", row, t_us[row])?;
+            for (name, v, max) in [
+                ("positions.x", x[row], floor[0]),
+                ("positions.y", y[row], floor[1]),
+            ] {
+                // A tracker's estimate may stray a little outside the walls; far outside is a bug.
+                if !v.is_finite() || v < -1.0 || v > max + 1.0 {
+                    return Err(WalkoutError::input(
+                        name,
+                        row,
+                        v,
+                        format!("position must be finite and on the floor (0..{max} m)"),
+                    ));
+                }
+            }
+        }
+        for row in 0..t_us.len() {
+            self.stats.positions.received += 1;
+            let t = t_us[row];
+            if self.is_late(t) {
+                self.stats.positions.late += 1;
+                continue;
+            }
+            self.buffer.note_time(t);
+            self.buffer.positions.push(PositionSample {
+                t_us: t,
+                track_id: track_id[row],
+                x: x[row],
+                y: y[row],
+            });
+        }
+        Ok(())
+    }
+
+    /// Ingest gate passages. `token` is an account token from an explicit check-in.
+    pub fn ingest_gates(
+        &mut self,
+        gate_id: &[u32],
+        t_us: &[i64],
+        kind: &[GateEventKind],
+        token: &[Option<String>],
+    ) -> Result<()> {
+        self.check_open()?;
+        check_same_len(
+            "gates",
+            &[
+                ("gate_id", gate_id.len()),
+                ("t_us", t_us.len()),
+                ("kind", kind.len()),
+                ("token", token.len()),
+            ],
+        )?;
+        for row in 0..t_us.len() {
+            if self.store.gate(gate_id[row]).is_none() {
+                return Err(WalkoutError::input(
+                    "gates.gate_id",
+                    row,
+                    gate_id[row],
+                    "no gate with this id in the store config",
+                ));
+            }
+            Self::check_time("gates.t_us", row, t_us[row])?;
+        }
+        for row in 0..t_us.len() {
+            self.stats.gates.received += 1;
+            let t = t_us[row];
+            if self.is_late(t) {
+                self.stats.gates.late += 1;
+                continue;
+            }
+            self.buffer.note_time(t);
+            self.buffer.gates.push(GateEvent {
+                t_us: t,
+                gate_id: gate_id[row],
+                kind: kind[row],
+                token: token[row].clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Newest event time seen minus the lateness bound: events at or before it can no
+    /// longer be overtaken by a late arrival within the bound.
+    pub fn watermark(&self) -> Option<i64> {
+        self.buffer.max_seen_us.map(|m| m - self.lateness_us)
+    }
+
+    /// Process everything up to `until_us` (default: the watermark). Calling with a time
+    /// beyond the watermark asserts that nothing older will arrive; events that still do
+    /// are counted as late.
+    pub fn step(&mut self, until_us: Option<i64>) -> Result<()> {
+        self.check_open()?;
+        let Some(until) = until_us.or_else(|| self.watermark()) else {
+            return Ok(());
+        };
+        self.advance(until);
+        Ok(())
+    }
+
+    /// Process every buffered event and issue the receipts of shoppers who left. No
+    /// further ingestion is accepted.
+    pub fn finish(&mut self) -> Result<()> {
+        self.check_open()?;
+        if let Some(last) = self.buffer.max_seen_us {
+            // Far enough past the last event that every hold in the pipeline expires.
+            let horizon = us(self.params.receipt_delay_s)
+                + self.fusion_delay_us
+                + self.merge_window_us
+                + self.detect_delay_us;
+            self.advance(last.saturating_add(horizon));
+        }
+        self.finished = true;
+        Ok(())
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    pub fn shelf_events(&self) -> &[ShelfEvent] {
+        &self.shelf_events
+    }
+
+    pub fn gate_passages(&self) -> &[GatePassage] {
+        &self.gate_log
+    }
+
+    pub fn receipts(&self) -> &[Receipt] {
+        &self.receipts
+    }
+
+    /// Carts of shoppers still in the store (and of those whose receipt is pending).
+    pub fn carts(&self) -> impl Iterator<Item = &Cart> {
+        self.carts.values()
+    }
+
+    pub fn inventory(&self) -> &Inventory {
+        &self.inventory
+    }
+
+    pub fn tracks(&self) -> impl Iterator<Item = &Track> {
+        self.tracks.iter()
+    }
+
+    pub fn stats(&self) -> EngineStats {
+        EngineStats {
+            processed_until_us: self.processed_until,
+            watermark_us: self.watermark(),
+            open_carts: self.carts.len() as u64,
+            receipts: self.receipts.len() as u64,
+            ..self.stats
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! The store model the engine works on: the validated config, indexed for fast lookup.
+//! Plates and products get dense indices (`PlateIdx`, `SkuIdx`) so hot paths index
+//! vectors instead of hashing ids and strings.
+
+use std::collections::HashMap;
+
+use crate::config::{GateKind, StoreConfig, Vec2};
+use crate::errors::Result;
+
+pub type PlateIdx = usize;
+pub type SkuIdx = u32;
+
+/// Two plates of one shelf closer than this (metres) count as neighbours: an item can
+/// stand on both.
+const NEIGHBOUR_GAP_M: f64 = 0.05;
+
+#[derive(Debug, Clone)]
+pub struct PlateModel {
+    pub id: u32,
+    pub gondola_id: u32,
+    pub shelf_id: u32,
+    /// Front edge of the plate in the floor plane: where a shopper reaches in.
+    pub front_a: Vec2,
+    pub front_b: Vec2,
+    pub noise_std_g: f64,
+    pub rate_hz: f64,
+    /// Plates of the same shelf that touch this one.
+    pub neighbours: Vec<PlateIdx>,
+    /// Smallest weight change worth an event on this plate, grams.
+    pub min_delta_g: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProductModel {
+    pub sku: String,
+    pub name: String,
+    pub weight_g: f64,
+    pub weight_std_g: f64,
+    pub price_cents: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct GateModel {
+    pub id: u32,
+    pub kind: GateKind,
+    pub position: Vec2,
+    pub radius_m: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoreModel {
+    pub config: StoreConfig,
+    pub plates: Vec<PlateModel>,
+    pub products: Vec<ProductModel>,
+    pub gates: Vec<GateModel>,
+    plate_by_id: HashMap<u32, PlateIdx>,
+    sku_by_name: HashMap<String, SkuIdx>,
+    /// Initial stock per plate: (sku, count) from the planogram.
+    pub planogram: Vec<Vec<(SkuIdx, u32)>>,
+}
+
+impl StoreModel {
+    pub fn new(config: StoreConfig) -> Result<Self> {
+        config.validate()?;
+        let products: Vec<ProductModel> = config
+            .products
+            .iter()
+            .map(|p| ProductModel {
+                sku: p.sku.clone(),
+                name: p.name.clone(),
+                weight_g: p.weight_g,
+                weight_std_g: p.weight_std_g,
+                price_cents: p.price_cents,
+            })
+            .collect();
+        let sku_by_name: HashMap<String, SkuIdx> = products
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.sku.clone(), i as SkuIdx))
+            .collect();
+
+        let mut plates = Vec::new();
+        let mut boxes = Vec::new();
+        for (g, s, p) in config.plates() {
+            let (a, b) = front_edge(p.min, p.max, p.front);
+            plates.push(PlateModel {
+                id: p.id,
+                gondola_id: g.id,
+                shelf_id: s.id,
+                front_a: a,
+                front_b: b,
+                noise_std_g: p.sensor.noise_std_g,
+                rate_hz: p.sensor.rate_hz,
+                neighbours: Vec::new(),
+                min_delta_g: 0.0,
+            });
+            boxes.push((p.min, p.max));
+        }
+        let plate_by_id: HashMap<u32, PlateIdx> =
+            plates.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+
+        for i in 0..plates.len() {
+            for j in 0..plates.len() {
+                let same_shelf = plates[i].gondola_id == plates[j].gondola_id
+                    && plates[i].shelf_id == plates[j].shelf_id;
+                if i != j && same_shelf && box_gap_xy(boxes[i], boxes[j]) < NEIGHBOUR_GAP_M {
+                    plates[i].neighbours.push(j);
+                }
+            }
+        }
+
+        // Validation guarantees every planogram entry names a known plate and sku.
+        let mut planogram = vec![Vec::new(); plates.len()];
+        for e in &config.planogram {
+            if let (Some(&pi), Some(&si)) = (plate_by_id.get(&e.plate), sku_by_name.get(&e.sku)) {
+                planogram[pi].push((si, e.count));
+            }
+        }
+
+        let lightest_in_store = products
+            .iter()
+            .map(|p| p.weight_g)
+            .fold(f64::INFINITY, f64::min);
+        for (pi, plate) in plates.iter_mut().enumerate() {
+            let lightest = planogram[pi]
+                .iter()
+                .map(|&(s, _)| products[s as usize].weight_g)
+                .fold(lightest_in_store, f64::min);
+            // Half the lightest item is the natural boundary between "one item moved"
+            // and "nothing moved" (the detector raises it to what the noise resolves).
+            plate.min_delta_g = 0.5 * lightest;
+        }
+
+        let gates = config
+            .gates
+            .iter()
+            .map(|g| GateModel {
+                id: g.id,
+                kind: g.kind,
+                position: g.position,
+                radius_m: g.radius_m,
+            })
+            .collect();
+
+        Ok(Self {
+            config,
+            plates,
+            products,
+            gates,
+            plate_by_id,
+            sku_by_name,
+            planogram,
+        })
+    }
+
+    pub fn plate_idx(&self, plate_id: u32) -> Option<PlateIdx> {
+        self.plate_by_id.get(&plate_id).copied()
+    }
+
+    pub fn sku_idx(&self, sku: &str) -> Option<SkuIdx> {
+        self.sku_by_name.get(sku).copied()
+    }
+
+    pub fn product(&self, sku: SkuIdx) -> &ProductModel {
+        &self.products[sku as usize]
+    }
+
+    pub fn gate(&self, gate_id: u32) -> Option<&GateModel> {
+        self.gates.iter().find(|g| g.id == gate_id)
+    }
+}
+
+fn front_edge(min: [f64; 3], max: [f64; 3], front: crate::config::Facing) -> (Vec2, Vec2) {
+    use crate::config::Facing::*;
+    match front {
+        PosX => ([max[0], min[1]], [max[0], max[1]]),
+        NegX => ([min[0], min[1]], [min[0], max[1]]),
+        PosY => ([min[0], max[1]], [max[0], max[1]]),
+        NegY => ([min[0], min[1]], [max[0], min[1]]),
+    }
+}
+
+/// Gap between two boxes in the floor plane (0 when they touch or overlap).
+fn box_gap_xy(a: ([f64; 3], [f64; 3]), b: ([f64; 3], [f64; 3])) -> f64 {
+    let dx = (b.0[0] - a.1[0]).max(a.0[0] - b.1[0]).max(0.0);
+    let dy = (b.0[1] - a.1[1]).max(a.0[1] - b.1[1]).max(0.0);
+    dx.hypot(dy)
+}
+
+/// Distance from point `p` to the segment `a`–`b`.
+pub fn point_segment_distance(p: Vec2, a: Vec2, b: Vec2) -> f64 {
+    let ab = [b[0] - a[0], b[1] - a[1]];
+    let ap = [p[0] - a[0], p[1] - a[1]];
+    let len2 = ab[0] * ab[0] + ab[1] * ab[1];
+    let t = if len2 > 0.0 {
+        ((ap[0] * ab[0] + ap[1] * ab[1]) / len2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let q = [a[0] + t * ab[0], a[1] + t * ab[1]];
+    (p[0] - q[0]).hypot(p[1] - q[1])
+}

@@ -1,0 +1,90 @@
+//! Shopper tracks on the floor plane.
+//!
+//! In this slice positions come from an upstream tracker with its own pseudonymous
+//! `track_id`; the engine keeps a bounded history per track, binds an account token only
+//! on an explicit gate check-in, and closes the track at the exit gate. A track lives for
+//! one visit: nothing about it is kept after its receipt is issued.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::config::Vec2;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Track {
+    pub id: u32,
+    /// Account token from an explicit gate check-in; `None` for anonymous shoppers.
+    pub token: Option<String>,
+    pub first_us: i64,
+    pub last_us: i64,
+    pub last_position: Vec2,
+    pub entered_us: Option<i64>,
+    pub exited_us: Option<i64>,
+    /// Recent positions, oldest first; older ones are pruned.
+    pub history: VecDeque<(i64, Vec2)>,
+}
+
+impl Track {
+    /// Positions with `t0 <= t <= t1`.
+    pub fn positions_between(&self, t0: i64, t1: i64) -> impl Iterator<Item = &(i64, Vec2)> {
+        let start = self.history.partition_point(|p| p.0 < t0);
+        self.history.range(start..).take_while(move |p| p.0 <= t1)
+    }
+
+    /// Closest approach to `point` within `[t0, t1]`.
+    pub fn min_distance_between(&self, point: Vec2, t0: i64, t1: i64) -> Option<f64> {
+        self.positions_between(t0, t1)
+            .map(|(_, p)| (p[0] - point[0]).hypot(p[1] - point[1]))
+            .min_by(f64::total_cmp)
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.exited_us.is_none()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TrackStore {
+    tracks: BTreeMap<u32, Track>,
+}
+
+impl TrackStore {
+    /// Append a position; callers feed each track in time order.
+    pub fn push(&mut self, t_us: i64, id: u32, pos: Vec2) {
+        let track = self.tracks.entry(id).or_insert_with(|| Track {
+            id,
+            token: None,
+            first_us: t_us,
+            last_us: t_us,
+            last_position: pos,
+            entered_us: None,
+            exited_us: None,
+            history: VecDeque::new(),
+        });
+        track.last_us = t_us;
+        track.last_position = pos;
+        track.history.push_back((t_us, pos));
+    }
+
+    pub fn get(&self, id: u32) -> Option<&Track> {
+        self.tracks.get(&id)
+    }
+
+    pub fn get_mut(&mut self, id: u32) -> Option<&mut Track> {
+        self.tracks.get_mut(&id)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Track> {
+        self.tracks.values()
+    }
+
+    /// Forget positions older than `before_us`, and closed tracks last seen before it.
+    pub fn prune(&mut self, before_us: i64) {
+        self.tracks
+            .retain(|_, t| t.is_open() || t.last_us >= before_us);
+        for t in self.tracks.values_mut() {
+            while t.history.front().is_some_and(|p| p.0 < before_us) {
+                t.history.pop_front();
+            }
+        }
+    }
+}
