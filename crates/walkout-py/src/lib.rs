@@ -1,3 +1,24 @@
+//! PyO3 bindings of walkout, built by maturin as `walkout._core`. Bindings only: every
+//! piece of logic lives in `walkout-core` or `walkout-sim`.
+
 use pyo3::prelude::*;
+
+mod engine;
+mod errors;
+mod results;
+
 #[pymodule]
-fn _core(_m: &Bound<'_, PyModule>) -> PyResult<()> { Ok(()) }
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<engine::PyEngine>()?;
+    m.add_class::<results::PyReceipt>()?;
+    m.add_class::<results::PyReceiptLine>()?;
+    m.add_class::<results::PyCart>()?;
+    m.add_class::<results::PyCartLine>()?;
+    m.add_class::<results::PyShelfEvent>()?;
+    m.add_class::<results::PyHypothesis>()?;
+    m.add_class::<results::PyShopperScore>()?;
+    m.add_class::<results::PyTrack>()?;
+    m.add_class::<results::PyGatePassage>()?;
+    Ok(())
+}

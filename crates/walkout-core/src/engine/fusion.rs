@@ -89,7 +89,7 @@ impl Engine {
             return;
         }
         self.pending_changes
-            .sort_by(|a, b| (a.t_start_us, a.plate).cmp(&(b.t_start_us, b.plate)));
+            .sort_by_key(|c| (c.t_start_us, c.plate));
         let groups = group_changes(&self.store, &self.pending_changes, self.merge_window_us);
         let hold = self.merge_window_us + self.detect_delay_us;
         let mut released = vec![false; self.pending_changes.len()];
@@ -187,8 +187,7 @@ impl Engine {
     }
 
     fn process_queue(&mut self, until: i64) {
-        self.queue
-            .sort_by(|a, b| (a.key, a.rank, a.tiebreak).cmp(&(b.key, b.rank, b.tiebreak)));
+        self.queue.sort_by_key(|q| (q.key, q.rank, q.tiebreak));
         let ready = self
             .queue
             .partition_point(|q| q.key.saturating_add(self.fusion_delay_us) <= until);

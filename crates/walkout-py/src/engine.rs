@@ -1,0 +1,192 @@
+//! `walkout._core.Engine`: numpy batches in, result views out. Ingestion reads the
+//! arrays in place (no copy when they are contiguous and of the right dtype) and every
+//! call that does real work releases the GIL.
+
+use std::collections::BTreeMap;
+
+use numpy::PyReadonlyArray1;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use walkout_core::input::GateEventKind;
+use walkout_core::Engine;
+
+use crate::errors::{InputError, IntoPyResult};
+use crate::results::{PyCart, PyGatePassage, PyReceipt, PyShelfEvent, PyTrack};
+
+fn slice<'a, T: numpy::Element>(
+    arr: &'a PyReadonlyArray1<'_, T>,
+    field: &str,
+) -> PyResult<&'a [T]> {
+    arr.as_slice()
+        .map_err(|_| InputError::new_err(format!("`{field}` must be a contiguous 1-D array")))
+}
+
+#[pyclass(module = "walkout._core", name = "Engine")]
+pub struct PyEngine {
+    inner: Engine,
+}
+
+#[pymethods]
+impl PyEngine {
+    /// Create an engine from store-config JSON (as `StoreConfig.to_core_json()` makes).
+    #[new]
+    fn new(py: Python<'_>, config_json: &str) -> PyResult<Self> {
+        let inner = py.detach(|| Engine::from_json(config_json)).py_err()?;
+        Ok(Self { inner })
+    }
+
+    fn ingest_weights(
+        &mut self,
+        py: Python<'_>,
+        plate_id: PyReadonlyArray1<'_, u32>,
+        t_us: PyReadonlyArray1<'_, i64>,
+        grams: PyReadonlyArray1<'_, f64>,
+    ) -> PyResult<()> {
+        let (p, t, g) = (
+            slice(&plate_id, "plate_id")?,
+            slice(&t_us, "t_us")?,
+            slice(&grams, "grams")?,
+        );
+        let engine = &mut self.inner;
+        py.detach(|| engine.ingest_weights(p, t, g)).py_err()
+    }
+
+    fn ingest_positions(
+        &mut self,
+        py: Python<'_>,
+        t_us: PyReadonlyArray1<'_, i64>,
+        track_id: PyReadonlyArray1<'_, u32>,
+        x: PyReadonlyArray1<'_, f64>,
+        y: PyReadonlyArray1<'_, f64>,
+    ) -> PyResult<()> {
+        let (t, id, xs, ys) = (
+            slice(&t_us, "t_us")?,
+            slice(&track_id, "track_id")?,
+            slice(&x, "x")?,
+            slice(&y, "y")?,
+        );
+        let engine = &mut self.inner;
+        py.detach(|| engine.ingest_positions(t, id, xs, ys))
+            .py_err()
+    }
+
+    fn ingest_gates(
+        &mut self,
+        py: Python<'_>,
+        gate_id: PyReadonlyArray1<'_, u32>,
+        t_us: PyReadonlyArray1<'_, i64>,
+        kind: PyReadonlyArray1<'_, u8>,
+        token: Vec<Option<String>>,
+    ) -> PyResult<()> {
+        let kinds = slice(&kind, "kind")?
+            .iter()
+            .enumerate()
+            .map(|(row, &k)| {
+                GateEventKind::from_code(k).ok_or_else(|| {
+                    InputError::new_err(format!(
+                        "input error in `gates.kind` at row {row}: expected 0 (enter) or 1 (exit) (got {k})"
+                    ))
+                })
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        let (g, t) = (slice(&gate_id, "gate_id")?, slice(&t_us, "t_us")?);
+        let engine = &mut self.inner;
+        py.detach(|| engine.ingest_gates(g, t, &kinds, &token))
+            .py_err()
+    }
+
+    #[pyo3(signature = (until_us=None))]
+    fn step(&mut self, py: Python<'_>, until_us: Option<i64>) -> PyResult<()> {
+        let engine = &mut self.inner;
+        py.detach(|| engine.step(until_us)).py_err()
+    }
+
+    fn finish(&mut self, py: Python<'_>) -> PyResult<()> {
+        let engine = &mut self.inner;
+        py.detach(|| engine.finish()).py_err()
+    }
+
+    #[getter]
+    fn watermark_us(&self) -> Option<i64> {
+        self.inner.watermark()
+    }
+
+    #[getter]
+    fn finished(&self) -> bool {
+        self.inner.is_finished()
+    }
+
+    fn receipts(&self) -> Vec<PyReceipt> {
+        self.inner.receipts().iter().map(PyReceipt::from).collect()
+    }
+
+    fn shelf_events(&self) -> Vec<PyShelfEvent> {
+        let store = self.inner.store();
+        self.inner
+            .shelf_events()
+            .iter()
+            .map(|e| PyShelfEvent::new(store, e))
+            .collect()
+    }
+
+    fn carts(&self) -> Vec<PyCart> {
+        let store = self.inner.store();
+        self.inner.carts().map(|c| PyCart::new(store, c)).collect()
+    }
+
+    fn tracks(&self) -> Vec<PyTrack> {
+        self.inner.tracks().map(PyTrack::from).collect()
+    }
+
+    fn gate_passages(&self) -> Vec<PyGatePassage> {
+        self.inner
+            .gate_passages()
+            .iter()
+            .map(PyGatePassage::from)
+            .collect()
+    }
+
+    /// `{plate_id: {sku: count}}` as the engine believes the shelves are now.
+    fn inventory(&self) -> BTreeMap<u32, BTreeMap<String, u32>> {
+        let store = self.inner.store();
+        self.inner
+            .inventory()
+            .plates()
+            .map(|(pi, counts)| {
+                let skus = counts
+                    .iter()
+                    .filter(|(_, &c)| c > 0)
+                    .map(|(&s, &c)| (store.product(s).sku.clone(), c))
+                    .collect();
+                (store.plates[pi].id, skus)
+            })
+            .collect()
+    }
+
+    /// Health counters: events received, late, duplicated, processed per modality, and
+    /// the pipeline's progress.
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let s = self.inner.stats();
+        let d = PyDict::new(py);
+        for (name, c) in [
+            ("weights", s.weights),
+            ("positions", s.positions),
+            ("gates", s.gates),
+        ] {
+            let m = PyDict::new(py);
+            m.set_item("received", c.received)?;
+            m.set_item("late", c.late)?;
+            m.set_item("duplicates", c.duplicates)?;
+            m.set_item("processed", c.processed)?;
+            d.set_item(name, m)?;
+        }
+        d.set_item("processed_until_us", s.processed_until_us)?;
+        d.set_item("watermark_us", s.watermark_us)?;
+        d.set_item("shelf_events", s.shelf_events)?;
+        d.set_item("unassigned_shelf_events", s.unassigned_shelf_events)?;
+        d.set_item("unmatched_gate_events", s.unmatched_gate_events)?;
+        d.set_item("open_carts", s.open_carts)?;
+        d.set_item("receipts", s.receipts)?;
+        Ok(d)
+    }
+}

@@ -1,0 +1,29 @@
+//! Core errors become the Python exceptions of `walkout.errors`, so Python callers catch
+//! one hierarchy whether a problem was found in Python or in Rust.
+
+use pyo3::prelude::*;
+use walkout_core::WalkoutError;
+
+pyo3::import_exception!(walkout.errors, ConfigError);
+pyo3::import_exception!(walkout.errors, InputError);
+pyo3::import_exception!(walkout.errors, StateError);
+
+pub fn to_py(err: WalkoutError) -> PyErr {
+    let msg = err.to_string();
+    match err {
+        WalkoutError::Config { .. } | WalkoutError::Parse(_) => ConfigError::new_err(msg),
+        WalkoutError::Input { .. } => InputError::new_err(msg),
+        WalkoutError::State(_) => StateError::new_err(msg),
+    }
+}
+
+/// `?`-friendly conversion for results of the core.
+pub trait IntoPyResult<T> {
+    fn py_err(self) -> PyResult<T>;
+}
+
+impl<T> IntoPyResult<T> for Result<T, WalkoutError> {
+    fn py_err(self) -> PyResult<T> {
+        self.map_err(to_py)
+    }
+}
