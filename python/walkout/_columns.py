@@ -1,0 +1,40 @@
+"""Conversion of user-supplied columns to the dtypes the core reads in place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from walkout.errors import InputError
+
+_U32_MAX = np.iinfo(np.uint32).max
+
+
+def column(values: Any, dtype: type[np.generic], field: str) -> np.ndarray:
+    """Return ``values`` as a contiguous 1-D array of ``dtype``.
+
+    No copy is made when the input already has that layout. Integer inputs of another
+    width are accepted when every value fits; anything else raises :class:`InputError`
+    naming ``field`` and the offending value.
+    """
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise InputError(f"`{field}` must be 1-D (got shape {arr.shape})")
+    if arr.dtype == dtype:
+        return np.ascontiguousarray(arr)
+    target = np.dtype(dtype)
+    if target.kind in "iu":
+        if arr.size and arr.dtype.kind not in "iu":
+            raise InputError(f"`{field}` must hold integers (got dtype {arr.dtype})")
+        if arr.size and target == np.uint32:
+            lo, hi = int(arr.min()), int(arr.max())
+            bad = lo if lo < 0 else hi if hi > _U32_MAX else None
+            if bad is not None:
+                row = int(np.flatnonzero(arr == bad)[0])
+                raise InputError(
+                    f"input error in `{field}` at row {row}: id must fit in uint32 (got {bad})"
+                )
+    elif target.kind == "f" and arr.size and arr.dtype.kind not in "iuf":
+        raise InputError(f"`{field}` must hold numbers (got dtype {arr.dtype})")
+    return np.ascontiguousarray(arr.astype(dtype, copy=False))

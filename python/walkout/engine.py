@@ -1,0 +1,140 @@
+"""The fusion engine as integrators use it from Python."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from os import PathLike
+from typing import Any
+
+import numpy as np
+
+from walkout import _core
+from walkout._columns import column
+from walkout.config import StoreConfig, load_config
+from walkout.errors import InputError
+
+GATE_KIND_CODES = {"enter": 0, "exit": 1}
+
+
+def as_config(config: StoreConfig | str | PathLike[str] | Mapping[str, Any]) -> StoreConfig:
+    """Accept a validated config, a path to a config file, or a plain mapping."""
+    if isinstance(config, StoreConfig):
+        return config
+    if isinstance(config, Mapping):
+        return StoreConfig.from_mapping(dict(config))
+    return load_config(config)
+
+
+class Engine:
+    """One store's fusion engine: sensor batches in, carts and receipts out.
+
+    Feed batches in any order (late, duplicated and out-of-order data within
+    ``fusion.lateness_s`` give identical results), call :meth:`step` to process up to
+    the watermark, and :meth:`finish` at the end of a session. Every call that works on
+    data runs in Rust with the GIL released.
+
+    >>> import walkout
+    >>> engine = walkout.Engine("examples/stores/minimal.toml")
+    >>> engine.receipts()
+    []
+    """
+
+    def __init__(self, config: StoreConfig | str | PathLike[str] | Mapping[str, Any]) -> None:
+        self.config: StoreConfig = as_config(config)
+        self._core = _core.Engine(self.config.to_core_json())
+
+    def ingest_weights(self, plate_id: Any, t_us: Any, grams: Any) -> None:
+        """Raw weight samples: plate ids, times (µs since the Unix epoch), grams."""
+        self._core.ingest_weights(
+            column(plate_id, np.uint32, "weights.plate_id"),
+            column(t_us, np.int64, "weights.t_us"),
+            column(grams, np.float64, "weights.grams"),
+        )
+
+    def ingest_positions(self, t_us: Any, track_id: Any, x: Any, y: Any) -> None:
+        """Shopper floor positions (metres, store frame) from an upstream tracker."""
+        self._core.ingest_positions(
+            column(t_us, np.int64, "positions.t_us"),
+            column(track_id, np.uint32, "positions.track_id"),
+            column(x, np.float64, "positions.x"),
+            column(y, np.float64, "positions.y"),
+        )
+
+    def ingest_gates(
+        self,
+        gate_id: Any,
+        t_us: Any,
+        kind: Any,
+        token: Sequence[str | None] | None = None,
+    ) -> None:
+        """Gate passages; ``kind`` holds ``"enter"``/``"exit"`` (or codes 0/1).
+
+        ``token`` is the account token of an explicit check-in (an app QR scan at the
+        gate): the only way an account is ever bound to a shopper.
+        """
+        kinds = np.asarray(kind)
+        if kinds.dtype.kind in "US":
+            codes = np.empty(len(kinds), dtype=np.uint8)
+            for row, k in enumerate(kinds):
+                code = GATE_KIND_CODES.get(str(k))
+                if code is None:
+                    raise InputError(
+                        f"input error in `gates.kind` at row {row}: "
+                        f"expected 'enter' or 'exit' (got {k!r})"
+                    )
+                codes[row] = code
+            kinds = codes
+        gate_ids = column(gate_id, np.uint32, "gates.gate_id")
+        tokens = list(token) if token is not None else [None] * len(gate_ids)
+        self._core.ingest_gates(
+            gate_ids,
+            column(t_us, np.int64, "gates.t_us"),
+            column(kinds, np.uint8, "gates.kind"),
+            [None if t is None or t == "" else str(t) for t in tokens],
+        )
+
+    def step(self, until_us: int | None = None) -> None:
+        """Process buffered events up to ``until_us`` (default: the watermark)."""
+        self._core.step(until_us)
+
+    def finish(self) -> None:
+        """Process everything buffered and issue pending receipts; no more input after."""
+        self._core.finish()
+
+    @property
+    def watermark_us(self) -> int | None:
+        """Newest event time seen minus the lateness bound."""
+        return self._core.watermark_us
+
+    @property
+    def finished(self) -> bool:
+        """Whether :meth:`finish` was called."""
+        return self._core.finished
+
+    def receipts(self) -> list[_core.Receipt]:
+        """Receipts of shoppers who left, in the order they were issued."""
+        return self._core.receipts()
+
+    def shelf_events(self) -> list[_core.ShelfEvent]:
+        """Every shelf interaction with its hypotheses and shopper probabilities."""
+        return self._core.shelf_events()
+
+    def carts(self) -> list[_core.Cart]:
+        """Carts of shoppers still in the store."""
+        return self._core.carts()
+
+    def tracks(self) -> list[_core.Track]:
+        """Shopper tracks the engine knows now (pseudonymous, one visit each)."""
+        return self._core.tracks()
+
+    def gate_passages(self) -> list[_core.GatePassage]:
+        """Gate events with the track each was bound to."""
+        return self._core.gate_passages()
+
+    def inventory(self) -> dict[int, dict[str, int]]:
+        """``{plate_id: {sku: count}}`` as the engine believes the shelves are now."""
+        return self._core.inventory()
+
+    def stats(self) -> dict[str, Any]:
+        """Health counters: received, late, duplicate and processed events, and progress."""
+        return self._core.stats()
