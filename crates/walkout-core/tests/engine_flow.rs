@@ -231,7 +231,10 @@ fn run(s: &Session, delay_seed: Option<u64>, chunk: usize) -> Engine {
     e
 }
 
-fn receipt_lines(e: &Engine) -> Vec<(Option<String>, Vec<(String, u32)>)> {
+/// (token, [(sku, quantity)]) per receipt.
+type ReceiptSummary = Vec<(Option<String>, Vec<(String, u32)>)>;
+
+fn receipt_lines(e: &Engine) -> ReceiptSummary {
     e.receipts()
         .iter()
         .map(|r| {
