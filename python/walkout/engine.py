@@ -73,7 +73,7 @@ class Engine:
         gate): the only way an account is ever bound to a shopper.
         """
         kinds = np.asarray(kind)
-        if kinds.dtype.kind in "US":
+        if kinds.dtype.kind in "USO":
             codes = np.empty(len(kinds), dtype=np.uint8)
             for row, k in enumerate(kinds):
                 code = GATE_KIND_CODES.get(str(k))

@@ -66,8 +66,12 @@ def true_receipts(truth: Mapping[str, Mapping[str, object]]) -> list[TrueReceipt
     for s, sku, q in zip(r["shopper"], r["sku"], r["quantity"], strict=True):
         qty[int(s)][str(sku)] = int(q)
     out = []
-    for s, tid, tok in zip(shoppers["shopper"], shoppers["track_id"], shoppers["token"], strict=True):
-        out.append(TrueReceipt(int(s), int(tid), None if tok is None else str(tok), qty.get(int(s), {})))
+    for s, tid, tok in zip(
+        shoppers["shopper"], shoppers["track_id"], shoppers["token"], strict=True
+    ):
+        out.append(
+            TrueReceipt(int(s), int(tid), None if tok is None else str(tok), qty.get(int(s), {}))
+        )
     return out
 
 
@@ -87,8 +91,15 @@ def score_receipts(predicted: Iterable[object], truth: Iterable[TrueReceipt]) ->
             used.add(id(p))
         s = _score_one(pred_qty, t.quantities)
         s.per_shopper.append(
-            {"shopper": t.shopper, "token": t.token, "true": dict(t.quantities), "predicted": dict(pred_qty),
-             "tp": s.tp, "fp": s.fp, "fn": s.fn}
+            {
+                "shopper": t.shopper,
+                "token": t.token,
+                "true": dict(t.quantities),
+                "predicted": dict(pred_qty),
+                "tp": s.tp,
+                "fp": s.fp,
+                "fn": s.fn,
+            }
         )
         score = score + s
     # Receipts for nobody the truth knows: every unit on them is a false positive.

@@ -33,12 +33,16 @@ def replay(
     stepping to the watermark after each, then finish. Returns the finished engine.
     """
     engine = engine or Engine(session.config)
-    weights, positions, gates = (_by_time(c) for c in (session.weights, session.positions, session.gates))
+    weights, positions, gates = (
+        _by_time(c) for c in (session.weights, session.positions, session.gates)
+    )
     step_us = max(1, int(chunk_s * 1e6))
     edges = np.arange(session.start_us, session.end_us + 2 * step_us, step_us, dtype=np.int64)
     edges[-1] = np.iinfo(np.int64).max
     with progress_bar("replaying", total=len(edges) - 1, enabled=progress) as advance:
-        for w, p, g in zip(_chunks(weights, edges), _chunks(positions, edges), _chunks(gates, edges), strict=True):
+        for w, p, g in zip(
+            _chunks(weights, edges), _chunks(positions, edges), _chunks(gates, edges), strict=True
+        ):
             if len(w["t_us"]):
                 engine.ingest_weights(w["plate_id"], w["t_us"], w["grams"])
             if len(p["t_us"]):

@@ -38,7 +38,9 @@ def receipts_vs_truth(
             title_justify="left",
         )
         for col in ("sku", "product", "charged", "taken", "confidence", "review"):
-            table.add_column(col, justify="right" if col in ("charged", "taken", "confidence") else "left")
+            table.add_column(
+                col, justify="right" if col in ("charged", "taken", "confidence") else "left"
+            )
         lines = {ln.sku: ln for ln in (r.lines if r is not None else [])}
         for sku in sorted(set(charged) | set(t.quantities)):
             c, q = charged.get(sku, 0), t.quantities.get(sku, 0)

@@ -39,12 +39,19 @@ Columns = dict[str, np.ndarray]
 
 # Expected columns of each modality file and their arrow types.
 SCHEMAS: dict[str, pa.Schema] = {
-    "weights": pa.schema([("plate_id", pa.uint32()), ("t_us", pa.int64()), ("grams", pa.float64())]),
+    "weights": pa.schema(
+        [("plate_id", pa.uint32()), ("t_us", pa.int64()), ("grams", pa.float64())]
+    ),
     "positions": pa.schema(
         [("t_us", pa.int64()), ("track_id", pa.uint32()), ("x", pa.float64()), ("y", pa.float64())]
     ),
     "gates": pa.schema(
-        [("gate_id", pa.uint32()), ("t_us", pa.int64()), ("kind", pa.string()), ("token", pa.string())]
+        [
+            ("gate_id", pa.uint32()),
+            ("t_us", pa.int64()),
+            ("kind", pa.string()),
+            ("token", pa.string()),
+        ]
     ),
 }
 
@@ -103,7 +110,9 @@ class Session:
                 f"{src / 'session.json'}: format_version must be {FORMAT_VERSION} (got {version!r})"
             )
         config = load_config(src / "store.json")
-        modalities = {name: _read_table(src / f"{name}.parquet", schema) for name, schema in SCHEMAS.items()}
+        modalities = {
+            name: _read_table(src / f"{name}.parquet", schema) for name, schema in SCHEMAS.items()
+        }
         truth = None
         truth_dir = src / "truth"
         if truth_dir.is_dir() and any(truth_dir.glob("*.parquet")):
@@ -121,11 +130,12 @@ def _read_table(path: Path, schema: pa.Schema | None) -> Columns:
     if schema is not None:
         for f in schema:
             if f.name not in table.column_names:
-                raise SessionError(f"{path}: column `{f.name}` is missing (has {table.column_names})")
-            if not table.schema.field(f.name).type.equals(f.type):
                 raise SessionError(
-                    f"{path}: column `{f.name}` must be {f.type} (got {table.schema.field(f.name).type})"
+                    f"{path}: column `{f.name}` is missing (has {table.column_names})"
                 )
+            got = table.schema.field(f.name).type
+            if not got.equals(f.type):
+                raise SessionError(f"{path}: column `{f.name}` must be {f.type} (got {got})")
     return {name: _to_numpy(table.column(name)) for name in table.column_names}
 
 

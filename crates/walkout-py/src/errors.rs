@@ -11,7 +11,22 @@ pyo3::import_exception!(walkout.errors, StateError);
 pub fn to_py(err: WalkoutError) -> PyErr {
     let msg = err.to_string();
     match err {
-        WalkoutError::Config { .. } | WalkoutError::Parse(_) => ConfigError::new_err(msg),
+        WalkoutError::Config {
+            path,
+            value,
+            message,
+        } => Python::attach(|py| {
+            // Same shape as pydantic-side errors: `.details` lists (path, value, message).
+            let detail = py
+                .import("walkout.errors")
+                .and_then(|m| m.getattr("ErrorDetail"))
+                .and_then(|cls| cls.call1((path, value, message)));
+            match detail {
+                Ok(d) => ConfigError::new_err((msg, vec![d.unbind()])),
+                Err(e) => e,
+            }
+        }),
+        WalkoutError::Parse(_) => ConfigError::new_err(msg),
         WalkoutError::Input { .. } => InputError::new_err(msg),
         WalkoutError::State(_) => StateError::new_err(msg),
     }

@@ -6,10 +6,13 @@ use pyo3::prelude::*;
 mod engine;
 mod errors;
 mod results;
+mod sim;
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(sim::simulate, m)?)?;
+    m.add_function(wrap_pyfunction!(sim::scenarios, m)?)?;
     m.add_class::<engine::PyEngine>()?;
     m.add_class::<results::PyReceipt>()?;
     m.add_class::<results::PyReceiptLine>()?;

@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use walkout_core::input::GateEventKind;
 use walkout_core::StoreConfig;
-use walkout_sim::truth::ActionKind;
+use walkout_sim::ActionKind;
 
 use crate::errors::{ConfigError, IntoPyResult};
 

@@ -1,0 +1,29 @@
+//! Tier 1: one shopper, a few picks from different gondolas, nothing put back. The
+//! baseline every engine must get right: one person, clean steps, no ambiguity.
+
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+use super::plan::{build_plan, choose_plates, first_entry_us, no_stock, walk_speed, PickPlan};
+use crate::error::SimError;
+use crate::world::World;
+
+pub(super) fn build(world: &mut World, rng: &mut ChaCha8Rng) -> Result<(), SimError> {
+    let n = rng.random_range(3..=6);
+    let plates = choose_plates(world, n, &[], rng);
+    if plates.is_empty() {
+        return Err(no_stock("one plate to pick from"));
+    }
+    let picks: Vec<PickPlan> = plates
+        .iter()
+        .map(|_| PickPlan {
+            quantity: if rng.random_bool(0.15) { 2 } else { 1 },
+            put_back: None,
+        })
+        .collect();
+    let speed = walk_speed(rng);
+    let plan = build_plan(&picks, &plates, speed, rng);
+    let enter = first_entry_us(world, rng);
+    world.run_shopper(&plan, enter, rng)?;
+    Ok(())
+}

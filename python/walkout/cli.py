@@ -1,0 +1,284 @@
+"""The ``walkout`` command line.
+
+Each command group registers itself in :func:`build_parser` through one
+``_add_<group>_commands`` function; each command is one ``cmd_<group>_<name>``
+function taking the parsed arguments and returning the exit code. Heavy modules
+(replay, evaluation, reports) are imported inside the commands that use them, so that
+``walkout --help`` and ``walkout config ...`` start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from walkout.config import StoreConfig, config_schema, load_config
+from walkout.errors import ConfigError, WalkoutError
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _stdout() -> Console:
+    # Built per call so that redirected or captured streams (pytest's capsys) are used.
+    return Console(file=sys.stdout, highlight=False, soft_wrap=True)
+
+
+def _stderr() -> Console:
+    return Console(file=sys.stderr, highlight=False, soft_wrap=True)
+
+
+# --- walkout config -------------------------------------------------------------------
+
+
+def _config_summary(path: Path, cfg: StoreConfig) -> Table:
+    gates = [g.kind for g in cfg.gates]
+    table = Table(title=f"{path}: valid", title_justify="left", show_header=False)
+    table.add_column("what", style="bold")
+    table.add_column("count", justify="right")
+    rows = [
+        ("store", cfg.name),
+        ("products", str(len(cfg.products))),
+        ("rfid-tagged products", str(sum(p.rfid for p in cfg.products))),
+        ("gondolas", str(len(cfg.gondolas))),
+        ("shelves", str(sum(len(g.shelves) for g in cfg.gondolas))),
+        ("plates", str(sum(1 for _ in cfg.plates()))),
+        ("cameras", str(len(cfg.cameras))),
+        ("thermal cameras", str(len(cfg.thermal_cameras))),
+        ("rfid readers", str(len(cfg.rfid_readers))),
+        ("gates", f"{len(gates)} ({gates.count('entry')} entry, {gates.count('exit')} exit)"),
+    ]
+    for what, count in rows:
+        table.add_row(what, count)
+    return table
+
+
+def cmd_config_validate(args: argparse.Namespace) -> int:
+    """Load and validate a store config; print a summary, or every problem found."""
+    path = Path(args.file)
+    try:
+        cfg = load_config(path)
+    except ConfigError as exc:
+        err = _stderr()
+        count = len(exc.details)
+        err.print(
+            f"{path}: {count} problem{'s' if count != 1 else ''}", style="bold red", markup=False
+        )
+        for detail in exc.details:
+            err.print(str(detail), markup=False)
+        return 1
+    _stdout().print(_config_summary(path, cfg))
+    return 0
+
+
+def cmd_config_schema(args: argparse.Namespace) -> int:
+    """Print the JSON Schema of the store config."""
+    # Plain JSON, not rich output, so that it can be piped into a file or a tool.
+    sys.stdout.write(json.dumps(config_schema(), indent=args.indent) + "\n")
+    return 0
+
+
+def _add_config_commands(commands: argparse._SubParsersAction) -> None:
+    group = commands.add_parser("config", help="check store configuration files")
+    sub = group.add_subparsers(dest="config_command", required=True, metavar="COMMAND")
+
+    validate = sub.add_parser("validate", help="validate a store config (.toml, .yaml, .json)")
+    validate.add_argument("file", metavar="FILE", help="the store config file")
+    validate.set_defaults(func=cmd_config_validate)
+
+    schema = sub.add_parser("schema", help="print the JSON Schema of the store config")
+    schema.add_argument("--indent", type=int, default=2, help="JSON indent (default 2)")
+    schema.set_defaults(func=cmd_config_schema)
+
+
+# --- walkout sim / replay / eval / demo --------------------------------------------------
+
+
+def _store_arg(args: argparse.Namespace) -> StoreConfig | None:
+    return load_config(args.store) if getattr(args, "store", None) else None
+
+
+def cmd_sim(args: argparse.Namespace) -> int:
+    """Simulate a scenario and write the session directory."""
+    from walkout.sim import scenarios, simulate
+
+    if args.list:
+        table = Table(title="scenarios", title_justify="left")
+        for col in ("name", "tier", "description"):
+            table.add_column(col)
+        for s in scenarios():
+            table.add_row(s["name"], str(s["tier"]), s["description"])
+        _stdout().print(table)
+        return 0
+    if not args.out:
+        _stderr().print("walkout sim: --out DIR is required (or --list)", markup=False)
+        return 2
+    session = simulate(args.scenario, args.seed, _store_arg(args))
+    out = session.write(args.out)
+    n = {k: len(getattr(session, k)["t_us"]) for k in ("weights", "positions", "gates")}
+    _stdout().print(
+        f"wrote {out}: scenario {args.scenario}, seed {args.seed}, "
+        f"{(session.end_us - session.start_us) / 1e6:.0f} s, "
+        f"{n['weights']} weight samples, {n['positions']} positions, {n['gates']} gate events",
+        markup=False,
+    )
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    """Run the engine over a session directory and print its receipts."""
+    from walkout.eval import true_receipts
+    from walkout.replay import replay
+    from walkout.report import receipts_vs_truth, score_line
+    from walkout.session import Session
+
+    session = Session.read(args.session)
+    engine = replay(session, chunk_s=args.chunk_s, progress=sys.stderr.isatty())
+    out = _stdout()
+    if session.truth is not None:
+        score = receipts_vs_truth(
+            out, session.config, engine.receipts(), true_receipts(session.truth)
+        )
+        out.print(score_line("receipts", score), markup=False)
+    else:
+        for r in engine.receipts():
+            out.print(r, markup=False)
+            for line in r.lines:
+                out.print(f"  {line}", markup=False)
+    stats = engine.stats()
+    out.print(
+        f"events: {stats['shelf_events']} shelf ({stats['unassigned_shelf_events']} unassigned), "
+        f"late samples: {stats['weights']['late']}, duplicates dropped: "
+        f"{stats['weights']['duplicates'] + stats['positions']['duplicates']}",
+        markup=False,
+    )
+    return 0
+
+
+def _eval_table(scenario: str, seeds: list[int], store: StoreConfig | None) -> float:
+    from walkout.evaluate import evaluate, pooled
+    from walkout.report import score_line
+
+    results = evaluate(scenario, seeds, store, progress=sys.stderr.isatty())
+    total = pooled(results)
+    worst = min(results, key=lambda r: r.score.f1)
+    out = _stdout()
+    out.print(score_line(f"{scenario} over {len(seeds)} seeds", total), markup=False)
+    out.print(f"  worst seed: {worst.seed} (F1 {worst.score.f1:.4f})", markup=False)
+    return total.f1
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Receipt precision / recall / F1 of a scenario over many seeds."""
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    _eval_table(args.scenario, seeds, _store_arg(args))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Simulate a session, write and read it back, fuse it and print receipts vs truth."""
+    import tempfile
+
+    from walkout.eval import true_receipts
+    from walkout.replay import replay
+    from walkout.report import receipts_vs_truth, score_line
+    from walkout.session import Session
+    from walkout.sim import simulate
+
+    out = _stdout()
+    store = _store_arg(args)
+    session = simulate(args.scenario, args.seed, store)
+    with tempfile.TemporaryDirectory(prefix="walkout-demo-") as tmp:
+        directory = Path(args.out) if args.out else Path(tmp) / "session"
+        session = Session.read(session.write(directory))
+        out.print(
+            f"[bold]{session.config.name}[/]: scenario {args.scenario}, seed {args.seed}, "
+            f"{(session.end_us - session.start_us) / 1e6:.0f} s of sensor data, "
+            f"{len(session.weights['t_us']):,} weight samples"
+            + (f", written to {directory}" if args.out else "")
+        )
+        engine = replay(session, progress=sys.stderr.isatty())
+        assert session.truth is not None
+        score = receipts_vs_truth(
+            out, session.config, engine.receipts(), true_receipts(session.truth)
+        )
+        out.print(score_line(f"{args.scenario} seed {args.seed}", score), markup=False)
+    if args.seeds > 0:
+        out.print()
+        _eval_table(args.eval_scenario, list(range(args.seeds)), store)
+    return 0
+
+
+def _add_session_commands(commands: argparse._SubParsersAction) -> None:
+    from walkout.sim import DEFAULT_SCENARIO
+
+    demo = commands.add_parser("demo", help="simulate, fuse and score a store session")
+    demo.add_argument("--scenario", default=DEFAULT_SCENARIO, help="scenario to show in detail")
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument(
+        "--eval-scenario", default="two-shoppers-putback", help="scenario scored over --seeds"
+    )
+    demo.add_argument("--seeds", type=int, default=20, help="seeds to score (0 to skip)")
+    demo.add_argument("--out", help="keep the session directory here")
+    demo.add_argument("--store", help="store config (default: the shipped convenience store)")
+    demo.set_defaults(func=cmd_demo)
+
+    sim = commands.add_parser("sim", help="simulate a scenario into a session directory")
+    sim.add_argument("--scenario", default=DEFAULT_SCENARIO)
+    sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument("--out", help="session directory to write")
+    sim.add_argument("--store", help="store config (default: the shipped convenience store)")
+    sim.add_argument("--list", action="store_true", help="list the scenarios")
+    sim.set_defaults(func=cmd_sim)
+
+    rep = commands.add_parser("replay", help="run the engine over a session directory")
+    rep.add_argument("session", metavar="SESSION", help="session directory")
+    rep.add_argument("--chunk-s", type=float, default=1.0, help="seconds of data per batch")
+    rep.set_defaults(func=cmd_replay)
+
+    ev = commands.add_parser("eval", help="receipt F1 of a scenario over many seeds")
+    ev.add_argument("--scenario", default="two-shoppers-putback")
+    ev.add_argument("--seeds", type=int, default=20)
+    ev.add_argument("--first-seed", type=int, default=0)
+    ev.add_argument("--store", help="store config (default: the shipped convenience store)")
+    ev.set_defaults(func=cmd_eval)
+
+
+# Command groups in the order `walkout --help` lists them; add new groups here.
+_COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _add_session_commands,
+    _add_config_commands,
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every command group registered."""
+    parser = argparse.ArgumentParser(
+        prog="walkout",
+        description="Sensor fusion for cashierless stores.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add_group in _COMMAND_GROUPS:
+        add_group(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``walkout`` console script; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    func: Command = args.func
+    try:
+        return func(args)
+    except WalkoutError as exc:
+        # Errors walkout raises on purpose already say what and where: no traceback.
+        _stderr().print(f"walkout: {type(exc).__name__}: {exc}", markup=False)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
