@@ -80,7 +80,7 @@ class Engine:
                 if code is None:
                     raise InputError(
                         f"input error in `gates.kind` at row {row}: "
-                        f"expected 'enter' or 'exit' (got {k!r})"
+                        f"expected 'enter' or 'exit' (got {str(k)!r})"
                     )
                 codes[row] = code
             kinds = codes

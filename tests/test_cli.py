@@ -1,0 +1,34 @@
+"""The command line, run in-process: demo, sim, replay, eval."""
+
+from __future__ import annotations
+
+from walkout.cli import main
+
+
+def test_demo_prints_receipts_and_f1(capsys):
+    assert main(["demo", "--seeds", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "single-picks seed 0: precision 1.0000  recall 1.0000  F1 1.0000" in out
+    assert "two-shoppers-putback over 2 seeds" in out
+    assert "charged" in out and "taken" in out
+
+
+def test_sim_then_replay(tmp_path, capsys):
+    d = tmp_path / "session"
+    assert main(["sim", "--scenario", "two-shoppers-putback", "--seed", "4", "--out", str(d)]) == 0
+    assert (d / "weights.parquet").is_file() and (d / "truth" / "receipts.parquet").is_file()
+    assert main(["replay", str(d)]) == 0
+    out = capsys.readouterr().out
+    assert "receipts: precision" in out
+    assert out.count("shopper ") >= 2
+
+
+def test_sim_list_names_every_scenario(capsys):
+    assert main(["sim", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "single-picks" in out and "two-shoppers-putback" in out
+
+
+def test_replay_of_a_missing_session_is_a_clean_error(tmp_path, capsys):
+    assert main(["replay", str(tmp_path / "nope")]) == 2
+    assert "SessionError" in capsys.readouterr().err

@@ -1,0 +1,162 @@
+"""The engine through its Python API: arrival order, duplicates, bad input, state."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import walkout
+from conftest import receipt_summary
+from walkout import _core
+from walkout.replay import replay
+from walkout.session import Session
+
+T0 = 1_767_258_000_000_000
+
+
+def _arrivals(session: Session, rng: np.random.Generator, max_delay_s: float, dup_every: int):
+    """Every event with a random network delay; some sent twice. Returns per modality
+    the rows and their arrival times."""
+    out = {}
+    for name in ("weights", "positions", "gates"):
+        cols = getattr(session, name)
+        n = len(cols["t_us"])
+        idx = np.arange(n)
+        if dup_every:
+            idx = np.concatenate([idx, idx[::dup_every]])
+        delay = rng.integers(0, int(max_delay_s * 1e6) + 1, size=len(idx))
+        arrival = cols["t_us"][idx] + delay
+        order = np.argsort(arrival, kind="stable")
+        out[name] = ({k: v[idx[order]] for k, v in cols.items()}, arrival[order])
+    return out
+
+
+def _feed(engine: walkout.Engine, arrivals: dict, chunk_s: float) -> None:
+    start = min(int(a[0]) for _, a in arrivals.values() if len(a))
+    end = max(int(a[-1]) for _, a in arrivals.values() if len(a))
+    edges = np.arange(start, end + int(chunk_s * 1e6) * 2, int(chunk_s * 1e6))
+    cuts = {k: np.searchsorted(a, edges) for k, (_, a) in arrivals.items()}
+    for i in range(len(edges) - 1):
+        for name, (cols, _) in arrivals.items():
+            a, b = cuts[name][i], cuts[name][i + 1]
+            if a == b:
+                continue
+            c = {k: v[a:b] for k, v in cols.items()}
+            if name == "weights":
+                engine.ingest_weights(c["plate_id"], c["t_us"], c["grams"])
+            elif name == "positions":
+                engine.ingest_positions(c["t_us"], c["track_id"], c["x"], c["y"])
+            else:
+                engine.ingest_gates(c["gate_id"], c["t_us"], c["kind"], list(c["token"]))
+        engine.step()
+    engine.finish()
+
+
+def test_replay_gives_the_true_receipt(single_session):
+    engine = replay(single_session)
+    truth = single_session.truth
+    assert truth is not None
+    expected = sorted(zip(truth["receipts"]["sku"], truth["receipts"]["quantity"], strict=True))
+    [receipt] = engine.receipts()
+    assert sorted(receipt.quantities().items()) == [(str(s), int(q)) for s, q in expected]
+    assert receipt.token == truth["shoppers"]["token"][0]
+    assert receipt.total_cents > 0
+    assert engine.stats()["weights"]["late"] == 0
+
+
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    max_delay_s=st.floats(0.0, 1.9),
+    chunk_s=st.sampled_from([0.05, 0.3, 1.0, 4.0]),
+    dup_every=st.sampled_from([0, 7, 101]),
+)
+def test_late_shuffled_duplicated_input_gives_identical_results(
+    two_shopper_session, seed, max_delay_s, chunk_s, dup_every
+):
+    reference = replay(two_shopper_session)
+    engine = walkout.Engine(two_shopper_session.config)
+    rng = np.random.default_rng(seed)
+    _feed(engine, _arrivals(two_shopper_session, rng, max_delay_s, dup_every), chunk_s)
+    assert receipt_summary(engine) == receipt_summary(reference)
+    ev = [(e.plates, e.t_end_us, e.kind, e.assigned_to) for e in engine.shelf_events()]
+    ev_ref = [(e.plates, e.t_end_us, e.kind, e.assigned_to) for e in reference.shelf_events()]
+    assert ev == ev_ref
+    stats = engine.stats()
+    assert stats["weights"]["late"] == 0
+    if dup_every:
+        assert stats["weights"]["duplicates"] > 0
+
+
+def test_data_older_than_the_processed_time_is_counted_late(single_session):
+    engine = walkout.Engine(single_session.config)
+    w = single_session.weights
+    engine.ingest_weights(w["plate_id"][:1], [single_session.end_us], w["grams"][:1])
+    engine.step(single_session.end_us)
+    engine.ingest_weights(w["plate_id"][:500], w["t_us"][:500], w["grams"][:500])
+    stats = engine.stats()
+    assert stats["weights"]["late"] == 500
+    assert stats["weights"]["received"] == 501
+
+
+@pytest.mark.parametrize(
+    ("call", "fragment"),
+    [
+        (
+            lambda e: e.ingest_weights([1, 99_999], [T0, T0], [1.0, 2.0]),
+            "weights.plate_id` at row 1",
+        ),
+        (lambda e: e.ingest_weights([1], [T0], [float("nan")]), "weights.grams` at row 0"),
+        (lambda e: e.ingest_weights([1, 2], [T0], [1.0, 2.0]), "weights.t_us"),
+        (lambda e: e.ingest_weights([-3], [T0], [1.0]), "(got -3)"),
+        (lambda e: e.ingest_weights([1.5], [T0], [1.0]), "weights.plate_id` must hold integers"),
+        (lambda e: e.ingest_weights([[1]], [T0], [1.0]), "must be 1-D"),
+        (lambda e: e.ingest_positions([5], [1], [1.0], [1.0]), "positions.t_us` at row 0"),
+        (lambda e: e.ingest_positions([T0], [1], [1.0], [500.0]), "positions.y` at row 0"),
+        (
+            lambda e: e.ingest_gates([0], [T0], ["leave"]),
+            "expected 'enter' or 'exit' (got 'leave')",
+        ),
+        (lambda e: e.ingest_gates([7], [T0], ["enter"]), "gates.gate_id` at row 0"),
+    ],
+)
+def test_bad_input_names_field_row_and_value_and_ingests_nothing(call, fragment):
+    engine = walkout.Engine(walkout.sim.default_store())
+    with pytest.raises(walkout.InputError) as err:
+        call(engine)
+    assert fragment in str(err.value)
+    stats = engine.stats()
+    assert all(stats[m]["received"] == 0 for m in ("weights", "positions", "gates"))
+
+
+def test_finished_engine_refuses_more_input():
+    engine = walkout.Engine(walkout.sim.default_store())
+    engine.finish()
+    assert engine.finished
+    with pytest.raises(walkout.StateError, match="finished"):
+        engine.ingest_weights([1], [T0], [1.0])
+
+
+def test_core_config_errors_carry_path_and_value():
+    cfg = walkout.sim.default_store().model_dump(mode="json")
+    cfg["planogram"][0]["sku"] = "NOT-A-SKU"
+    import json
+
+    with pytest.raises(walkout.ConfigError) as err:
+        _core.Engine(json.dumps(cfg))
+    [detail] = err.value.details
+    assert detail.path == "planogram[0].sku"
+    assert "NOT-A-SKU" in detail.value
+
+
+def test_zero_copy_columns_are_accepted_in_place():
+    from walkout._columns import column
+
+    a = np.arange(10, dtype=np.int64)
+    assert column(a, np.int64, "t") is a or np.shares_memory(column(a, np.int64, "t"), a)
+    with pytest.raises(walkout.InputError, match=r"fit in uint32 \(got 4294967296\)"):
+        column(np.array([1, 2**32]), np.uint32, "ids")
