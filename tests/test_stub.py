@@ -1,0 +1,47 @@
+"""`_core.pyi` describes the extension as built: same classes, functions and members."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from walkout import _core
+
+STUB = Path(__file__).resolve().parents[1] / "python" / "walkout" / "_core.pyi"
+
+
+def _declared() -> dict[str, set[str]]:
+    tree = ast.parse(STUB.read_text())
+    out: dict[str, set[str]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            members = set()
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef) and not item.name.startswith("__"):
+                    members.add(item.name)
+                elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+                    members.add(item.target.id)
+            out[node.name] = members
+        elif isinstance(node, ast.FunctionDef):
+            out[node.name] = set()
+    return out
+
+
+def test_every_stub_name_exists_with_its_members():
+    declared = _declared()
+    assert len(declared) >= 12
+    for name, members in declared.items():
+        obj = getattr(_core, name)
+        for m in members:
+            assert hasattr(obj, m), f"_core.{name} has no member {m!r}"
+
+
+def test_every_public_extension_name_is_in_the_stub():
+    declared = _declared()
+    public = {n for n in dir(_core) if not n.startswith("_")}
+    assert public <= set(declared), f"missing from _core.pyi: {public - set(declared)}"
+    for name in declared:
+        obj = getattr(_core, name)
+        if isinstance(obj, type):
+            runtime = {m for m in dir(obj) if not m.startswith("_")}
+            assert runtime <= declared[name], f"{name}: not in stub: {runtime - declared[name]}"
