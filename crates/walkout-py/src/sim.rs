@@ -99,7 +99,10 @@ pub fn simulate<'py>(
     actions.set_item("plate_id", a.iter().map(|x| x.plate_id).collect::<Vec<_>>())?;
     actions.set_item("sku", a.iter().map(|x| x.sku.clone()).collect::<Vec<_>>())?;
     actions.set_item("quantity", a.iter().map(|x| x.quantity).collect::<Vec<_>>())?;
-    actions.set_item("t_start_us", a.iter().map(|x| x.t_start_us).collect::<Vec<_>>())?;
+    actions.set_item(
+        "t_start_us",
+        a.iter().map(|x| x.t_start_us).collect::<Vec<_>>(),
+    )?;
     actions.set_item("t_end_us", a.iter().map(|x| x.t_end_us).collect::<Vec<_>>())?;
     actions.set_item("grams", a.iter().map(|x| x.grams_moved).collect::<Vec<_>>())?;
     truth.set_item("actions", actions)?;
@@ -107,9 +110,18 @@ pub fn simulate<'py>(
     let sh = &s.truth.shoppers;
     let shoppers = PyDict::new(py);
     shoppers.set_item("shopper", sh.iter().map(|x| x.shopper).collect::<Vec<_>>())?;
-    shoppers.set_item("track_id", sh.iter().map(|x| x.track_id).collect::<Vec<_>>())?;
-    shoppers.set_item("token", sh.iter().map(|x| x.token.clone()).collect::<Vec<_>>())?;
-    shoppers.set_item("enter_us", sh.iter().map(|x| x.enter_us).collect::<Vec<_>>())?;
+    shoppers.set_item(
+        "track_id",
+        sh.iter().map(|x| x.track_id).collect::<Vec<_>>(),
+    )?;
+    shoppers.set_item(
+        "token",
+        sh.iter().map(|x| x.token.clone()).collect::<Vec<_>>(),
+    )?;
+    shoppers.set_item(
+        "enter_us",
+        sh.iter().map(|x| x.enter_us).collect::<Vec<_>>(),
+    )?;
     shoppers.set_item("exit_us", sh.iter().map(|x| x.exit_us).collect::<Vec<_>>())?;
     truth.set_item("shoppers", shoppers)?;
 

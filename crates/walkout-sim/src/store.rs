@@ -173,7 +173,10 @@ impl Store {
     fn snap_stand(&self, plate: usize, ideal: Vec2) -> Option<Vec2> {
         let p = &self.plates[plate];
         let n = p.front.normal();
-        let face = [p.face_centre[0] + n[0] * 1e-6, p.face_centre[1] + n[1] * 1e-6];
+        let face = [
+            p.face_centre[0] + n[0] * 1e-6,
+            p.face_centre[1] + n[1] * 1e-6,
+        ];
         self.grid.nearest(ideal, MAX_STAND_SHIFT_M, |c| {
             (c[0] - face[0]) * n[0] + (c[1] - face[1]) * n[1] > 0.0
                 && !self

@@ -134,13 +134,19 @@ impl Grid {
         let mut n = 0;
         for (dx, dy) in [(-1, 0), (1, 0), (0, -1), (0, 1)] {
             if ok(ix + dx, iy + dy) {
-                out[n] = ((iy + dy) as usize * self.nx + (ix + dx) as usize, COST_STRAIGHT);
+                out[n] = (
+                    (iy + dy) as usize * self.nx + (ix + dx) as usize,
+                    COST_STRAIGHT,
+                );
                 n += 1;
             }
         }
         for (dx, dy) in [(-1, -1), (1, -1), (-1, 1), (1, 1)] {
             if ok(ix + dx, iy + dy) && ok(ix + dx, iy) && ok(ix, iy + dy) {
-                out[n] = ((iy + dy) as usize * self.nx + (ix + dx) as usize, COST_DIAGONAL);
+                out[n] = (
+                    (iy + dy) as usize * self.nx + (ix + dx) as usize,
+                    COST_DIAGONAL,
+                );
                 n += 1;
             }
         }
@@ -198,7 +204,12 @@ impl Grid {
 
     /// Like [`Grid::nearest`] over free cells, before reachability is known: where the
     /// walk starts.
-    pub fn nearest_free(&self, p: Vec2, max_dist: f64, accept: impl Fn(Vec2) -> bool) -> Option<Vec2> {
+    pub fn nearest_free(
+        &self,
+        p: Vec2,
+        max_dist: f64,
+        accept: impl Fn(Vec2) -> bool,
+    ) -> Option<Vec2> {
         if self.is_free(p) && accept(p) {
             return Some(p);
         }
@@ -223,7 +234,9 @@ impl Grid {
     }
 
     pub fn segment_clear(&self, a: Vec2, b: Vec2) -> bool {
-        let n = ((dist(a, b) / self.cell) * LOS_STEPS_PER_CELL).ceil().max(1.0) as usize;
+        let n = ((dist(a, b) / self.cell) * LOS_STEPS_PER_CELL)
+            .ceil()
+            .max(1.0) as usize;
         (0..=n).all(|k| {
             let f = k as f64 / n as f64;
             self.is_free([a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f])
@@ -368,13 +381,18 @@ mod tests {
     fn path_goes_around_the_wall_and_is_clear() {
         let g = wall_grid();
         let mut planner = Planner::new(&g);
-        let path = planner.path(&g, [1.0, 1.0], [9.0, 1.0]).expect("path exists");
+        let path = planner
+            .path(&g, [1.0, 1.0], [9.0, 1.0])
+            .expect("path exists");
         assert_eq!(path.first(), Some(&[1.0, 1.0]));
         assert_eq!(path.last(), Some(&[9.0, 1.0]));
         for w in path.windows(2) {
             assert!(g.segment_clear(w[0], w[1]));
         }
-        assert!(path.iter().any(|p| p[1] > 4.5), "must detour over the wall: {path:?}");
+        assert!(
+            path.iter().any(|p| p[1] > 4.5),
+            "must detour over the wall: {path:?}"
+        );
         // Shortcutting keeps it close to the true shortest route around the wall end.
         let ideal = 2.0 * (4.0f64.hypot(3.8));
         assert!(polyline_length(&path) < ideal * 1.1);
@@ -403,7 +421,9 @@ mod tests {
     #[test]
     fn nearest_moves_a_point_out_of_an_obstacle() {
         let g = wall_grid();
-        let p = g.nearest([5.0, 2.0], 1.0, |_| true).expect("free cell nearby");
+        let p = g
+            .nearest([5.0, 2.0], 1.0, |_| true)
+            .expect("free cell nearby");
         assert!(dist2_to_rect(p, [4.8, 0.0], [5.2, 4.5]).sqrt() >= 0.3 - 0.08);
     }
 }

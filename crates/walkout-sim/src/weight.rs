@@ -153,8 +153,8 @@ impl PlateStream {
         let phase_us = period_us * rng.random_range(JITTER_MAX..1.0 + JITTER_MAX);
         let tare_g = rng.random_range(TARE_G.0..TARE_G.1);
         let z: f64 = StandardNormal.sample(&mut rng);
-        let slope = (z * DRIFT_SLOPE_SD_G_PER_S)
-            .clamp(-DRIFT_SLOPE_MAX_G_PER_S, DRIFT_SLOPE_MAX_G_PER_S);
+        let slope =
+            (z * DRIFT_SLOPE_SD_G_PER_S).clamp(-DRIFT_SLOPE_MAX_G_PER_S, DRIFT_SLOPE_MAX_G_PER_S);
         let swing = rng.random_range(DRIFT_SWING_G.0..DRIFT_SWING_G.1);
         let swing_period_us = rng.random_range(DRIFT_PERIOD_S.0..DRIFT_PERIOD_S.1) * 1e6;
         let swing_phase = rng.random_range(0.0..TAU);
@@ -259,11 +259,7 @@ impl PlateStream {
             let drift = self.drift_slope_g_per_us * (t - self.start_us) as f64
                 + self.drift_swing_g * self.swing_sin;
             let z: f64 = StandardNormal.sample(&mut self.rng);
-            let g = self.tare_g
-                + self.load_at(t)
-                + self.hand_at(t)
-                + drift
-                + self.noise_std_g * z;
+            let g = self.tare_g + self.load_at(t) + self.hand_at(t) + drift + self.noise_std_g * z;
             chunk.plate_id.push(self.plate_id);
             chunk.t_us.push(t);
             chunk.grams.push(g);

@@ -128,7 +128,7 @@ impl World {
             ));
             events.push((s.exit_us, GateEventKind::Exit, self.store.exit.id, None));
         }
-        events.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+        events.sort_by_key(|e| (e.0, e.1, e.2));
         let mut out = GateBatch::default();
         for (t, kind, gate, token) in events {
             out.push(gate, t, kind, token);

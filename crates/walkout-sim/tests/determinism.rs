@@ -17,7 +17,11 @@ fn different_seeds_give_different_sessions() {
         let a = common::session(scenario, 1);
         let b = common::session(scenario, 2);
         assert_ne!(a.truth.actions, b.truth.actions, "{scenario}: same actions");
-        assert_ne!(a.weights.grams[..1000], b.weights.grams[..1000], "{scenario}");
+        assert_ne!(
+            a.weights.grams[..1000],
+            b.weights.grams[..1000],
+            "{scenario}"
+        );
         assert_ne!(a.truth.shoppers[0].track_id, b.truth.shoppers[0].track_id);
     }
 }

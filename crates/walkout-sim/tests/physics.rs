@@ -52,7 +52,10 @@ fn weight_step_around_each_action_equals_grams_moved() {
                 .iter()
                 .map(|v| (v - base).abs())
                 .fold(0.0f64, f64::max);
-            assert!(peak > 30.0, "no hand disturbance visible: {a:?}, peak {peak}");
+            assert!(
+                peak > 30.0,
+                "no hand disturbance visible: {a:?}, peak {peak}"
+            );
         }
     }
 }
@@ -62,14 +65,23 @@ fn every_plate_streams_for_the_whole_session() {
     let plates = common::store().plates().count();
     for s in common::all_sessions() {
         assert!(s.weights.check_lengths().is_ok());
-        assert!(s.weights.t_us.windows(2).all(|w| w[0] <= w[1]), "not time sorted");
+        assert!(
+            s.weights.t_us.windows(2).all(|w| w[0] <= w[1]),
+            "not time sorted"
+        );
         let by_plate = common::weights_by_plate(&s);
         assert_eq!(by_plate.len(), plates);
         let dur_s = (s.end_us - s.start_us) as f64 / 1e6;
         for (id, (t, g)) in &by_plate {
-            assert!(t[0] >= s.start_us && t[0] < s.start_us + SECOND / 30, "plate {id}");
+            assert!(
+                t[0] >= s.start_us && t[0] < s.start_us + SECOND / 30,
+                "plate {id}"
+            );
             assert!(*t.last().unwrap_or(&0) <= s.end_us);
-            assert!(t.windows(2).all(|w| w[1] > w[0]), "plate {id} times not increasing");
+            assert!(
+                t.windows(2).all(|w| w[1] > w[0]),
+                "plate {id} times not increasing"
+            );
             let rate = t.len() as f64 / dur_s;
             assert!((rate - 60.0).abs() < 1.0, "plate {id}: {rate} Hz");
             // Raw, not zeroed: the tare is in the signal.
@@ -133,10 +145,16 @@ fn check_walkable(s: &SimSession) {
     assert!(!tr.is_empty());
     for i in 0..tr.len() {
         let (x, y) = (tr.x[i], tr.y[i]);
-        assert!(x > 0.0 && y > 0.0 && x < floor[0] && y < floor[1], "({x}, {y}) off the floor");
+        assert!(
+            x > 0.0 && y > 0.0 && x < floor[0] && y < floor[1],
+            "({x}, {y}) off the floor"
+        );
         for (min, max) in &feet {
             let inside = x > min[0] && x < max[0] && y > min[1] && y < max[1];
-            assert!(!inside, "({x}, {y}) inside a plate footprint {min:?}..{max:?}");
+            assert!(
+                !inside,
+                "({x}, {y}) inside a plate footprint {min:?}..{max:?}"
+            );
         }
     }
 }
@@ -227,17 +245,37 @@ fn each_shopper_enters_once_and_exits_once() {
             assert!(g.t_us[e] < g.t_us[x]);
             assert!(g.token[x].is_none());
             let gate_kind = |id: u32| cfg.gates.iter().find(|q| q.id == id).map(|q| q.kind);
-            assert_eq!(gate_kind(g.gate_id[e]), Some(walkout_core::config::GateKind::Entry));
-            assert_eq!(gate_kind(g.gate_id[x]), Some(walkout_core::config::GateKind::Exit));
+            assert_eq!(
+                gate_kind(g.gate_id[e]),
+                Some(walkout_core::config::GateKind::Entry)
+            );
+            assert_eq!(
+                gate_kind(g.gate_id[x]),
+                Some(walkout_core::config::GateKind::Exit)
+            );
             // The shopper is at the gate when the gate fires.
-            let gate = |i: usize| cfg.gates.iter().find(|q| q.id == g.gate_id[i]).expect("gate");
+            let gate = |i: usize| {
+                cfg.gates
+                    .iter()
+                    .find(|q| q.id == g.gate_id[i])
+                    .expect("gate")
+            };
             for i in [e, x] {
                 let p = common::true_position(&s, who.shopper, g.t_us[i]);
                 let c = gate(i).position;
                 assert!((p[0] - c[0]).hypot(p[1] - c[1]) < gate(i).radius_m);
             }
         }
-        assert!(s.end_us >= s.truth.shoppers.iter().map(|w| w.exit_us).max().unwrap_or(0) + 4_000_000);
+        assert!(
+            s.end_us
+                >= s.truth
+                    .shoppers
+                    .iter()
+                    .map(|w| w.exit_us)
+                    .max()
+                    .unwrap_or(0)
+                    + 4_000_000
+        );
     }
 }
 
@@ -249,7 +287,10 @@ fn hands_on_one_plate_are_apart_in_time() {
             assert!(a.t_end_us > a.t_start_us);
             let d = a.t_end_us - a.t_start_us;
             assert!((400_000..=1_200_000).contains(&d), "hand {d} us");
-            by_plate.entry(a.plate_id).or_default().push((a.t_start_us, a.t_end_us));
+            by_plate
+                .entry(a.plate_id)
+                .or_default()
+                .push((a.t_start_us, a.t_end_us));
         }
         for v in by_plate.values_mut() {
             v.sort_unstable();

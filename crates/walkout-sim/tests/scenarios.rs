@@ -4,8 +4,8 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use walkout_core::WalkoutError;
 use walkout_core::StoreConfig;
+use walkout_core::WalkoutError;
 use walkout_sim::{scenarios, simulate, ActionKind, SimError};
 
 /// The error of a run that must fail (without printing a whole session if it does not).
@@ -33,11 +33,16 @@ fn single_picks_is_one_shopper_picking_around_the_store() {
         assert_eq!(s.truth.shoppers.len(), 1);
         let acts = &s.truth.actions;
         assert!((3..=6).contains(&acts.len()), "{} actions", acts.len());
-        assert!(acts.iter().all(|a| a.kind == ActionKind::Pick && a.quantity <= 2));
+        assert!(acts
+            .iter()
+            .all(|a| a.kind == ActionKind::Pick && a.quantity <= 2));
         let plates: BTreeSet<u32> = acts.iter().map(|a| a.plate_id).collect();
         assert_eq!(plates.len(), acts.len(), "plates repeat");
         for w in acts.windows(2) {
-            assert_ne!(common::gondola_of(w[0].plate_id), common::gondola_of(w[1].plate_id));
+            assert_ne!(
+                common::gondola_of(w[0].plate_id),
+                common::gondola_of(w[1].plate_id)
+            );
         }
         let r = &s.truth.receipts[0];
         let units: u32 = r.lines.iter().map(|(_, q)| q).sum();
@@ -55,7 +60,10 @@ fn two_shoppers_overlap_put_back_and_share_a_gondola() {
         let sh = &s.truth.shoppers;
         assert_eq!(sh.len(), 2);
         let gap = sh[1].enter_us - sh[0].enter_us;
-        assert!((3_000_000..=15_000_000).contains(&gap), "second enters after {gap} us");
+        assert!(
+            (3_000_000..=15_000_000).contains(&gap),
+            "second enters after {gap} us"
+        );
         assert!(sh[1].enter_us < sh[0].exit_us, "visits do not overlap");
         let plates: Vec<BTreeSet<u32>> = (0..2)
             .map(|i| {
@@ -70,7 +78,11 @@ fn two_shoppers_overlap_put_back_and_share_a_gondola() {
         assert!(plates[0].is_disjoint(&plates[1]));
         for i in 0..2u32 {
             let mine: Vec<_> = s.truth.actions.iter().filter(|a| a.shopper == i).collect();
-            assert!((3..=6).contains(&mine.len()), "shopper {i}: {} actions", mine.len());
+            assert!(
+                (3..=6).contains(&mine.len()),
+                "shopper {i}: {} actions",
+                mine.len()
+            );
             // Each put-back returns units of an earlier pick of that shopper, same plate
             // and sku, no more than were taken.
             let mut taken: BTreeMap<(u32, String), (u32, f64)> = BTreeMap::new();
@@ -109,7 +121,11 @@ fn two_shoppers_overlap_put_back_and_share_a_gondola() {
         });
         side_by_side += usize::from(found);
     }
-    assert!(put_backs > 0, "no put-backs over {} seeds", common::SEEDS.len());
+    assert!(
+        put_backs > 0,
+        "no put-backs over {} seeds",
+        common::SEEDS.len()
+    );
     let share = put_backs as f64 / picks as f64;
     assert!((0.1..0.5).contains(&share), "put-back share {share}");
     assert!(

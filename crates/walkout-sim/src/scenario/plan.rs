@@ -62,7 +62,11 @@ pub(super) fn choose_plates(
             .collect();
         let others: Vec<usize> = open.iter().copied().filter(|&g| Some(g) != last).collect();
         let pool = if others.is_empty() { open } else { others };
-        let Some(fewest) = pool.iter().map(|g| visits.get(g).copied().unwrap_or(0)).min() else {
+        let Some(fewest) = pool
+            .iter()
+            .map(|g| visits.get(g).copied().unwrap_or(0))
+            .min()
+        else {
             break;
         };
         let pool: Vec<usize> = pool
@@ -70,7 +74,9 @@ pub(super) fn choose_plates(
             .filter(|g| visits.get(g).copied().unwrap_or(0) == fewest)
             .collect();
         let Some(&g) = pool.choose(rng) else { break };
-        let Some(list) = by_gondola.get_mut(&g) else { break };
+        let Some(list) = by_gondola.get_mut(&g) else {
+            break;
+        };
         let k = rng.random_range(0..list.len());
         out.push(list.swap_remove(k));
         *visits.entry(g).or_default() += 1;
@@ -146,7 +152,10 @@ pub(super) fn build_plan(
             quantity: pick.quantity,
         }];
         match pick.put_back {
-            Some(PutBack::AtOnce(q)) => steps.push(Step::PutBack { pick: i, quantity: q }),
+            Some(PutBack::AtOnce(q)) => steps.push(Step::PutBack {
+                pick: i,
+                quantity: q,
+            }),
             Some(PutBack::Later(q)) => later.push((i, plate, q)),
             None => {}
         }
@@ -165,7 +174,13 @@ pub(super) fn build_plan(
         let at = rng.random_range(earliest..=stops.len());
         stops.insert(
             at,
-            Stop::new(plate, vec![Step::PutBack { pick: i, quantity: q }]),
+            Stop::new(
+                plate,
+                vec![Step::PutBack {
+                    pick: i,
+                    quantity: q,
+                }],
+            ),
         );
     }
     ShopperPlan { speed_mps, stops }

@@ -16,7 +16,9 @@ use crate::shopper::secs;
 use crate::world::World;
 
 const ACTIONS: (usize, usize) = (3, 6);
-const P_PUT_BACK: f64 = 0.3;
+/// Chance that a pick gets a put-back. The action budget (3-6) cuts some, so this asks
+/// for a little more than the ~30% of picks that end up put back.
+const P_PUT_BACK: f64 = 0.37;
 /// The second shopper enters this long after the first.
 const SECOND_ENTRY_S: (f64, f64) = (3.0, 15.0);
 /// Side-by-side plates: standing points this far apart.
