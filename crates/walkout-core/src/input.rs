@@ -141,3 +141,105 @@ impl GateBatch {
         self.token.push(token);
     }
 }
+
+/// COCO keypoint order used by `PersonDetectionBatch::keypoints` (17 joints).
+pub const COCO_KEYPOINTS: [&str; 17] = [
+    "nose",
+    "left_eye",
+    "right_eye",
+    "left_ear",
+    "right_ear",
+    "left_shoulder",
+    "right_shoulder",
+    "left_elbow",
+    "right_elbow",
+    "left_wrist",
+    "right_wrist",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle",
+    "right_ankle",
+];
+
+/// Person detections of the cameras, in pixels of the (distorted) image. A keypoint with
+/// confidence 0 was not detected; a row without keypoints has all 17 at confidence 0.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PersonDetectionBatch {
+    pub camera_id: Vec<u32>,
+    pub t_us: Vec<i64>,
+    /// x1, y1, x2, y2 in pixels.
+    pub bbox: Vec<[f32; 4]>,
+    pub score: Vec<f32>,
+    /// (x, y, confidence) per COCO keypoint, see [`COCO_KEYPOINTS`].
+    pub keypoints: Vec<[[f32; 3]; 17]>,
+}
+
+/// Product detections of the cameras (items seen, typically in a hand).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProductDetectionBatch {
+    pub camera_id: Vec<u32>,
+    pub t_us: Vec<i64>,
+    pub bbox: Vec<[f32; 4]>,
+    /// The product's `vision_class` in the store config.
+    pub class_id: Vec<u32>,
+    pub score: Vec<f32>,
+}
+
+/// Warm blobs of the top-down thermal cameras, in thermal image pixels.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ThermalBlobBatch {
+    pub camera_id: Vec<u32>,
+    pub t_us: Vec<i64>,
+    pub centroid: Vec<[f32; 2]>,
+    /// Blob area in pixels².
+    pub area_px: Vec<f32>,
+    pub temperature_c: Vec<f32>,
+}
+
+/// RFID tag reads. `epc` is the 96-bit EPC of the tag (SGTIN-96 for products).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RfidReadBatch {
+    pub reader_id: Vec<u32>,
+    pub antenna_id: Vec<u32>,
+    pub t_us: Vec<i64>,
+    pub epc: Vec<u128>,
+    pub rssi_dbm: Vec<f32>,
+}
+
+impl PersonDetectionBatch {
+    pub fn len(&self) -> usize {
+        self.t_us.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.t_us.is_empty()
+    }
+}
+
+impl ProductDetectionBatch {
+    pub fn len(&self) -> usize {
+        self.t_us.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.t_us.is_empty()
+    }
+}
+
+impl ThermalBlobBatch {
+    pub fn len(&self) -> usize {
+        self.t_us.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.t_us.is_empty()
+    }
+}
+
+impl RfidReadBatch {
+    pub fn len(&self) -> usize {
+        self.t_us.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.t_us.is_empty()
+    }
+}
