@@ -14,6 +14,7 @@ pub use errors::{Result, WalkoutError};
 pub mod assoc;
 pub mod cart;
 pub mod engine;
+pub mod geometry;
 pub mod shelf;
 pub mod store;
 pub mod track;
