@@ -5,6 +5,11 @@
 //! on an explicit gate check-in, and closes the track at the exit gate. A track lives for
 //! one visit: nothing about it is kept after its receipt is issued.
 
+pub mod assign;
+pub mod kalman;
+pub mod measure;
+pub mod tracker;
+
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::config::Vec2;

@@ -1,0 +1,179 @@
+//! Constant-velocity Kalman filter on the floor plane: state `[x, y, vx, vy]`.
+//!
+//! Shoppers walk, stop and turn; a white-acceleration model with a few m/s² of spread
+//! follows that without lagging, and its growing covariance while a shopper is unseen
+//! is what widens the assignment gate during an occlusion.
+
+type M4 = [[f64; 4]; 4];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Kalman {
+    pub x: [f64; 4],
+    pub p: M4,
+    /// Spread of the acceleration, m/s².
+    accel_std: f64,
+}
+
+fn mat_mul(a: &M4, b: &M4) -> M4 {
+    let mut out = [[0.0; 4]; 4];
+    for (i, row) in out.iter_mut().enumerate() {
+        for (j, v) in row.iter_mut().enumerate() {
+            *v = (0..4).map(|k| a[i][k] * b[k][j]).sum();
+        }
+    }
+    out
+}
+
+fn transpose(a: &M4) -> M4 {
+    let mut out = [[0.0; 4]; 4];
+    for (i, row) in a.iter().enumerate() {
+        for (j, v) in row.iter().enumerate() {
+            out[j][i] = *v;
+        }
+    }
+    out
+}
+
+impl Kalman {
+    /// Start at `pos` with position spread `pos_std` and an unknown walking velocity.
+    pub fn new(pos: [f64; 2], pos_std: f64, accel_std: f64) -> Self {
+        let mut p = [[0.0; 4]; 4];
+        p[0][0] = pos_std * pos_std;
+        p[1][1] = pos_std * pos_std;
+        // Walking speed is at most ~1.5 m/s.
+        p[2][2] = 1.0;
+        p[3][3] = 1.0;
+        Self {
+            x: [pos[0], pos[1], 0.0, 0.0],
+            p,
+            accel_std,
+        }
+    }
+
+    pub fn position(&self) -> [f64; 2] {
+        [self.x[0], self.x[1]]
+    }
+
+    pub fn velocity(&self) -> [f64; 2] {
+        [self.x[2], self.x[3]]
+    }
+
+    /// Predicted state after `dt` seconds (without changing the filter).
+    pub fn predicted(&self, dt: f64) -> Self {
+        let mut k = self.clone();
+        k.predict(dt);
+        k
+    }
+
+    pub fn predict(&mut self, dt: f64) {
+        if dt <= 0.0 {
+            return;
+        }
+        let f: M4 = [
+            [1.0, 0.0, dt, 0.0],
+            [0.0, 1.0, 0.0, dt],
+            [0.0, 0.0, 1.0, 0.0],
+            [0.0, 0.0, 0.0, 1.0],
+        ];
+        self.x = [
+            self.x[0] + dt * self.x[2],
+            self.x[1] + dt * self.x[3],
+            self.x[2],
+            self.x[3],
+        ];
+        let q = self.accel_std * self.accel_std;
+        let (dt2, dt3, dt4) = (dt * dt, dt * dt * dt, dt * dt * dt * dt);
+        let mut pn = mat_mul(&mat_mul(&f, &self.p), &transpose(&f));
+        for axis in 0..2 {
+            let (p, v) = (axis, axis + 2);
+            pn[p][p] += q * dt4 / 4.0;
+            pn[p][v] += q * dt3 / 2.0;
+            pn[v][p] += q * dt3 / 2.0;
+            pn[v][v] += q * dt2;
+        }
+        self.p = pn;
+    }
+
+    /// Innovation covariance `S = H P Hᵀ + R` of a position measurement with spread `std`.
+    fn innovation(&self, std: f64) -> [[f64; 2]; 2] {
+        let r = std * std;
+        [
+            [self.p[0][0] + r, self.p[0][1]],
+            [self.p[1][0], self.p[1][1] + r],
+        ]
+    }
+
+    /// Squared Mahalanobis distance of a position measurement.
+    pub fn mahalanobis2(&self, z: [f64; 2], std: f64) -> f64 {
+        let s = self.innovation(std);
+        let det = s[0][0] * s[1][1] - s[0][1] * s[1][0];
+        if det <= 0.0 {
+            return f64::INFINITY;
+        }
+        let (dx, dy) = (z[0] - self.x[0], z[1] - self.x[1]);
+        (s[1][1] * dx * dx - (s[0][1] + s[1][0]) * dx * dy + s[0][0] * dy * dy) / det
+    }
+
+    pub fn update(&mut self, z: [f64; 2], std: f64) {
+        let s = self.innovation(std);
+        let det = s[0][0] * s[1][1] - s[0][1] * s[1][0];
+        if det <= 0.0 {
+            return;
+        }
+        let si = [
+            [s[1][1] / det, -s[0][1] / det],
+            [-s[1][0] / det, s[0][0] / det],
+        ];
+        // K = P Hᵀ S⁻¹, with H selecting the position.
+        let mut k = [[0.0; 2]; 4];
+        for (i, row) in k.iter_mut().enumerate() {
+            for (j, v) in row.iter_mut().enumerate() {
+                *v = self.p[i][0] * si[0][j] + self.p[i][1] * si[1][j];
+            }
+        }
+        let y = [z[0] - self.x[0], z[1] - self.x[1]];
+        for (i, row) in k.iter().enumerate() {
+            self.x[i] += row[0] * y[0] + row[1] * y[1];
+        }
+        // P = (I - K H) P
+        let p = self.p;
+        for ((out, prev), gain) in self.p.iter_mut().zip(p.iter()).zip(k.iter()) {
+            for (j, v) in out.iter_mut().enumerate() {
+                *v = prev[j] - gain[0] * p[0][j] - gain[1] * p[1][j];
+            }
+        }
+    }
+
+    /// Largest positional standard deviation.
+    pub fn position_std(&self) -> f64 {
+        self.p[0][0].max(self.p[1][1]).sqrt()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn follows_a_walking_shopper_and_learns_the_velocity() {
+        let mut k = Kalman::new([0.0, 0.0], 0.3, 2.0);
+        for i in 1..=60 {
+            let t = i as f64 / 15.0;
+            k.predict(1.0 / 15.0);
+            k.update([1.2 * t, 0.5], 0.1);
+        }
+        let v = k.velocity();
+        assert!((v[0] - 1.2).abs() < 0.1 && v[1].abs() < 0.1, "{v:?}");
+        assert!((k.position()[0] - 4.8).abs() < 0.1);
+        assert!(k.position_std() < 0.1);
+    }
+
+    #[test]
+    fn uncertainty_grows_while_unseen_and_the_gate_widens() {
+        let mut k = Kalman::new([2.0, 2.0], 0.1, 2.0);
+        let near = k.mahalanobis2([2.5, 2.0], 0.1);
+        k.predict(2.0);
+        assert!(k.position_std() > 1.0);
+        assert!(k.mahalanobis2([2.5, 2.0], 0.1) < near / 10.0);
+    }
+}
