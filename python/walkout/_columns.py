@@ -38,3 +38,19 @@ def column(values: Any, dtype: type[np.generic], field: str) -> np.ndarray:
     elif target.kind == "f" and arr.size and arr.dtype.kind not in "iuf":
         raise InputError(f"`{field}` must hold numbers (got dtype {arr.dtype})")
     return np.ascontiguousarray(arr.astype(dtype, copy=False))
+
+
+def rows(values: Any, dtype: type[np.generic], tail: tuple[int, ...], field: str) -> np.ndarray:
+    """Return ``values`` as a C-contiguous array of shape ``(N, *tail)`` and ``dtype``.
+
+    No copy is made when the input already has that layout.
+    """
+    arr = np.asarray(values)
+    if arr.ndim == 1 and arr.size == 0:
+        arr = arr.reshape((0, *tail))
+    if arr.shape[1:] != tail:
+        want = ", ".join(["N", *map(str, tail)])
+        raise InputError(f"`{field}` must have shape ({want}) (got {arr.shape})")
+    if arr.size and arr.dtype.kind not in "iuf":
+        raise InputError(f"`{field}` must hold numbers (got dtype {arr.dtype})")
+    return np.ascontiguousarray(arr, dtype=dtype)

@@ -112,6 +112,24 @@ class Engine:
         kind: npt.NDArray[np.uint8],
         token: list[str | None],
     ) -> None: ...
+    def ingest_person_detections(
+        self,
+        camera_id: npt.NDArray[np.uint32],
+        t_us: npt.NDArray[np.int64],
+        bbox: npt.NDArray[np.float32],
+        score: npt.NDArray[np.float32],
+        keypoints: npt.NDArray[np.float32] | None = None,
+    ) -> None: ...
+    def ingest_thermal_blobs(
+        self,
+        camera_id: npt.NDArray[np.uint32],
+        t_us: npt.NDArray[np.int64],
+        centroid: npt.NDArray[np.float32],
+        area_px: npt.NDArray[np.float32],
+        temperature_c: npt.NDArray[np.float32],
+    ) -> None: ...
+    def set_trajectory_log(self, hz: float) -> None: ...
+    def trajectories(self) -> dict[str, npt.NDArray[Any]]: ...
     def step(self, until_us: int | None = None) -> None: ...
     def finish(self) -> None: ...
     @property

@@ -335,6 +335,21 @@ class FusionParams(_Model):
         le=1,
         description="Receipt lines below this confidence are flagged for review.",
     )
+    camera_clock_skew_s: float = Field(
+        default=0.05,
+        ge=0,
+        description="Largest clock offset between cameras; widens measurement spreads.",
+    )
+    track_max_coast_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="A track unseen for this long (an occlusion too long to bridge) ends.",
+    )
+    track_birth_radius_m: float = Field(
+        default=2.5,
+        gt=0,
+        description="New shopper tracks are born only within this distance of an entry gate.",
+    )
 
 
 class StoreConfig(_Model):

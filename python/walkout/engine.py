@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from walkout import _core
-from walkout._columns import column
+from walkout._columns import column, rows
 from walkout.config import StoreConfig, load_config
 from walkout.errors import InputError
 
@@ -39,9 +39,16 @@ class Engine:
     []
     """
 
-    def __init__(self, config: StoreConfig | str | PathLike[str] | Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        config: StoreConfig | str | PathLike[str] | Mapping[str, Any],
+        *,
+        trajectory_log_hz: float = 0.0,
+    ) -> None:
         self.config: StoreConfig = as_config(config)
         self._core = _core.Engine(self.config.to_core_json())
+        if trajectory_log_hz:
+            self._core.set_trajectory_log(trajectory_log_hz)
 
     def ingest_weights(self, plate_id: Any, t_us: Any, grams: Any) -> None:
         """Raw weight samples: plate ids, times (µs since the Unix epoch), grams."""
@@ -92,6 +99,44 @@ class Engine:
             column(kinds, np.uint8, "gates.kind"),
             [None if t is None or t == "" else str(t) for t in tokens],
         )
+
+    def ingest_person_detections(
+        self,
+        camera_id: Any,
+        t_us: Any,
+        bbox: Any,
+        score: Any,
+        keypoints: Any | None = None,
+    ) -> None:
+        """Person detections of the cameras: boxes ``(N, 4)`` as x1, y1, x2, y2 pixels,
+        scores, and optionally COCO keypoints ``(N, 17, 3)`` as x, y, confidence
+        (confidence 0 marks a joint not seen)."""
+        self._core.ingest_person_detections(
+            column(camera_id, np.uint32, "person_detections.camera_id"),
+            column(t_us, np.int64, "person_detections.t_us"),
+            rows(bbox, np.float32, (4,), "person_detections.bbox"),
+            column(score, np.float32, "person_detections.score"),
+            None
+            if keypoints is None
+            else rows(keypoints, np.float32, (17, 3), "person_detections.keypoints"),
+        )
+
+    def ingest_thermal_blobs(
+        self, camera_id: Any, t_us: Any, centroid: Any, area_px: Any, temperature_c: Any
+    ) -> None:
+        """Blobs of the top-down thermal cameras: centroids ``(N, 2)`` in thermal pixels,
+        areas in pixels², mean temperatures in °C."""
+        self._core.ingest_thermal_blobs(
+            column(camera_id, np.uint32, "thermal_blobs.camera_id"),
+            column(t_us, np.int64, "thermal_blobs.t_us"),
+            rows(centroid, np.float32, (2,), "thermal_blobs.centroid"),
+            column(area_px, np.float32, "thermal_blobs.area_px"),
+            column(temperature_c, np.float32, "thermal_blobs.temperature_c"),
+        )
+
+    def trajectories(self) -> dict[str, np.ndarray]:
+        """Logged track positions ``{t_us, track_id, x, y}`` (needs ``trajectory_log_hz``)."""
+        return self._core.trajectories()
 
     def step(self, until_us: int | None = None) -> None:
         """Process buffered events up to ``until_us`` (default: the watermark)."""

@@ -4,7 +4,9 @@
 //! over its positions in the interaction window, of a Gaussian in the distance to the
 //! plate's front edge (zero beyond reach). Averaging over the window, rather than taking
 //! the closest approach, keeps a passer-by from outscoring the shopper who stood there.
-//! Likelihoods are normalised into probabilities; the caller decides what is confident.
+//! A hand seen at one of the interaction's plates multiplies a track's likelihood: the
+//! shopper who reached in beats the one who merely stood close. Likelihoods are
+//! normalised into probabilities; the caller decides what is confident.
 
 use crate::store::{point_segment_distance, PlateIdx, StoreModel};
 use crate::track::TrackStore;
@@ -19,6 +21,9 @@ pub struct ShopperScore {
 
 /// Positions this long before and after the interaction still count.
 const WINDOW_MARGIN_US: i64 = 500_000;
+/// Weight of each hand observation at the plate (up to `HAND_CAP` of them).
+const HAND_WEIGHT: f64 = 3.0;
+const HAND_CAP: usize = 4;
 
 pub fn associate(
     store: &StoreModel,
@@ -51,7 +56,9 @@ pub fn associate(
             n += 1;
         }
         if n > 0 && lik > 0.0 {
-            scores.push((track.id, lik / n as f64, dist / n as f64));
+            let hands = track.hands_at(plates, t0, t1).min(HAND_CAP) as f64;
+            let l = lik / n as f64 * (1.0 + HAND_WEIGHT * hands);
+            scores.push((track.id, l, dist / n as f64));
         }
     }
     let total: f64 = scores.iter().map(|s| s.1).sum();

@@ -242,6 +242,12 @@ pub struct FusionParams {
     pub receipt_delay_s: f64,
     /// Receipt lines below this confidence are flagged for review.
     pub review_confidence: f64,
+    /// Largest clock offset between cameras; widens measurement spreads.
+    pub camera_clock_skew_s: f64,
+    /// A track unseen for this long (an occlusion too long to bridge) ends.
+    pub track_max_coast_s: f64,
+    /// New shopper tracks are born only within this distance of an entry gate.
+    pub track_birth_radius_m: f64,
 }
 
 impl Default for FusionParams {
@@ -257,6 +263,9 @@ impl Default for FusionParams {
             gate_bind_window_s: 2.0,
             receipt_delay_s: 3.0,
             review_confidence: 0.8,
+            camera_clock_skew_s: 0.05,
+            track_max_coast_s: 5.0,
+            track_birth_radius_m: 2.5,
         }
     }
 }

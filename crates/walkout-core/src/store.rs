@@ -22,6 +22,10 @@ pub struct PlateModel {
     /// Front edge of the plate in the floor plane: where a shopper reaches in.
     pub front_a: Vec2,
     pub front_b: Vec2,
+    /// Unit normal of the front face, pointing into the aisle.
+    pub normal: Vec2,
+    /// Bottom and top of the product volume, metres.
+    pub z_range: [f64; 2],
     pub noise_std_g: f64,
     pub rate_hz: f64,
     /// Plates of the same shelf that touch this one.
@@ -89,6 +93,8 @@ impl StoreModel {
                 shelf_id: s.id,
                 front_a: a,
                 front_b: b,
+                normal: p.front.normal(),
+                z_range: [p.min[2], p.max[2]],
                 noise_std_g: p.sensor.noise_std_g,
                 rate_hz: p.sensor.rate_hz,
                 neighbours: Vec::new(),

@@ -562,6 +562,9 @@ fn check_fusion(f: &FusionParams) -> Result<()> {
     positive("fusion.reach_m", f.reach_m)?;
     positive("fusion.gate_bind_window_s", f.gate_bind_window_s)?;
     non_negative("fusion.receipt_delay_s", f.receipt_delay_s)?;
+    non_negative("fusion.camera_clock_skew_s", f.camera_clock_skew_s)?;
+    positive("fusion.track_max_coast_s", f.track_max_coast_s)?;
+    positive("fusion.track_birth_radius_m", f.track_birth_radius_m)?;
     finite("fusion.review_confidence", f.review_confidence)?;
     if !(0.0..=1.0).contains(&f.review_confidence) {
         return Err(fail(

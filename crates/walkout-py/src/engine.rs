@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use numpy::PyReadonlyArray1;
+use numpy::{IntoPyArray, PyReadonlyArray1, PyReadonlyArray2, PyReadonlyArray3, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use walkout_core::input::GateEventKind;
@@ -95,6 +95,95 @@ impl PyEngine {
             .py_err()
     }
 
+    #[pyo3(signature = (camera_id, t_us, bbox, score, keypoints=None))]
+    fn ingest_person_detections(
+        &mut self,
+        py: Python<'_>,
+        camera_id: PyReadonlyArray1<'_, u32>,
+        t_us: PyReadonlyArray1<'_, i64>,
+        bbox: PyReadonlyArray2<'_, f32>,
+        score: PyReadonlyArray1<'_, f32>,
+        keypoints: Option<PyReadonlyArray3<'_, f32>>,
+    ) -> PyResult<()> {
+        if bbox.shape()[1] != 4 {
+            return Err(InputError::new_err(format!(
+                "`person_detections.bbox` must have shape (N, 4) (got {:?})",
+                bbox.shape()
+            )));
+        }
+        if let Some(k) = &keypoints {
+            if k.shape()[1..] != [17, 3] {
+                return Err(InputError::new_err(format!(
+                    "`person_detections.keypoints` must have shape (N, 17, 3) (got {:?})",
+                    k.shape()
+                )));
+            }
+        }
+        let (c, t, s) = (
+            slice(&camera_id, "camera_id")?,
+            slice(&t_us, "t_us")?,
+            slice(&score, "score")?,
+        );
+        let b = bbox
+            .as_slice()
+            .map_err(|_| InputError::new_err("`bbox` must be C-contiguous"))?;
+        let k = match &keypoints {
+            Some(k) => Some(
+                k.as_slice()
+                    .map_err(|_| InputError::new_err("`keypoints` must be C-contiguous"))?,
+            ),
+            None => None,
+        };
+        let engine = &mut self.inner;
+        py.detach(|| engine.ingest_person_detections(c, t, b, s, k))
+            .py_err()
+    }
+
+    fn ingest_thermal_blobs(
+        &mut self,
+        py: Python<'_>,
+        camera_id: PyReadonlyArray1<'_, u32>,
+        t_us: PyReadonlyArray1<'_, i64>,
+        centroid: PyReadonlyArray2<'_, f32>,
+        area_px: PyReadonlyArray1<'_, f32>,
+        temperature_c: PyReadonlyArray1<'_, f32>,
+    ) -> PyResult<()> {
+        if centroid.shape()[1] != 2 {
+            return Err(InputError::new_err(format!(
+                "`thermal_blobs.centroid` must have shape (N, 2) (got {:?})",
+                centroid.shape()
+            )));
+        }
+        let (c, t, a, temp) = (
+            slice(&camera_id, "camera_id")?,
+            slice(&t_us, "t_us")?,
+            slice(&area_px, "area_px")?,
+            slice(&temperature_c, "temperature_c")?,
+        );
+        let xy = centroid
+            .as_slice()
+            .map_err(|_| InputError::new_err("`centroid` must be C-contiguous"))?;
+        let engine = &mut self.inner;
+        py.detach(|| engine.ingest_thermal_blobs(c, t, xy, a, temp))
+            .py_err()
+    }
+
+    /// Keep a decimated log of track positions at `hz` (0 turns it off).
+    fn set_trajectory_log(&mut self, hz: f64) {
+        self.inner.set_trajectory_log(hz);
+    }
+
+    /// The trajectory log as columns `{t_us, track_id, x, y}`.
+    fn trajectories<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let log = self.inner.trajectories();
+        let d = PyDict::new(py);
+        d.set_item("t_us", log.iter().map(|r| r.0).collect::<Vec<_>>().into_pyarray(py))?;
+        d.set_item("track_id", log.iter().map(|r| r.1).collect::<Vec<_>>().into_pyarray(py))?;
+        d.set_item("x", log.iter().map(|r| r.2).collect::<Vec<_>>().into_pyarray(py))?;
+        d.set_item("y", log.iter().map(|r| r.3).collect::<Vec<_>>().into_pyarray(py))?;
+        Ok(d)
+    }
+
     #[pyo3(signature = (until_us=None))]
     fn step(&mut self, py: Python<'_>, until_us: Option<i64>) -> PyResult<()> {
         let engine = &mut self.inner;
@@ -172,6 +261,8 @@ impl PyEngine {
             ("weights", s.weights),
             ("positions", s.positions),
             ("gates", s.gates),
+            ("person_detections", s.person_detections),
+            ("thermal_blobs", s.thermal_blobs),
         ] {
             let m = PyDict::new(py);
             m.set_item("received", c.received)?;

@@ -3,6 +3,7 @@
 //! set of events that arrived within the lateness bound, never on their arrival order.
 
 use crate::input::GateEventKind;
+pub use crate::track::measure::{PersonDetection, ThermalDetection};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WeightSample {
@@ -43,6 +44,8 @@ pub struct ReorderBuffer {
     pub weights: Vec<WeightSample>,
     pub positions: Vec<PositionSample>,
     pub gates: Vec<GateEvent>,
+    pub persons: Vec<PersonDetection>,
+    pub thermal: Vec<ThermalDetection>,
     pub max_seen_us: Option<i64>,
 }
 
@@ -95,6 +98,42 @@ impl ReorderBuffer {
         });
         let before = out.len();
         out.dedup();
+        counts.duplicates += (before - out.len()) as u64;
+        counts.processed += out.len() as u64;
+        out
+    }
+}
+
+impl ReorderBuffer {
+    /// Person detections with `t <= until`, sorted by (time, camera, box), duplicates
+    /// removed.
+    pub fn drain_persons(
+        &mut self,
+        until: i64,
+        counts: &mut ModalityCounts,
+    ) -> Vec<PersonDetection> {
+        let mut out = take_until(&mut self.persons, until, |d| d.t_us);
+        let key = |d: &PersonDetection| (d.t_us, d.camera_id, d.bbox.map(f32::to_bits));
+        out.sort_unstable_by(|a, b| key(a).cmp(&key(b)).then(a.score.total_cmp(&b.score)));
+        let before = out.len();
+        out.dedup_by(|b, a| key(a) == key(b));
+        counts.duplicates += (before - out.len()) as u64;
+        counts.processed += out.len() as u64;
+        out
+    }
+
+    /// Thermal blobs with `t <= until`, sorted by (time, camera, centroid), duplicates
+    /// removed.
+    pub fn drain_thermal(
+        &mut self,
+        until: i64,
+        counts: &mut ModalityCounts,
+    ) -> Vec<ThermalDetection> {
+        let mut out = take_until(&mut self.thermal, until, |d| d.t_us);
+        let key = |d: &ThermalDetection| (d.t_us, d.camera_id, d.centroid.map(f32::to_bits));
+        out.sort_unstable_by_key(key);
+        let before = out.len();
+        out.dedup_by(|b, a| key(a) == key(b));
         counts.duplicates += (before - out.len()) as u64;
         counts.processed += out.len() as u64;
         out

@@ -48,6 +48,8 @@ pub struct EngineStats {
     pub weights: ModalityCounts,
     pub positions: ModalityCounts,
     pub gates: ModalityCounts,
+    pub person_detections: ModalityCounts,
+    pub thermal_blobs: ModalityCounts,
     /// Time up to which every event has been processed.
     pub processed_until_us: Option<i64>,
     /// Newest event time minus the lateness bound.

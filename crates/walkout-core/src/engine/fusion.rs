@@ -13,6 +13,12 @@ use crate::shelf::hypothesis::{hypotheses, Expectation};
 use crate::shelf::merge::group_changes;
 use crate::shelf::weight::WeightChange;
 use crate::store::{PlateIdx, SkuIdx};
+use crate::track::hands::plates_at_hands;
+use crate::track::measure::{blob_on_floor, person_on_floor, FloorMeasurement};
+use std::collections::BTreeMap;
+
+/// Person detections scored below this are left out of tracking.
+const MIN_PERSON_SCORE: f32 = 0.3;
 
 /// A merged shelf interaction waiting for association.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,8 +72,9 @@ impl Engine {
             .buffer
             .drain_positions(until, &mut self.stats.positions)
         {
-            self.tracks.push(p.t_us, p.track_id, [p.x, p.y]);
+            self.push_position(p.t_us, p.track_id, [p.x, p.y]);
         }
+        self.track_detections(until);
         for g in self.buffer.drain_gates(until, &mut self.stats.gates) {
             let tiebreak = ((g.gate_id as u64) << 8) | g.kind as u64;
             self.queue.push(Queued {
@@ -81,6 +88,70 @@ impl Engine {
         self.process_queue(until);
         self.tracks.prune(until.saturating_sub(TRACK_RETAIN_US));
         self.processed_until = Some(until);
+    }
+
+    fn push_position(&mut self, t_us: i64, id: u32, pos: [f64; 2]) {
+        self.tracks.push(t_us, id, pos);
+        if self.trajectory_interval_us > 0 {
+            let last = self.trajectory_last.get(&id).copied();
+            if last.is_none_or(|l| t_us - l >= self.trajectory_interval_us) {
+                self.trajectory_last.insert(id, t_us);
+                self.trajectory_log.push((t_us, id, pos[0], pos[1]));
+            }
+        }
+    }
+
+    /// Feed camera and thermal frames to the tracker in time order; confirmed tracks'
+    /// positions and hands go to the track store.
+    fn track_detections(&mut self, until: i64) {
+        let persons = self
+            .buffer
+            .drain_persons(until, &mut self.stats.person_detections);
+        let blobs = self
+            .buffer
+            .drain_thermal(until, &mut self.stats.thermal_blobs);
+        if persons.is_empty() && blobs.is_empty() {
+            return;
+        }
+        // Frames: (time, sensor kind, camera id) → measurements, in time order.
+        let mut frames: BTreeMap<(i64, u8, u32), Vec<FloorMeasurement>> = BTreeMap::new();
+        for d in &persons {
+            if d.score < MIN_PERSON_SCORE {
+                continue;
+            }
+            if let Some(m) = self
+                .cameras
+                .get(&d.camera_id)
+                .and_then(|cam| person_on_floor(cam, d))
+            {
+                frames.entry((d.t_us, 0, d.camera_id)).or_default().push(m);
+            }
+        }
+        for b in &blobs {
+            if let Some(m) = self
+                .thermal_homographies
+                .get(&b.camera_id)
+                .and_then(|h| blob_on_floor(h, b))
+            {
+                frames.entry((b.t_us, 1, b.camera_id)).or_default().push(m);
+            }
+        }
+        let reach = self.params.reach_m;
+        for ((t, _, _), ms) in frames {
+            let result = self.tracker.process_frame(t, &ms);
+            for &(id, pos) in &result.updated {
+                self.push_position(t, id, pos);
+            }
+            for (m, id) in ms.iter().zip(&result.assignment) {
+                let Some(id) = *id else { continue };
+                let Some(body) = result.updated.iter().find(|u| u.0 == id).map(|u| u.1) else {
+                    continue;
+                };
+                for plate in plates_at_hands(&self.store, body, &m.wrists, reach) {
+                    self.tracks.push_hand(t, id, plate);
+                }
+            }
+        }
     }
 
     /// Group pending weight changes whose groups can no longer grow and queue them.
@@ -186,16 +257,22 @@ impl Engine {
             .collect()
     }
 
+    /// Release ready items one at a time in `(key, rank, tiebreak)` order. Processing
+    /// may queue new items (an exit queues its receipt); taking the earliest ready item
+    /// each time puts those in their place in time, however far `until` jumped.
     fn process_queue(&mut self, until: i64) {
-        self.queue.sort_by_key(|q| (q.key, q.rank, q.tiebreak));
-        let ready = self
+        let delay = self.fusion_delay_us;
+        while let Some(i) = self
             .queue
-            .partition_point(|q| q.key.saturating_add(self.fusion_delay_us) <= until);
-        let items: Vec<Queued> = self.queue.drain(..ready).collect();
-        for q in items {
-            match q.item {
+            .iter()
+            .enumerate()
+            .filter(|(_, q)| q.key.saturating_add(delay) <= until)
+            .min_by_key(|(_, q)| (q.key, q.rank, q.tiebreak))
+            .map(|(i, _)| i)
+        {
+            match self.queue.swap_remove(i).item {
                 Item::Gate(g) => self.apply_gate(g),
-                Item::Interaction(i) => self.apply_interaction(i),
+                Item::Interaction(it) => self.apply_interaction(it),
                 Item::Receipt { track_id } => self.issue_receipt(track_id),
             }
         }

@@ -10,16 +10,20 @@ pub mod buffer;
 pub mod events;
 mod fusion;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::cart::{Cart, Inventory, Receipt};
-use crate::config::{FusionParams, StoreConfig};
+use crate::config::{FusionParams, GateKind, Mat3, StoreConfig};
 use crate::errors::{Result, WalkoutError};
+use crate::geometry::CameraModel;
 use crate::input::{check_lengths as check_same_len, GateEventKind};
 use crate::shelf::weight::{DetectorParams, PlateDetector, WeightChange};
 use crate::store::StoreModel;
+use crate::track::tracker::{Tracker, TrackerParams};
 use crate::track::{Track, TrackStore};
-use buffer::{GateEvent, PositionSample, ReorderBuffer, WeightSample};
+use buffer::{
+    GateEvent, PersonDetection, PositionSample, ReorderBuffer, ThermalDetection, WeightSample,
+};
 pub use events::{EngineStats, GatePassage, InteractionKind, ShelfEvent};
 use fusion::Queued;
 
@@ -39,6 +43,14 @@ pub struct Engine {
     pending_changes: Vec<WeightChange>,
     queue: Vec<Queued>,
     tracks: TrackStore,
+    tracker: Tracker,
+    cameras: HashMap<u32, CameraModel>,
+    thermal_homographies: HashMap<u32, Mat3>,
+    /// Decimated track positions for evaluation and visualisation; off when the
+    /// interval is 0.
+    trajectory_log: Vec<(i64, u32, f64, f64)>,
+    trajectory_interval_us: i64,
+    trajectory_last: HashMap<u32, i64>,
     carts: BTreeMap<u32, Cart>,
     inventory: Inventory,
     shelf_events: Vec<ShelfEvent>,
@@ -83,7 +95,40 @@ impl Engine {
         let merge_window_us = us(params.merge_window_s);
         let fusion_delay_us =
             us(params.gate_bind_window_s).max(merge_window_us + detect_delay_us) + 250_000;
+        let entries = store
+            .gates
+            .iter()
+            .filter(|g| g.kind == GateKind::Entry)
+            .map(|g| g.position)
+            .collect();
+        let tracker = Tracker::new(
+            TrackerParams {
+                clock_skew_s: params.camera_clock_skew_s,
+                max_coast_us: us(params.track_max_coast_s),
+                birth_radius_m: params.track_birth_radius_m,
+                ..TrackerParams::default()
+            },
+            entries,
+        );
+        let cameras = store
+            .config
+            .cameras
+            .iter()
+            .map(|c| (c.id, CameraModel::from_config(c)))
+            .collect();
+        let thermal_homographies = store
+            .config
+            .thermal_cameras
+            .iter()
+            .map(|c| (c.id, c.homography))
+            .collect();
         Ok(Self {
+            tracker,
+            cameras,
+            thermal_homographies,
+            trajectory_log: Vec::new(),
+            trajectory_interval_us: 0,
+            trajectory_last: HashMap::new(),
             inventory: Inventory::from_planogram(&store),
             lateness_us: us(params.lateness_s),
             params,
@@ -288,6 +333,179 @@ impl Engine {
             });
         }
         Ok(())
+    }
+
+    /// Ingest person detections of the cameras. `bbox` holds 4 values per row
+    /// (x1, y1, x2, y2 px), `keypoints` 51 per row (17 COCO joints × (x, y, confidence)).
+    pub fn ingest_person_detections(
+        &mut self,
+        camera_id: &[u32],
+        t_us: &[i64],
+        bbox: &[f32],
+        score: &[f32],
+        keypoints: Option<&[f32]>,
+    ) -> Result<()> {
+        self.check_open()?;
+        let n = t_us.len();
+        check_same_len(
+            "person_detections",
+            &[
+                ("t_us", n),
+                ("camera_id", camera_id.len()),
+                ("bbox/4", bbox.len() / 4),
+                ("score", score.len()),
+                ("keypoints/51", keypoints.map_or(n, |k| k.len() / 51)),
+            ],
+        )?;
+        if !bbox.len().is_multiple_of(4) || keypoints.is_some_and(|k| !k.len().is_multiple_of(51)) {
+            return Err(WalkoutError::input(
+                "person_detections.bbox",
+                0,
+                bbox.len(),
+                "bbox must be (N, 4) and keypoints (N, 17, 3)",
+            ));
+        }
+        for row in 0..n {
+            let cam = camera_id[row];
+            if !self.cameras.contains_key(&cam) {
+                return Err(WalkoutError::input(
+                    "person_detections.camera_id",
+                    row,
+                    cam,
+                    "no camera with this id in the store config",
+                ));
+            }
+            Self::check_time("person_detections.t_us", row, t_us[row])?;
+            let b = &bbox[row * 4..row * 4 + 4];
+            let inside = b.iter().all(|v| v.is_finite()) && b[2] >= b[0] && b[3] >= b[1];
+            if !inside {
+                return Err(WalkoutError::input(
+                    "person_detections.bbox",
+                    row,
+                    format!("{b:?}"),
+                    "box must be finite with x2 >= x1 and y2 >= y1",
+                ));
+            }
+            if !(0.0..=1.0).contains(&score[row]) {
+                return Err(WalkoutError::input(
+                    "person_detections.score",
+                    row,
+                    score[row],
+                    "score must be within 0..1",
+                ));
+            }
+            if let Some(k) = keypoints {
+                if let Some(bad) = k[row * 51..row * 51 + 51].iter().find(|v| !v.is_finite()) {
+                    return Err(WalkoutError::input(
+                        "person_detections.keypoints",
+                        row,
+                        bad,
+                        "keypoints must be finite (confidence 0 marks a missing joint)",
+                    ));
+                }
+            }
+        }
+        for row in 0..n {
+            self.stats.person_detections.received += 1;
+            let t = t_us[row];
+            if self.is_late(t) {
+                self.stats.person_detections.late += 1;
+                continue;
+            }
+            self.buffer.note_time(t);
+            let mut kp = [[0.0f32; 3]; 17];
+            if let Some(k) = keypoints {
+                for (j, joint) in kp.iter_mut().enumerate() {
+                    let o = row * 51 + j * 3;
+                    *joint = [k[o], k[o + 1], k[o + 2]];
+                }
+            }
+            let b = &bbox[row * 4..row * 4 + 4];
+            self.buffer.persons.push(PersonDetection {
+                t_us: t,
+                camera_id: camera_id[row],
+                bbox: [b[0], b[1], b[2], b[3]],
+                score: score[row],
+                keypoints: kp,
+            });
+        }
+        Ok(())
+    }
+
+    /// Ingest blobs of the top-down thermal cameras; `centroid` holds 2 values per row.
+    pub fn ingest_thermal_blobs(
+        &mut self,
+        camera_id: &[u32],
+        t_us: &[i64],
+        centroid: &[f32],
+        area_px: &[f32],
+        temperature_c: &[f32],
+    ) -> Result<()> {
+        self.check_open()?;
+        let n = t_us.len();
+        check_same_len(
+            "thermal_blobs",
+            &[
+                ("t_us", n),
+                ("camera_id", camera_id.len()),
+                ("centroid/2", centroid.len() / 2),
+                ("area_px", area_px.len()),
+                ("temperature_c", temperature_c.len()),
+            ],
+        )?;
+        for row in 0..n {
+            if !self.thermal_homographies.contains_key(&camera_id[row]) {
+                return Err(WalkoutError::input(
+                    "thermal_blobs.camera_id",
+                    row,
+                    camera_id[row],
+                    "no thermal camera with this id in the store config",
+                ));
+            }
+            Self::check_time("thermal_blobs.t_us", row, t_us[row])?;
+            let values = [
+                centroid[2 * row],
+                centroid[2 * row + 1],
+                area_px[row],
+                temperature_c[row],
+            ];
+            if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
+                return Err(WalkoutError::input(
+                    "thermal_blobs",
+                    row,
+                    bad,
+                    "centroid, area and temperature must be finite",
+                ));
+            }
+        }
+        for row in 0..n {
+            self.stats.thermal_blobs.received += 1;
+            let t = t_us[row];
+            if self.is_late(t) {
+                self.stats.thermal_blobs.late += 1;
+                continue;
+            }
+            self.buffer.note_time(t);
+            self.buffer.thermal.push(ThermalDetection {
+                t_us: t,
+                camera_id: camera_id[row],
+                centroid: [centroid[2 * row], centroid[2 * row + 1]],
+                area_px: area_px[row],
+                temperature_c: temperature_c[row],
+            });
+        }
+        Ok(())
+    }
+
+    /// Keep a decimated log of every track's positions (for evaluation and replay
+    /// visualisation); `hz = 0` turns it off. Memory grows with the session.
+    pub fn set_trajectory_log(&mut self, hz: f64) {
+        self.trajectory_interval_us = if hz > 0.0 { (1e6 / hz) as i64 } else { 0 };
+    }
+
+    /// The trajectory log: (t_us, track_id, x, y) rows in time order per track.
+    pub fn trajectories(&self) -> &[(i64, u32, f64, f64)] {
+        &self.trajectory_log
     }
 
     /// Newest event time seen minus the lateness bound: events at or before it can no

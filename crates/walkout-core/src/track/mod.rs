@@ -6,6 +6,7 @@
 //! one visit: nothing about it is kept after its receipt is issued.
 
 pub mod assign;
+pub mod hands;
 pub mod kalman;
 pub mod measure;
 pub mod tracker;
@@ -26,6 +27,8 @@ pub struct Track {
     pub exited_us: Option<i64>,
     /// Recent positions, oldest first; older ones are pruned.
     pub history: VecDeque<(i64, Vec2)>,
+    /// Recent hand observations at plates (time, plate index), oldest first.
+    pub hands: VecDeque<(i64, crate::store::PlateIdx)>,
 }
 
 impl Track {
@@ -40,6 +43,16 @@ impl Track {
         self.positions_between(t0, t1)
             .map(|(_, p)| (p[0] - point[0]).hypot(p[1] - point[1]))
             .min_by(f64::total_cmp)
+    }
+
+    /// Hand observations at any of `plates` within `[t0, t1]`.
+    pub fn hands_at(&self, plates: &[crate::store::PlateIdx], t0: i64, t1: i64) -> usize {
+        let start = self.hands.partition_point(|h| h.0 < t0);
+        self.hands
+            .range(start..)
+            .take_while(|h| h.0 <= t1)
+            .filter(|h| plates.contains(&h.1))
+            .count()
     }
 
     pub fn is_open(&self) -> bool {
@@ -64,10 +77,18 @@ impl TrackStore {
             entered_us: None,
             exited_us: None,
             history: VecDeque::new(),
+            hands: VecDeque::new(),
         });
         track.last_us = t_us;
         track.last_position = pos;
         track.history.push_back((t_us, pos));
+    }
+
+    /// Record that a hand of track `id` was at `plate` at `t_us`.
+    pub fn push_hand(&mut self, t_us: i64, id: u32, plate: crate::store::PlateIdx) {
+        if let Some(t) = self.tracks.get_mut(&id) {
+            t.hands.push_back((t_us, plate));
+        }
     }
 
     pub fn get(&self, id: u32) -> Option<&Track> {
@@ -89,6 +110,9 @@ impl TrackStore {
         for t in self.tracks.values_mut() {
             while t.history.front().is_some_and(|p| p.0 < before_us) {
                 t.history.pop_front();
+            }
+            while t.hands.front().is_some_and(|h| h.0 < before_us) {
+                t.hands.pop_front();
             }
         }
     }

@@ -1,0 +1,193 @@
+//! A small hand-built store shared by the integration tests: one shelf of four plates,
+//! an entry and an exit gate, two ceiling cameras.
+#![allow(dead_code)]
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Normal};
+use walkout_core::config::*;
+use walkout_core::input::GateEventKind;
+
+pub const T0: i64 = 1_767_258_000_000_000;
+pub const DT: i64 = 16_667;
+
+pub fn store() -> StoreConfig {
+    let product = |sku: &str, w: f64| Product {
+        sku: sku.into(),
+        name: sku.to_uppercase(),
+        weight_g: w,
+        weight_std_g: 3.0,
+        price_cents: 100,
+        rfid: false,
+        vision_class: None,
+    };
+    let plates = (0..4)
+        .map(|i| Plate {
+            id: 10 + i,
+            min: [1.0 + 0.3 * i as f64, 2.0, 0.5],
+            max: [1.3 + 0.3 * i as f64, 2.45, 0.75],
+            front: Facing::NegY,
+            sensor: WeightSensor {
+                noise_std_g: 5.0,
+                rate_hz: 60.0,
+            },
+        })
+        .collect();
+    StoreConfig {
+        name: "test".into(),
+        currency: "EUR".into(),
+        floor: [6.0, 5.0],
+        products: vec![
+            product("cola", 345.0),
+            product("chips", 160.0),
+            product("milk", 1050.0),
+            product("gum", 60.0),
+        ],
+        gondolas: vec![Gondola {
+            id: 1,
+            name: "A".into(),
+            shelves: vec![Shelf { id: 1, plates }],
+        }],
+        planogram: ["cola", "chips", "milk", "gum"]
+            .iter()
+            .enumerate()
+            .map(|(i, s)| PlanogramEntry {
+                plate: 10 + i as u32,
+                sku: s.to_string(),
+                count: 10,
+            })
+            .collect(),
+        cameras: vec![
+            look_at(1, [1.0, -1.0, 3.0], [2.0, 2.0, 0.8]),
+            look_at(2, [4.5, 4.5, 3.0], [2.0, 1.5, 0.8]),
+        ],
+        thermal_cameras: vec![],
+        rfid_readers: vec![],
+        gates: vec![
+            Gate {
+                id: 1,
+                kind: GateKind::Entry,
+                position: [0.5, 0.5],
+                radius_m: 1.0,
+            },
+            Gate {
+                id: 2,
+                kind: GateKind::Exit,
+                position: [5.5, 0.5],
+                radius_m: 1.0,
+            },
+        ],
+        fusion: FusionParams::default(),
+    }
+}
+
+/// A 1920×1080 camera at `eye` looking at `target`, with mild lens distortion.
+pub fn look_at(id: u32, eye: [f64; 3], target: [f64; 3]) -> Camera {
+    let norm = |v: [f64; 3]| {
+        let n = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
+        [v[0] / n, v[1] / n, v[2] / n]
+    };
+    let cross = |a: [f64; 3], b: [f64; 3]| {
+        [
+            a[1] * b[2] - a[2] * b[1],
+            a[2] * b[0] - a[0] * b[2],
+            a[0] * b[1] - a[1] * b[0],
+        ]
+    };
+    let z = norm([target[0] - eye[0], target[1] - eye[1], target[2] - eye[2]]);
+    let x = norm(cross(z, [0.0, 0.0, 1.0]));
+    let y = cross(z, x);
+    let r = [x, y, z];
+    let t = [
+        -(r[0][0] * eye[0] + r[0][1] * eye[1] + r[0][2] * eye[2]),
+        -(r[1][0] * eye[0] + r[1][1] * eye[1] + r[1][2] * eye[2]),
+        -(r[2][0] * eye[0] + r[2][1] * eye[1] + r[2][2] * eye[2]),
+    ];
+    Camera {
+        id,
+        width: 1920,
+        height: 1080,
+        fps: 15.0,
+        intrinsics: [[1000.0, 0.0, 960.0], [0.0, 1000.0, 540.0], [0.0, 0.0, 1.0]],
+        distortion: [-0.08, 0.01, 0.0, 0.0, 0.0],
+        rotation: r,
+        translation: t,
+    }
+}
+
+/// The shelf interactions of [`session`]: (plate id, time s, grams moved).
+pub const MOVES: [(u32, f64, f64); 3] = [(10, 10.0, -345.0), (11, 20.0, -320.0), (11, 30.0, 160.0)];
+
+/// Shopper 77 enters, takes a can from plate 10 at 10 s, two bags of chips from plate 11
+/// at 20 s, puts one bag back at 30 s and leaves.
+pub struct Session {
+    pub weights: Vec<(u32, i64, f64)>,
+    pub positions: Vec<(i64, u32, f64, f64)>,
+    pub gates: Vec<(u32, i64, GateEventKind, Option<String>)>,
+}
+
+pub fn session(seed: u64) -> Session {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let noise = Normal::new(0.0, 5.0).unwrap();
+    let secs = 50.0;
+    let n = (secs * 60.0) as i64;
+    let mut weights = Vec::new();
+    for plate in 10..14u32 {
+        for i in 0..n {
+            let t = i as f64 / 60.0;
+            let mut g = 2000.0 + noise.sample(&mut rng);
+            for &(p, at, d) in &MOVES {
+                if p == plate {
+                    if t >= at {
+                        g += d;
+                    }
+                    if (at - 0.4..at + 0.4).contains(&t) {
+                        g += 150.0 * ((t - at + 0.4) / 0.8 * std::f64::consts::PI).sin();
+                    }
+                }
+            }
+            weights.push((plate, T0 + i * DT, g));
+        }
+    }
+    // Walk: entry (0.5, 0.5) -> plate 10 front (1.15, 1.6) -> plate 11 front -> exit.
+    let path = |t: f64| -> (f64, f64) {
+        let lerp = |a: (f64, f64), b: (f64, f64), u: f64| {
+            let u = u.clamp(0.0, 1.0);
+            (a.0 + (b.0 - a.0) * u, a.1 + (b.1 - a.1) * u)
+        };
+        match t {
+            t if t < 5.0 => lerp((0.5, 0.5), (1.15, 1.6), t / 5.0),
+            t if t < 15.0 => (1.15, 1.6),
+            t if t < 17.0 => lerp((1.15, 1.6), (1.45, 1.6), (t - 15.0) / 2.0),
+            t if t < 35.0 => (1.45, 1.6),
+            t => lerp((1.45, 1.6), (5.5, 0.5), (t - 35.0) / 8.0),
+        }
+    };
+    let pos_noise = Normal::new(0.0, 0.05).unwrap();
+    let positions = (0..(44 * 15))
+        .map(|i| {
+            let t = i as f64 / 15.0;
+            let (x, y) = path(t);
+            (
+                T0 + (t * 1e6) as i64,
+                77,
+                x + pos_noise.sample(&mut rng),
+                y + pos_noise.sample(&mut rng),
+            )
+        })
+        .collect();
+    let gates = vec![
+        (
+            1,
+            T0 + 100_000,
+            GateEventKind::Enter,
+            Some("acct-1".to_string()),
+        ),
+        (2, T0 + 43_000_000, GateEventKind::Exit, None),
+    ];
+    Session {
+        weights,
+        positions,
+        gates,
+    }
+}
