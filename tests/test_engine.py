@@ -160,3 +160,45 @@ def test_zero_copy_columns_are_accepted_in_place():
     assert column(a, np.int64, "t") is a or np.shares_memory(column(a, np.int64, "t"), a)
     with pytest.raises(walkout.InputError, match=r"fit in uint32 \(got 4294967296\)"):
         column(np.array([1, 2**32]), np.uint32, "ids")
+
+
+@settings(
+    max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(cut_fraction=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=3))
+def test_snapshot_restore_at_random_points_gives_identical_receipts(
+    two_shopper_session, cut_fraction
+):
+    """A process that crashes and restarts from its last checkpoint loses nothing."""
+    s = two_shopper_session
+    reference = replay(s)
+    chunks = int((s.end_us - s.start_us) / 1e6) + 2
+    cuts = {int(f * chunks) for f in cut_fraction}
+    engine = walkout.Engine(s.config)
+    rng = np.random.default_rng(0)
+    arrivals = _arrivals(s, rng, 0.0, 0)
+    start = s.start_us
+    for i in range(chunks + 1):
+        lo, hi = start + i * 1_000_000, start + (i + 1) * 1_000_000
+        for name, (cols, arrival) in arrivals.items():
+            a, b = np.searchsorted(arrival, [lo, hi])
+            c = {k: v[a:b] for k, v in cols.items()}
+            if a == b:
+                continue
+            if name == "weights":
+                engine.ingest_weights(c["plate_id"], c["t_us"], c["grams"])
+            elif name == "positions":
+                engine.ingest_positions(c["t_us"], c["track_id"], c["x"], c["y"])
+            else:
+                engine.ingest_gates(c["gate_id"], c["t_us"], c["kind"], list(c["token"]))
+        engine.step()
+        if i in cuts:
+            engine = walkout.Engine.restore(engine.snapshot())
+    engine.finish()
+    assert receipt_summary(engine) == receipt_summary(reference)
+    assert engine.config == s.config
+
+
+def test_restore_rejects_garbage():
+    with pytest.raises(walkout.StateError, match="bad magic"):
+        walkout.Engine.restore(b"not a snapshot")

@@ -138,6 +138,20 @@ class Engine:
         """Logged track positions ``{t_us, track_id, x, y}`` (needs ``trajectory_log_hz``)."""
         return self._core.trajectories()
 
+    def snapshot(self) -> bytes:
+        """The engine's whole state as bytes: store it, and after a crash or restart
+        :meth:`restore` continues exactly where this engine stood."""
+        return self._core.snapshot()
+
+    @classmethod
+    def restore(cls, data: bytes) -> Engine:
+        """An engine in the state :meth:`snapshot` captured (config included)."""
+        core = _core.Engine.restore(data)
+        engine = cls.__new__(cls)
+        engine.config = StoreConfig.model_validate_json(core.config_json())
+        engine._core = core
+        return engine
+
     def step(self, until_us: int | None = None) -> None:
         """Process buffered events up to ``until_us`` (default: the watermark)."""
         self._core.step(until_us)

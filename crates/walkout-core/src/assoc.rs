@@ -10,8 +10,9 @@
 
 use crate::store::{point_segment_distance, PlateIdx, StoreModel};
 use crate::track::TrackStore;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ShopperScore {
     pub track_id: u32,
     pub probability: f64,

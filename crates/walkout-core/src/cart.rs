@@ -1,10 +1,11 @@
 //! Carts, receipts and the inventory that follow from shelf interactions.
 
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use crate::store::{SkuIdx, StoreModel};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CartLine {
     pub sku: SkuIdx,
     pub quantity: u32,
@@ -14,7 +15,7 @@ pub struct CartLine {
     pub evidence: Vec<u64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Cart {
     pub track_id: u32,
     pub lines: BTreeMap<SkuIdx, CartLine>,
@@ -59,7 +60,7 @@ impl Cart {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReceiptLine {
     pub sku: String,
     pub name: String,
@@ -72,7 +73,7 @@ pub struct ReceiptLine {
     pub evidence: Vec<u64>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Receipt {
     pub track_id: u32,
     pub token: Option<String>,
@@ -121,7 +122,7 @@ impl Receipt {
 
 /// Units per plate and product. Starts from the planogram and learns from every
 /// interaction, including foreign items put back on the wrong plate.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Inventory {
     counts: Vec<BTreeMap<SkuIdx, u32>>,
 }

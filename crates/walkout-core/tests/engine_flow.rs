@@ -30,6 +30,17 @@ impl Ev {
 /// after each. With `delay_seed`, every event is delayed by a random 0..1.5 s (the
 /// lateness bound is 2 s) and every 97th event is sent twice.
 fn run(s: &Session, delay_seed: Option<u64>, chunk: usize) -> Engine {
+    run_with_restarts(s, delay_seed, chunk, &[])
+}
+
+/// As [`run`], but after each chunk index in `restarts` the engine is snapshotted,
+/// dropped and restored from the bytes, as after a process crash.
+fn run_with_restarts(
+    s: &Session,
+    delay_seed: Option<u64>,
+    chunk: usize,
+    restarts: &[usize],
+) -> Engine {
     let mut stream: Vec<Ev> = s
         .weights
         .iter()
@@ -53,7 +64,7 @@ fn run(s: &Session, delay_seed: Option<u64>, chunk: usize) -> Engine {
         }
     }
     let mut e = Engine::new(store()).unwrap();
-    for c in stream.chunks(chunk) {
+    for (ci, c) in stream.chunks(chunk).enumerate() {
         let (mut wp, mut wt, mut wg) = (vec![], vec![], vec![]);
         let (mut pt, mut pid, mut px, mut py) = (vec![], vec![], vec![], vec![]);
         let (mut gid, mut gt, mut gk, mut gtok) = (vec![], vec![], vec![], vec![]);
@@ -82,6 +93,11 @@ fn run(s: &Session, delay_seed: Option<u64>, chunk: usize) -> Engine {
         e.ingest_positions(&pt, &pid, &px, &py).unwrap();
         e.ingest_gates(&gid, &gt, &gk, &gtok).unwrap();
         e.step(None).unwrap();
+        if restarts.contains(&ci) {
+            let bytes = e.snapshot().unwrap();
+            drop(e);
+            e = Engine::restore(&bytes).unwrap();
+        }
     }
     e.finish().unwrap();
     e
@@ -210,4 +226,38 @@ fn bad_rows_reject_the_batch_with_field_row_and_value() {
     e.finish().unwrap();
     let err = e.step(None).unwrap_err().to_string();
     assert!(err.contains("finished"), "{err}");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(8))]
+    #[test]
+    fn snapshot_and_restore_anywhere_gives_identical_results(
+        restarts in proptest::collection::vec(0usize..40, 1..4),
+        delay_seed in proptest::option::of(0u64..1000),
+    ) {
+        let s = session(5);
+        let reference = run(&s, delay_seed, 3000);
+        let restored = run_with_restarts(&s, delay_seed, 3000, &restarts);
+        proptest::prop_assert_eq!(receipt_lines(&restored), receipt_lines(&reference));
+        proptest::prop_assert_eq!(restored.shelf_events(), reference.shelf_events());
+        proptest::prop_assert_eq!(restored.stats(), reference.stats());
+    }
+}
+
+#[test]
+fn a_damaged_snapshot_is_a_clear_error() {
+    let e = Engine::new(store()).unwrap();
+    let bytes = e.snapshot().unwrap();
+    let err = Engine::restore(&bytes[..bytes.len() / 2])
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("snapshot cannot be restored"), "{err}");
+    let err = Engine::restore(b"hello").err().unwrap().to_string();
+    assert!(err.contains("bad magic"), "{err}");
+    let mut other = bytes.clone();
+    let at = other.iter().position(|&b| b == b'\n').unwrap() + 1;
+    other[at] = b'9';
+    let err = Engine::restore(&other).err().unwrap().to_string();
+    assert!(err.contains("format version 9"), "{err}");
 }

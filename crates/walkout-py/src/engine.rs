@@ -4,9 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use numpy::{IntoPyArray, PyReadonlyArray1, PyReadonlyArray2, PyReadonlyArray3, PyUntypedArrayMethods};
+use numpy::{
+    IntoPyArray, PyReadonlyArray1, PyReadonlyArray2, PyReadonlyArray3, PyUntypedArrayMethods,
+};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyBytes, PyDict};
 use walkout_core::input::GateEventKind;
 use walkout_core::Engine;
 
@@ -177,11 +179,42 @@ impl PyEngine {
     fn trajectories<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let log = self.inner.trajectories();
         let d = PyDict::new(py);
-        d.set_item("t_us", log.iter().map(|r| r.0).collect::<Vec<_>>().into_pyarray(py))?;
-        d.set_item("track_id", log.iter().map(|r| r.1).collect::<Vec<_>>().into_pyarray(py))?;
-        d.set_item("x", log.iter().map(|r| r.2).collect::<Vec<_>>().into_pyarray(py))?;
-        d.set_item("y", log.iter().map(|r| r.3).collect::<Vec<_>>().into_pyarray(py))?;
+        d.set_item(
+            "t_us",
+            log.iter().map(|r| r.0).collect::<Vec<_>>().into_pyarray(py),
+        )?;
+        d.set_item(
+            "track_id",
+            log.iter().map(|r| r.1).collect::<Vec<_>>().into_pyarray(py),
+        )?;
+        d.set_item(
+            "x",
+            log.iter().map(|r| r.2).collect::<Vec<_>>().into_pyarray(py),
+        )?;
+        d.set_item(
+            "y",
+            log.iter().map(|r| r.3).collect::<Vec<_>>().into_pyarray(py),
+        )?;
         Ok(d)
+    }
+
+    /// The engine's whole state as bytes (a checkpoint).
+    fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let engine = &self.inner;
+        let bytes = py.detach(|| engine.snapshot()).py_err()?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// An engine in the state a snapshot captured.
+    #[staticmethod]
+    fn restore(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
+        let inner = py.detach(|| Engine::restore(data)).py_err()?;
+        Ok(Self { inner })
+    }
+
+    /// The store config this engine runs on, as core JSON.
+    fn config_json(&self) -> String {
+        self.inner.store().config.to_json()
     }
 
     #[pyo3(signature = (until_us=None))]

@@ -4,15 +4,16 @@
 
 use crate::input::GateEventKind;
 pub use crate::track::measure::{PersonDetection, ThermalDetection};
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct WeightSample {
     pub t_us: i64,
     pub plate: u32,
     pub grams: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PositionSample {
     pub t_us: i64,
     pub track_id: u32,
@@ -20,7 +21,7 @@ pub struct PositionSample {
     pub y: f64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GateEvent {
     pub t_us: i64,
     pub gate_id: u32,
@@ -29,7 +30,7 @@ pub struct GateEvent {
 }
 
 /// Counters per modality, for health reporting.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModalityCounts {
     pub received: u64,
     /// Arrived after the engine had processed their time: counted, not used.
@@ -39,7 +40,7 @@ pub struct ModalityCounts {
     pub processed: u64,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ReorderBuffer {
     pub weights: Vec<WeightSample>,
     pub positions: Vec<PositionSample>,

@@ -5,8 +5,9 @@ use crate::assoc::ShopperScore;
 use crate::engine::buffer::ModalityCounts;
 use crate::input::GateEventKind;
 use crate::shelf::hypothesis::Hypothesis;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum InteractionKind {
     /// Weight left the plate.
     Pick,
@@ -14,7 +15,7 @@ pub enum InteractionKind {
     PutBack,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShelfEvent {
     pub id: u64,
     /// Plate ids (config ids) whose weight changed together.
@@ -33,7 +34,7 @@ pub struct ShelfEvent {
     pub confidence: f64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GatePassage {
     pub t_us: i64,
     pub gate_id: u32,
@@ -43,7 +44,7 @@ pub struct GatePassage {
     pub has_token: bool,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct EngineStats {
     pub weights: ModalityCounts,
     pub positions: ModalityCounts,

@@ -15,13 +15,14 @@ use crate::shelf::weight::WeightChange;
 use crate::store::{PlateIdx, SkuIdx};
 use crate::track::hands::plates_at_hands;
 use crate::track::measure::{blob_on_floor, person_on_floor, FloorMeasurement};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Person detections scored below this are left out of tracking.
 const MIN_PERSON_SCORE: f32 = 0.3;
 
 /// A merged shelf interaction waiting for association.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(super) struct Interaction {
     plates: Vec<PlateIdx>,
     t_start_us: i64,
@@ -30,7 +31,7 @@ pub(super) struct Interaction {
     delta_std_g: f64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(super) enum Item {
     Gate(GateEvent),
     Interaction(Interaction),
@@ -39,7 +40,7 @@ pub(super) enum Item {
 
 /// An item in the fusion queue, released in `(key, rank, tiebreak)` order once the
 /// processed time passes `key + fusion_delay`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(super) struct Queued {
     key: i64,
     rank: u8,

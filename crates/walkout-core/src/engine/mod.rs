@@ -9,6 +9,7 @@
 pub mod buffer;
 pub mod events;
 mod fusion;
+mod snapshot;
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -8,8 +8,9 @@
 //! confidence instead of a confident wrong guess.
 
 use crate::store::{SkuIdx, StoreModel};
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Hypothesis {
     pub sku: SkuIdx,
     pub quantity: u32,
@@ -17,7 +18,7 @@ pub struct Hypothesis {
 }
 
 /// How strongly a candidate product is expected on the plate(s) of an interaction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Expectation {
     /// On the plate per the planogram or the learned inventory.
     OnPlate,

@@ -7,10 +7,11 @@
 //! a hand pressing on the plate, or oscillation while an item is lifted, changes nothing
 //! once the plate settles again, and drift is followed while the plate is stable.
 
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
 /// A completed change between two stable levels of one plate.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct WeightChange {
     pub plate: usize,
     /// Last time the plate was stable at the old level.
@@ -29,7 +30,7 @@ impl WeightChange {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct DetectorParams {
     /// Samples in the stability window.
     pub window: usize,
@@ -84,7 +85,7 @@ impl DetectorParams {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 enum Phase {
     /// No stable level known yet (start of stream).
     Init,
@@ -97,7 +98,7 @@ enum Phase {
 }
 
 /// Online detector for one plate. Feed samples in time order.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PlateDetector {
     plate: usize,
     params: DetectorParams,

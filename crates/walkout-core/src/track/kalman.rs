@@ -4,9 +4,10 @@
 //! follows that without lagging, and its growing covariance while a shopper is unseen
 //! is what widens the assignment gate during an occlusion.
 
+use serde::{Deserialize, Serialize};
 type M4 = [[f64; 4]; 4];
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Kalman {
     pub x: [f64; 4],
     pub p: M4,

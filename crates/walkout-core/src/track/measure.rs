@@ -3,6 +3,7 @@
 
 use crate::config::Vec2;
 use crate::geometry::{apply_homography, CameraModel, Ray};
+use serde::{Deserialize, Serialize};
 
 const LEFT_ANKLE: usize = 15;
 const RIGHT_ANKLE: usize = 16;
@@ -12,7 +13,7 @@ const RIGHT_WRIST: usize = 10;
 pub const MIN_KEYPOINT_CONF: f32 = 0.3;
 
 /// One person detection of one camera at one instant.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PersonDetection {
     pub t_us: i64,
     pub camera_id: u32,
@@ -22,7 +23,7 @@ pub struct PersonDetection {
 }
 
 /// One thermal blob at one instant.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ThermalDetection {
     pub t_us: i64,
     pub camera_id: u32,

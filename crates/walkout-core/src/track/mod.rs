@@ -5,6 +5,7 @@
 //! on an explicit gate check-in, and closes the track at the exit gate. A track lives for
 //! one visit: nothing about it is kept after its receipt is issued.
 
+use serde::{Deserialize, Serialize};
 pub mod assign;
 pub mod hands;
 pub mod kalman;
@@ -15,7 +16,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use crate::config::Vec2;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Track {
     pub id: u32,
     /// Account token from an explicit gate check-in; `None` for anonymous shoppers.
@@ -60,7 +61,7 @@ impl Track {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct TrackStore {
     tracks: BTreeMap<u32, Track>,
 }

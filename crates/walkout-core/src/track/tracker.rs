@@ -13,8 +13,9 @@ use super::assign::assign;
 use super::kalman::Kalman;
 use super::measure::FloorMeasurement;
 use crate::config::Vec2;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TrackerParams {
     pub confirm_hits: u32,
     /// A confirmed track without measurements for this long is dropped.
@@ -47,13 +48,13 @@ impl Default for TrackerParams {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TrackState {
     Tentative,
     Confirmed,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FilterTrack {
     pub id: u32,
     pub state: TrackState,
@@ -73,7 +74,7 @@ pub struct FrameResult {
     pub assignment: Vec<Option<u32>>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Tracker {
     params: TrackerParams,
     entries: Vec<Vec2>,
