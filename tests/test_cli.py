@@ -5,8 +5,10 @@ from __future__ import annotations
 from walkout.cli import main
 
 
-def test_demo_prints_receipts_and_f1(capsys):
+def test_demo_prints_receipts_and_f1(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the demo writes walkout-demo.rrd here
     assert main(["demo", "--seeds", "2"]) == 0
+    assert (tmp_path / "walkout-demo.rrd").stat().st_size > 100_000
     out = capsys.readouterr().out
     assert "single-picks seed 0: precision 1.0000  recall 1.0000  F1 1.0000" in out
     assert "two-shoppers-putback over 2 seeds" in out

@@ -14,12 +14,17 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 
 from walkout.config import StoreConfig, config_schema, load_config
 from walkout.errors import ConfigError, WalkoutError
+
+if TYPE_CHECKING:
+    from walkout.engine import Engine
+    from walkout.session import Session
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -133,12 +138,11 @@ def cmd_sim(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     """Run the engine over a session directory and print its receipts."""
     from walkout.eval import true_receipts
-    from walkout.replay import replay
     from walkout.report import receipts_vs_truth, score_line
     from walkout.session import Session
 
     session = Session.read(args.session)
-    engine = replay(session, chunk_s=args.chunk_s, progress=sys.stderr.isatty())
+    engine = _replay_recorded(args, session, chunk_s=args.chunk_s)
     out = _stdout()
     if session.truth is not None:
         score = receipts_vs_truth(
@@ -157,7 +161,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         f"{stats['weights']['duplicates'] + stats['positions']['duplicates']}",
         markup=False,
     )
-    return 0
+    return _serve_until_interrupted(args)
 
 
 def _eval_table(scenario: str, seeds: list[int], store: StoreConfig | None) -> float:
@@ -185,7 +189,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     import tempfile
 
     from walkout.eval import true_receipts
-    from walkout.replay import replay
     from walkout.report import receipts_vs_truth, score_line
     from walkout.session import Session
     from walkout.sim import simulate
@@ -202,7 +205,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f"{len(session.weights['t_us']):,} weight samples"
             + (f", written to {directory}" if args.out else "")
         )
-        engine = replay(session, progress=sys.stderr.isatty())
+        engine = _replay_recorded(args, session)
         assert session.truth is not None
         score = receipts_vs_truth(
             out, session.config, engine.receipts(), true_receipts(session.truth)
@@ -211,7 +214,77 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.seeds > 0:
         out.print()
         _eval_table(args.eval_scenario, list(range(args.seeds)), store)
-    return 0
+    return _serve_until_interrupted(args)
+
+
+def _replay_recorded(args: argparse.Namespace, session: Session, chunk_s: float = 1.0) -> Engine:
+    """Replay ``session``; with --rerun / --spawn / --serve, record it to Rerun too."""
+    from walkout.replay import replay
+
+    explicit = bool(args.rerun or args.spawn or args.serve)
+    path = None if getattr(args, "no_rerun", False) else args.rerun or args.rerun_default
+    if not (path or args.spawn or args.serve):
+        return replay(session, chunk_s=chunk_s, progress=sys.stderr.isatty())
+    try:
+        from walkout.viz import open_recording, record_session, session_name
+    except ImportError as exc:  # rerun-sdk needs Python >= 3.11
+        if explicit:
+            raise WalkoutError(f"Rerun recording needs rerun-sdk: {exc}") from exc
+        _stderr().print(f"no Rerun recording (rerun-sdk is not installed: {exc})", markup=False)
+        return replay(session, chunk_s=chunk_s, progress=sys.stderr.isatty())
+
+    rec, args.rerun_url = open_recording(
+        session_name(session), path=path, spawn=args.spawn, serve=args.serve
+    )
+    args.rerun_stream = rec  # keeps a served recording alive until the command returns
+    engine = record_session(session, recording=rec, chunk_s=chunk_s, progress=sys.stderr.isatty())
+    if args.serve:
+        rec.flush()
+    else:
+        rec.disconnect()  # completes the file (footer) and the link to a spawned viewer
+    if path:
+        size = Path(path).stat().st_size / 1e6
+        _stdout().print(
+            f"Rerun recording: {path} ({size:.1f} MB); view it with `rerun {path}`", markup=False
+        )
+    return engine
+
+
+def _serve_until_interrupted(args: argparse.Namespace) -> int:
+    """With --serve, keep serving the recording to viewers until Ctrl-C."""
+    url = getattr(args, "rerun_url", None)
+    if not url:
+        return 0
+    import time
+    from urllib.parse import quote
+
+    import rerun as rr
+
+    rr.serve_web_viewer(open_browser=False, connect_to=url)
+    _stdout().print(
+        f"serving the recording at {url}: `rerun {url}`, or in a browser "
+        f"http://localhost:9090/?url={quote(url, safe='')} (Ctrl-C to stop)",
+        markup=False,
+    )
+    try:
+        while True:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        return 0
+
+
+def _add_rerun_options(parser: argparse.ArgumentParser, default: str | None) -> None:
+    parser.add_argument(
+        "--rerun",
+        metavar="FILE.rrd",
+        help="write a Rerun recording of the session"
+        + (f" (default {default})" if default else ""),
+    )
+    parser.set_defaults(rerun_default=default)
+    parser.add_argument("--spawn", action="store_true", help="stream it to a new Rerun viewer")
+    parser.add_argument(
+        "--serve", action="store_true", help="serve it to Rerun viewers (gRPC and web) until Ctrl-C"
+    )
 
 
 def _add_session_commands(commands: argparse._SubParsersAction) -> None:
@@ -226,6 +299,8 @@ def _add_session_commands(commands: argparse._SubParsersAction) -> None:
     demo.add_argument("--seeds", type=int, default=20, help="seeds to score (0 to skip)")
     demo.add_argument("--out", help="keep the session directory here")
     demo.add_argument("--store", help="store config (default: the shipped convenience store)")
+    _add_rerun_options(demo, default="walkout-demo.rrd")
+    demo.add_argument("--no-rerun", action="store_true", help="do not write a Rerun recording")
     demo.set_defaults(func=cmd_demo)
 
     sim = commands.add_parser("sim", help="simulate a scenario into a session directory")
@@ -239,6 +314,7 @@ def _add_session_commands(commands: argparse._SubParsersAction) -> None:
     rep = commands.add_parser("replay", help="run the engine over a session directory")
     rep.add_argument("session", metavar="SESSION", help="session directory")
     rep.add_argument("--chunk-s", type=float, default=1.0, help="seconds of data per batch")
+    _add_rerun_options(rep, default=None)
     rep.set_defaults(func=cmd_replay)
 
     ev = commands.add_parser("eval", help="receipt F1 of a scenario over many seeds")
