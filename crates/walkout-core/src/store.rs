@@ -10,6 +10,9 @@ use crate::errors::Result;
 pub type PlateIdx = usize;
 pub type SkuIdx = u32;
 
+/// Plate ids below this get a lookup table (4 bytes per id).
+const DENSE_ID_LIMIT: usize = 1 << 20;
+
 /// Two plates of one shelf closer than this (metres) count as neighbours: an item can
 /// stand on both.
 const NEIGHBOUR_GAP_M: f64 = 0.05;
@@ -58,6 +61,9 @@ pub struct StoreModel {
     pub products: Vec<ProductModel>,
     pub gates: Vec<GateModel>,
     plate_by_id: HashMap<u32, PlateIdx>,
+    /// `plate_dense[id]` is the plate index (or `u32::MAX`) when ids are small enough for
+    /// a table: every weight sample is looked up, and a table beats hashing.
+    plate_dense: Vec<u32>,
     sku_by_name: HashMap<String, SkuIdx>,
     /// Initial stock per plate: (sku, count) from the planogram.
     pub planogram: Vec<Vec<(SkuIdx, u32)>>,
@@ -104,6 +110,16 @@ impl StoreModel {
         }
         let plate_by_id: HashMap<u32, PlateIdx> =
             plates.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+        let max_id = plates.iter().map(|p| p.id).max().unwrap_or(0) as usize;
+        let plate_dense = if max_id < DENSE_ID_LIMIT {
+            let mut t = vec![u32::MAX; max_id + 1];
+            for (i, p) in plates.iter().enumerate() {
+                t[p.id as usize] = i as u32;
+            }
+            t
+        } else {
+            Vec::new()
+        };
 
         for i in 0..plates.len() {
             for j in 0..plates.len() {
@@ -154,13 +170,20 @@ impl StoreModel {
             products,
             gates,
             plate_by_id,
+            plate_dense,
             sku_by_name,
             planogram,
         })
     }
 
     pub fn plate_idx(&self, plate_id: u32) -> Option<PlateIdx> {
-        self.plate_by_id.get(&plate_id).copied()
+        if self.plate_dense.is_empty() {
+            return self.plate_by_id.get(&plate_id).copied();
+        }
+        match self.plate_dense.get(plate_id as usize) {
+            Some(&i) if i != u32::MAX => Some(i as PlateIdx),
+            _ => None,
+        }
     }
 
     pub fn sku_idx(&self, sku: &str) -> Option<SkuIdx> {

@@ -7,13 +7,6 @@ pub use crate::track::measure::{PersonDetection, ThermalDetection};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct WeightSample {
-    pub t_us: i64,
-    pub plate: u32,
-    pub grams: f64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PositionSample {
     pub t_us: i64,
     pub track_id: u32,
@@ -40,9 +33,40 @@ pub struct ModalityCounts {
     pub processed: u64,
 }
 
+/// Samples of one plate waiting for the watermark. Plates report in order almost
+/// always, so the buffer only remembers whether an arrival broke the order and sorts
+/// then; the common case costs no sort at all.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PlateBuffer {
+    samples: Vec<(i64, f64)>,
+    sorted: bool,
+}
+
+impl PlateBuffer {
+    pub fn push(&mut self, t_us: i64, grams: f64) {
+        if self.samples.is_empty() {
+            self.sorted = true;
+        } else if let Some(&(last_t, last_g)) = self.samples.last() {
+            if (t_us, grams.to_bits()) <= (last_t, last_g.to_bits()) {
+                self.sorted = false;
+            }
+        }
+        self.samples.push((t_us, grams));
+    }
+
+    pub fn len(&self) -> usize {
+        self.samples.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.samples.is_empty()
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ReorderBuffer {
-    pub weights: Vec<WeightSample>,
+    /// Pending weight samples, one buffer per plate (indexed by plate index).
+    pub weights: Vec<PlateBuffer>,
     pub positions: Vec<PositionSample>,
     pub gates: Vec<GateEvent>,
     pub persons: Vec<PersonDetection>,
@@ -55,20 +79,45 @@ impl ReorderBuffer {
         self.max_seen_us = Some(self.max_seen_us.map_or(t_us, |m| m.max(t_us)));
     }
 
-    /// Weight samples with `t <= until`, sorted by (plate, time), duplicates removed.
-    pub fn drain_weights(&mut self, until: i64, counts: &mut ModalityCounts) -> Vec<WeightSample> {
-        let mut out = take_until(&mut self.weights, until, |w| w.t_us);
-        out.sort_unstable_by(|a, b| {
-            (a.plate, a.t_us)
-                .cmp(&(b.plate, b.t_us))
-                .then(a.grams.total_cmp(&b.grams))
-        });
-        let before = out.len();
-        // Two readings of one plate at one instant are one reading sent twice.
-        out.dedup_by(|b, a| a.plate == b.plate && a.t_us == b.t_us);
-        counts.duplicates += (before - out.len()) as u64;
-        counts.processed += out.len() as u64;
-        out
+    /// Buffer one weight sample of plate index `plate`.
+    pub fn push_weight(&mut self, plate: usize, t_us: i64, grams: f64) {
+        if self.weights.len() <= plate {
+            self.weights.resize_with(plate + 1, PlateBuffer::default);
+        }
+        self.weights[plate].push(t_us, grams);
+    }
+
+    /// Hand every weight sample with `t <= until` to `sink(plate, t, grams)`, plate by
+    /// plate in time order, two readings of one plate at one instant counted once (the
+    /// same reading sent twice; the lower value wins so the choice is deterministic).
+    pub fn drain_weights(
+        &mut self,
+        until: i64,
+        counts: &mut ModalityCounts,
+        mut sink: impl FnMut(usize, i64, f64),
+    ) {
+        for (plate, buf) in self.weights.iter_mut().enumerate() {
+            if buf.samples.is_empty() {
+                continue;
+            }
+            if !buf.sorted {
+                buf.samples
+                    .sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+                buf.sorted = true;
+            }
+            let ready = buf.samples.partition_point(|s| s.0 <= until);
+            let mut last_t = None;
+            for &(t, g) in &buf.samples[..ready] {
+                if last_t == Some(t) {
+                    counts.duplicates += 1;
+                    continue;
+                }
+                last_t = Some(t);
+                counts.processed += 1;
+                sink(plate, t, g);
+            }
+            buf.samples.drain(..ready);
+        }
     }
 
     /// Positions with `t <= until`, sorted by (track, time), duplicates removed.

@@ -62,13 +62,13 @@ impl Engine {
         if self.processed_until.is_some_and(|p| until <= p) {
             return;
         }
-        let samples = self.buffer.drain_weights(until, &mut self.stats.weights);
-        for s in samples {
-            let plate = s.plate as usize;
-            if let Some(change) = self.detectors[plate].push(s.t_us, s.grams) {
-                self.pending_changes.push(change);
-            }
-        }
+        let (detectors, pending) = (&mut self.detectors, &mut self.pending_changes);
+        self.buffer
+            .drain_weights(until, &mut self.stats.weights, |plate, t, g| {
+                if let Some(change) = detectors[plate].push(t, g) {
+                    pending.push(change);
+                }
+            });
         for p in self
             .buffer
             .drain_positions(until, &mut self.stats.positions)

@@ -22,9 +22,7 @@ use crate::shelf::weight::{DetectorParams, PlateDetector, WeightChange};
 use crate::store::StoreModel;
 use crate::track::tracker::{Tracker, TrackerParams};
 use crate::track::{Track, TrackStore};
-use buffer::{
-    GateEvent, PersonDetection, PositionSample, ReorderBuffer, ThermalDetection, WeightSample,
-};
+use buffer::{GateEvent, PersonDetection, PositionSample, ReorderBuffer, ThermalDetection};
 pub use events::{EngineStats, GatePassage, InteractionKind, ShelfEvent};
 use fusion::Queued;
 
@@ -218,7 +216,6 @@ impl Engine {
             }
             plates.push(idx as u32);
         }
-        self.buffer.weights.reserve(t_us.len());
         for ((&plate, &t), &g) in plates.iter().zip(t_us).zip(grams) {
             self.stats.weights.received += 1;
             if self.is_late(t) {
@@ -226,11 +223,7 @@ impl Engine {
                 continue;
             }
             self.buffer.note_time(t);
-            self.buffer.weights.push(WeightSample {
-                t_us: t,
-                plate,
-                grams: g,
-            });
+            self.buffer.push_weight(plate as usize, t, g);
         }
         Ok(())
     }
