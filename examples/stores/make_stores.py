@@ -4,7 +4,8 @@
     python examples/stores/make_stores.py
 
 writes ``convenience.toml`` (a 7-Eleven sized store: 5 gondolas x 6 shelves x 12
-plates), ``minimal.toml`` (one gondola, no cameras, commented), and the core JSON of
+plates), ``large.toml`` (a supermarket floor of 1008 plates and 64 cameras, for scale
+tests), ``minimal.toml`` (one gondola, no cameras, commented), and the core JSON of
 each (``*.json``, what the Rust core's ``StoreConfig::from_json`` reads, for Rust-only
 users, tests and benches). Every file is then loaded back with
 ``walkout.config.load_config`` so a generated store that fails validation is caught
@@ -306,23 +307,38 @@ def _box_union(boxes: list[tuple[list[float], list[float]]]) -> tuple[list[float
     return lo, hi
 
 
+# GS1 company prefix of the fictional brand owner of every example product (7 digits,
+# the length the simulator assumes when it encodes SGTIN-96 EPCs).
+COMPANY_PREFIX = "4012345"
+
+
+def gtin14(item_ref: int, indicator: int = 0) -> str:
+    """A valid GTIN-14: indicator digit, company prefix, 5-digit item reference, check."""
+    first13 = f"{indicator}{COMPANY_PREFIX}{item_ref:05d}"
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(first13))
+    return first13 + str((10 - total % 10) % 10)
+
+
+def _product(i: int, sku: str, name: str, w: float, std: float, price: int, rfid: bool) -> dict:
+    return {
+        "sku": sku,
+        "name": name,
+        "weight_g": w,
+        "weight_std_g": std,
+        "price_cents": price,
+        "rfid": rfid,
+        "vision_class": i,
+        # Tagged items carry EPCs built from the GTIN, so only they need one here.
+        "gtin": gtin14(i + 1) if rfid else None,
+    }
+
+
 def convenience_store() -> dict[str, Any]:
     """The reference convenience store (see the module docstring for the layout)."""
     rng = random.Random(7)
     weight = {sku: w for sku, _, w, _, _, _ in PRODUCTS}
     rfid_skus = {sku for sku, *_, rfid in PRODUCTS if rfid}
-    products = [
-        {
-            "sku": sku,
-            "name": name,
-            "weight_g": w,
-            "weight_std_g": std,
-            "price_cents": price,
-            "rfid": rfid,
-            "vision_class": i,
-        }
-        for i, (sku, name, w, std, price, rfid) in enumerate(PRODUCTS)
-    ]
+    products = [_product(i, *row) for i, row in enumerate(PRODUCTS)]
 
     n_plates = len(GONDOLAS) * len(SHELF_Z) * PLATES_PER_SHELF
     noisy = set(rng.sample(range(n_plates), NOISY_PLATES))
@@ -403,6 +419,190 @@ def convenience_store() -> dict[str, Any]:
             {"id": 1, "kind": "exit", "position": list(EXIT_GATE), "radius_m": 1.2},
         ],
     }
+
+
+# --- the large store ----------------------------------------------------------------------
+
+LARGE_FLOOR = (26.0, 20.0)
+LARGE_PLATE_W = 0.5  # along the gondola (y)
+LARGE_PLATE_D = 0.5  # gondola depth (x)
+LARGE_PLATES_PER_SHELF = 7
+LARGE_ISLAND_X0 = 3.5  # first island's left edge; islands are two gondolas back to back
+LARGE_ISLAND_PITCH = 3.3  # 1.0 m island + 2.3 m aisle
+LARGE_ISLANDS = 6
+LARGE_BLOCK_Y0 = (5.0, 11.5)  # two blocks of islands with a 3 m cross aisle between
+LARGE_VARIANTS = 4  # each base product comes in this many variants (flavours, sizes)
+LARGE_CAMERA_GRID = (8, 8)
+
+
+def _large_count(weight_g: float, rng: random.Random) -> int:
+    # Supermarket shelves run deep: enough stock for an hour of a busy store.
+    if weight_g >= 900:
+        return rng.randint(20, 30)
+    if weight_g >= 250:
+        return rng.randint(35, 50)
+    return rng.randint(50, 80)
+
+
+def _large_products(rng: random.Random) -> list[dict[str, Any]]:
+    # Variants of one base product weigh within about 1.5 % of each other, as flavours of
+    # one line do: look-alikes for the weight plates and the vision detector alike.
+    out = []
+    for sku, name, w, std, price, rfid in PRODUCTS:
+        for v in range(LARGE_VARIANTS):
+            i = len(out)
+            weight = round(w * (1 + rng.uniform(-0.015, 0.015)), 1) if v else w
+            out.append(
+                _product(
+                    i, f"{sku}-V{v + 1}", f"{name} (variant {v + 1})", weight, std, price, rfid
+                )
+            )
+    return out
+
+
+def large_store() -> dict[str, Any]:
+    """A supermarket floor for scale tests: 24 gondolas x 6 shelves x 7 plates (1008
+    plates), 132 products, 64 ceiling cameras in an 8 x 8 grid, 4 thermal cameras over the
+    front walkway, RFID at the exit and on the tagged products' shelves."""
+    rng = random.Random(11)
+    products = _large_products(rng)
+    by_family: dict[int, list[dict[str, Any]]] = {}
+    for i, p in enumerate(products):
+        by_family.setdefault(i // LARGE_VARIANTS, []).append(p)
+    families = list(by_family.values())
+    gondolas, planogram = [], []
+    rfid_zones: dict[tuple[int, int], list[tuple[list[float], list[float]]]] = {}
+    plate_id = 0
+    gi = 0
+    for y0 in LARGE_BLOCK_Y0:
+        for k in range(LARGE_ISLANDS):
+            x_left = LARGE_ISLAND_X0 + k * LARGE_ISLAND_PITCH
+            for x0, front in ((x_left, "-x"), (x_left + LARGE_PLATE_D, "+x")):
+                shelves = []
+                for si, z in enumerate(SHELF_Z):
+                    # Heavy goods low: families sorted by weight, the shelf picks from the
+                    # heavy end at the bottom and the light end at the top.
+                    ranked = sorted(families, key=lambda f: -f[0]["weight_g"])
+                    band = len(ranked) // len(SHELF_Z)
+                    pool = ranked[si * band : (si + 1) * band] or ranked
+                    plates = []
+                    pi = 0
+                    while pi < LARGE_PLATES_PER_SHELF:
+                        family = rng.choice(pool)
+                        product = rng.choice(family)
+                        run = min(rng.randint(1, 3), LARGE_PLATES_PER_SHELF - pi)
+                        for _ in range(run):
+                            lo = [_r(x0), _r(y0 + pi * LARGE_PLATE_W), _r(z)]
+                            hi = [
+                                _r(x0 + LARGE_PLATE_D),
+                                _r(y0 + (pi + 1) * LARGE_PLATE_W),
+                                _r(z + PRODUCT_H),
+                            ]
+                            plates.append(
+                                {
+                                    "id": plate_id,
+                                    "min": lo,
+                                    "max": hi,
+                                    "front": front,
+                                    "sensor": {
+                                        "noise_std_g": round(rng.uniform(3, 8), 1),
+                                        "rate_hz": 60.0,
+                                    },
+                                }
+                            )
+                            count = _large_count(product["weight_g"], rng)
+                            planogram.append(
+                                {"plate": plate_id, "sku": product["sku"], "count": count}
+                            )
+                            if product["rfid"]:
+                                rfid_zones.setdefault((gi, si), []).append((lo, hi))
+                            plate_id += 1
+                            pi += 1
+                    shelves.append({"id": si, "plates": plates})
+                gondolas.append({"id": gi, "name": f"gondola {gi}", "shelves": shelves})
+                gi += 1
+    entry, exit_ = (2.0, 2.0), (LARGE_FLOOR[0] - 2.0, 2.0)
+    return {
+        "name": "Walkout large store (scale layout)",
+        "currency": "USD",
+        "floor": list(LARGE_FLOOR),
+        "products": products,
+        "gondolas": gondolas,
+        "planogram": planogram,
+        "cameras": _grid_cameras(rng),
+        "thermal_cameras": [
+            {
+                "id": i,
+                "width": 640,
+                "height": 512,
+                "fps": 9.0,
+                "homography": thermal_homography((x, 2.5), 640, 512, 0.01, angle),
+            }
+            for i, (x, angle) in enumerate([(3.5, 0.8), (9.5, -1.1), (15.5, 0.4), (21.5, -0.6)])
+        ],
+        "rfid_readers": [
+            {
+                "id": 0,
+                "antennas": [
+                    {
+                        "id": 0,
+                        "kind": "exit",
+                        "min": [exit_[0] - 0.8, exit_[1] - 0.8, 0.0],
+                        "max": [exit_[0] + 0.8, exit_[1] + 0.8, 2.2],
+                    }
+                ],
+            },
+            {
+                "id": 1,
+                "antennas": [
+                    {"id": ai, "kind": "shelf", "min": lo, "max": hi}
+                    for ai, (lo, hi) in enumerate(_box_union(b) for b in rfid_zones.values())
+                ],
+            },
+        ],
+        "gates": [
+            {"id": 0, "kind": "entry", "position": list(entry), "radius_m": 1.2},
+            {"id": 1, "kind": "exit", "position": list(exit_), "radius_m": 1.2},
+        ],
+    }
+
+
+def _grid_cameras(rng: random.Random) -> list[dict[str, Any]]:
+    # An 8 x 8 grid at 3.5 m over the whole floor, each camera tilted about 20 degrees
+    # towards the store's middle line so that neighbours overlap (a person is in view of
+    # two to five cameras) and every aisle is seen from two sides.
+    nx, ny = LARGE_CAMERA_GRID
+    cameras = []
+    for j in range(ny):
+        for i in range(nx):
+            x = (i + 0.5) * LARGE_FLOOR[0] / nx
+            y = (j + 0.5) * LARGE_FLOOR[1] / ny
+            dy = 1.2 if y < LARGE_FLOOR[1] / 2 else -1.2
+            rot, t = look_at((x, y, 3.5), (x, y + dy, 0.0))
+            fx = 800.0 + rng.uniform(-5, 5)  # 1280 px wide: about 77 degrees horizontal
+            cameras.append(
+                {
+                    "id": len(cameras),
+                    "width": 1280,
+                    "height": 720,
+                    "fps": 15.0,
+                    "intrinsics": [
+                        [round(fx, 2), 0.0, round(640 + rng.uniform(-4, 4), 2)],
+                        [0.0, round(fx, 2), round(360 + rng.uniform(-4, 4), 2)],
+                        [0.0, 0.0, 1.0],
+                    ],
+                    "distortion": [
+                        round(rng.uniform(-0.08, -0.04), 4),
+                        round(rng.uniform(0.005, 0.02), 4),
+                        round(rng.uniform(-5e-4, 5e-4), 5),
+                        round(rng.uniform(-5e-4, 5e-4), 5),
+                        0.0,
+                    ],
+                    "rotation": rot,
+                    "translation": t,
+                }
+            )
+    return cameras
 
 
 def _ceiling_cameras(rng: random.Random) -> list[dict[str, Any]]:
@@ -585,6 +785,30 @@ CONVENIENCE_SECTIONS = {
 }
 
 
+LARGE_HEADER = """\
+Large store for scale tests: 26 m x 20 m floor, two blocks of six islands (24 gondolas x
+6 shelves x 7 plates = 1008 plates), 132 products (33 lines in 4 look-alike variants),
+64 ceiling cameras at 15 fps, 4 thermal cameras, RFID at the exit and on the tagged
+products' shelves. Generated by examples/stores/make_stores.py (deterministic); edit
+that script, not this file.
+
+Units: metres, grams, seconds, cents (USD). Store frame: z up, origin at the
+front-left corner, front wall along y = 0. Islands run along y (block 1: 5.0..8.5 m,
+block 2: 11.5..15.0 m), 1 m deep with 2.3 m aisles; entry gate at (2, 2), exit gate
+at (24, 2)."""
+
+LARGE_SECTIONS = {
+    "products": "Products: sku, unit weight mean / std (g), price (cents), RFID tag, vision class.",
+    "planogram": "Initial stock: one sku per plate.",
+    "gondolas": "Fixtures. Plates are 0.5 m wide x 0.5 m deep; shelf surfaces as in the\n"
+    "convenience store; plate ids run gondola by gondola, bottom shelf first, along +y.",
+    "cameras": "Ceiling cameras at 3.5 m in an 8 x 8 grid; rotation is world->camera.",
+    "thermal_cameras": "Top-down thermal cameras over the front walkway and the gates.",
+    "rfid_readers": "RFID: reader 0 watches the exit gate, reader 1 the tagged shelves.",
+    "gates": "Gates on the front walkway.",
+}
+
+
 def write_store(
     out: Path, toml_out: Path, stem: str, doc: dict[str, Any], writer: TomlWriter, header: str
 ) -> None:
@@ -633,6 +857,14 @@ def main(argv: list[str] | None = None) -> int:
             inline={"products", "plates", "planogram"}, section_comments=CONVENIENCE_SECTIONS
         ),
         CONVENIENCE_HEADER,
+    )
+    write_store(
+        out,
+        toml_out,
+        "large",
+        large_store(),
+        TomlWriter(inline={"products", "plates", "planogram"}, section_comments=LARGE_SECTIONS),
+        LARGE_HEADER,
     )
     write_store(
         out,

@@ -54,3 +54,25 @@ def rows(values: Any, dtype: type[np.generic], tail: tuple[int, ...], field: str
     if arr.size and arr.dtype.kind not in "iuf":
         raise InputError(f"`{field}` must hold numbers (got dtype {arr.dtype})")
     return np.ascontiguousarray(arr, dtype=dtype)
+
+
+def epc_columns(values: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Split 96-bit EPCs (24-hex-character strings or ints) into high-32 and low-64 bit
+    columns, the layout the core reads."""
+    items = list(values)
+    hi = np.empty(len(items), dtype=np.uint64)
+    lo = np.empty(len(items), dtype=np.uint64)
+    for row, v in enumerate(items):
+        try:
+            n = int(v, 16) if isinstance(v, str) else int(v)
+        except (TypeError, ValueError):
+            raise InputError(
+                f"input error in `rfid_reads.epc` at row {row}: "
+                f"expected 24 hex characters or an int (got {v!r})"
+            ) from None
+        if not 0 <= n < 1 << 96:
+            raise InputError(
+                f"input error in `rfid_reads.epc` at row {row}: an EPC has 96 bits (got {v!r})"
+            )
+        hi[row], lo[row] = n >> 64, n & ((1 << 64) - 1)
+    return hi, lo

@@ -133,6 +133,25 @@ def homography_problem(h: Sequence[Sequence[float]]) -> str | None:
     return None
 
 
+def gtin_check_digit(first13: str) -> int:
+    """GS1 mod-10 check digit of the first 13 digits of a GTIN-14 (weights 3, 1, 3, ...)."""
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(first13))
+    return (10 - total % 10) % 10
+
+
+def gtin_problem(gtin: str | None, rfid: bool) -> str | None:
+    """What is wrong with a product's GTIN-14, if anything; RFID-tagged products need one
+    (their tags carry SGTIN-96 EPCs built from it). The Rust core reports the same."""
+    if gtin is None:
+        return "an RFID-tagged product (rfid = true) needs a GTIN-14" if rfid else None
+    if len(gtin) != 14 or not gtin.isascii() or not gtin.isdigit():
+        return f"GTIN must be 14 digits (got {gtin!r})"
+    expected = gtin_check_digit(gtin[:13])
+    if int(gtin[13]) != expected:
+        return f"GTIN {gtin} has check digit {gtin[13]}, expected {expected}"
+    return None
+
+
 def box_problem(lo: Sequence[float], hi: Sequence[float]) -> str | None:
     """Whether ``hi`` fails to exceed ``lo`` on some axis of a box."""
     for axis, a, b in zip(AXES, lo, hi, strict=True):

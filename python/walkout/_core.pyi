@@ -128,6 +128,23 @@ class Engine:
         area_px: npt.NDArray[np.float32],
         temperature_c: npt.NDArray[np.float32],
     ) -> None: ...
+    def ingest_product_detections(
+        self,
+        camera_id: npt.NDArray[np.uint32],
+        t_us: npt.NDArray[np.int64],
+        bbox: npt.NDArray[np.float32],
+        class_id: npt.NDArray[np.uint32],
+        score: npt.NDArray[np.float32],
+    ) -> None: ...
+    def ingest_rfid_reads(
+        self,
+        reader_id: npt.NDArray[np.uint32],
+        antenna_id: npt.NDArray[np.uint32],
+        t_us: npt.NDArray[np.int64],
+        epc_hi: npt.NDArray[np.uint64],
+        epc_lo: npt.NDArray[np.uint64],
+        rssi_dbm: npt.NDArray[np.float32],
+    ) -> None: ...
     def set_trajectory_log(self, hz: float) -> None: ...
     def trajectories(self) -> dict[str, npt.NDArray[Any]]: ...
     def snapshot(self) -> bytes: ...

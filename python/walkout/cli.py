@@ -21,6 +21,7 @@ from rich.table import Table
 
 from walkout.config import StoreConfig, config_schema, load_config
 from walkout.errors import ConfigError, WalkoutError
+from walkout.vision.cli import add_video_commands
 
 if TYPE_CHECKING:
     from walkout.engine import Engine
@@ -329,6 +330,7 @@ def _add_session_commands(commands: argparse._SubParsersAction) -> None:
 _COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_session_commands,
     _add_config_commands,
+    add_video_commands,
 ]
 
 

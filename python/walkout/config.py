@@ -133,6 +133,19 @@ class Product(_Model):
     vision_class: Id | None = Field(
         default=None, description="Class id of the product in the vision detector, if any."
     )
+    gtin: str | None = Field(
+        default=None,
+        validate_default=True,
+        description="GTIN-14 (14 digits with a valid check digit); required when rfid is "
+        "true, since the tags carry SGTIN-96 EPCs built from it.",
+    )
+
+    @field_validator("gtin")
+    @classmethod
+    def _check_gtin(cls, gtin: str | None, info: ValidationInfo) -> str | None:
+        if problem := checks.gtin_problem(gtin, bool(info.data.get("rfid", False))):
+            raise _fail(problem)
+        return gtin
 
 
 class WeightSensor(_Model):

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from walkout import _core
-from walkout._columns import column, rows
+from walkout._columns import column, epc_columns, rows
 from walkout.config import StoreConfig, load_config
 from walkout.errors import InputError
 
@@ -132,6 +132,34 @@ class Engine:
             rows(centroid, np.float32, (2,), "thermal_blobs.centroid"),
             column(area_px, np.float32, "thermal_blobs.area_px"),
             column(temperature_c, np.float32, "thermal_blobs.temperature_c"),
+        )
+
+    def ingest_product_detections(
+        self, camera_id: Any, t_us: Any, bbox: Any, class_id: Any, score: Any
+    ) -> None:
+        """Products seen by the cameras: boxes ``(N, 4)`` in pixels and the product's
+        ``vision_class``. A product next to a shopper's wrist counts as in that hand."""
+        self._core.ingest_product_detections(
+            column(camera_id, np.uint32, "product_detections.camera_id"),
+            column(t_us, np.int64, "product_detections.t_us"),
+            rows(bbox, np.float32, (4,), "product_detections.bbox"),
+            column(class_id, np.uint32, "product_detections.class_id"),
+            column(score, np.float32, "product_detections.score"),
+        )
+
+    def ingest_rfid_reads(
+        self, reader_id: Any, antenna_id: Any, t_us: Any, epc: Any, rssi_dbm: Any
+    ) -> None:
+        """RFID reads; ``epc`` holds 24-hex-character EPC strings (SGTIN-96 for
+        products) or Python ints."""
+        hi, lo = epc_columns(epc)
+        self._core.ingest_rfid_reads(
+            column(reader_id, np.uint32, "rfid_reads.reader_id"),
+            column(antenna_id, np.uint32, "rfid_reads.antenna_id"),
+            column(t_us, np.int64, "rfid_reads.t_us"),
+            hi,
+            lo,
+            column(rssi_dbm, np.float32, "rfid_reads.rssi_dbm"),
         )
 
     def trajectories(self) -> dict[str, np.ndarray]:

@@ -29,7 +29,9 @@ impl Cart {
         }
     }
 
-    pub fn add(&mut self, sku: SkuIdx, quantity: u32, confidence: f64, event_id: u64) {
+    /// Add units; `event_id` is the shelf event behind them (none for units known
+    /// from other evidence, such as exit RFID reads).
+    pub fn add(&mut self, sku: SkuIdx, quantity: u32, confidence: f64, event_id: Option<u64>) {
         let line = self.lines.entry(sku).or_insert(CartLine {
             sku,
             quantity: 0,
@@ -38,7 +40,7 @@ impl Cart {
         });
         line.quantity += quantity;
         line.confidence = line.confidence.min(confidence);
-        line.evidence.push(event_id);
+        line.evidence.extend(event_id);
     }
 
     /// Remove up to `quantity` units; returns how many were in the cart to remove.

@@ -54,6 +54,10 @@ pub struct Product {
     pub rfid: bool,
     #[serde(default)]
     pub vision_class: Option<u32>,
+    /// GTIN-14 (14 digits, valid check digit); required when `rfid` is true, because
+    /// the tags carry SGTIN-96 EPCs built from it (see [`crate::epc`]).
+    #[serde(default)]
+    pub gtin: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

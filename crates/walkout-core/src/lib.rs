@@ -5,6 +5,7 @@
 //! ([`shelf`]) → shopper association ([`assoc`]) → carts and receipts ([`cart`]).
 
 pub mod config;
+pub mod epc;
 pub mod errors;
 pub mod input;
 pub mod validate;
@@ -15,6 +16,7 @@ pub mod assoc;
 pub mod cart;
 pub mod engine;
 pub mod geometry;
+pub mod rfid;
 pub mod shelf;
 pub mod store;
 pub mod track;

@@ -159,6 +159,7 @@ fn check_products(products: &[Product]) -> Result<()> {
                 "must be greater than or equal to 0",
             ));
         }
+        check_gtin(&at("gtin"), p)?;
     }
     unique(
         products
@@ -167,6 +168,22 @@ fn check_products(products: &[Product]) -> Result<()> {
             .map(|(i, p)| (format!("products[{i}].sku"), p.sku.as_str())),
         "product sku",
     )
+}
+
+/// A GTIN, when given, is 14 digits with a valid check digit; RFID-tagged products need
+/// one because their tags' EPCs are built from it.
+fn check_gtin(path: &str, p: &Product) -> Result<()> {
+    match &p.gtin {
+        Some(g) => crate::epc::parse_gtin14(g)
+            .map(|_| ())
+            .map_err(|e| fail(path, format!("{g:?}"), e.to_string())),
+        None if p.rfid => Err(fail(
+            path,
+            "None",
+            "an RFID-tagged product (rfid = true) needs a GTIN-14",
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Every plate with its path, in document order.
@@ -600,6 +617,7 @@ mod tests {
             price_cents: 199,
             rfid: false,
             vision_class: None,
+            gtin: None,
         }
     }
 
@@ -762,6 +780,22 @@ mod tests {
         let mut cfg = store();
         cfg.products[1].sku = String::new();
         assert_config_error(&cfg, "products[1].sku", "\"\"", "empty");
+    }
+
+    #[test]
+    fn gtin_is_checked_and_required_for_rfid() {
+        let mut cfg = store();
+        cfg.products[0].rfid = true;
+        assert_config_error(&cfg, "products[0].gtin", "None", "needs a GTIN-14");
+        cfg.products[0].gtin = Some("0401234500001".into());
+        assert_config_error(&cfg, "products[0].gtin", "0401234500001", "14 digits");
+        cfg.products[0].gtin = Some("04012345000019".into());
+        assert_config_error(&cfg, "products[0].gtin", "04012345000019", "check digit");
+        cfg.products[0].gtin = Some("04012345000016".into());
+        assert!(validate(&cfg).is_ok());
+        // A GTIN without RFID is fine (and still checked).
+        cfg.products[0].rfid = false;
+        assert!(validate(&cfg).is_ok());
     }
 
     #[test]

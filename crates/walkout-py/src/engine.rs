@@ -170,6 +170,60 @@ impl PyEngine {
             .py_err()
     }
 
+    fn ingest_product_detections(
+        &mut self,
+        py: Python<'_>,
+        camera_id: PyReadonlyArray1<'_, u32>,
+        t_us: PyReadonlyArray1<'_, i64>,
+        bbox: PyReadonlyArray2<'_, f32>,
+        class_id: PyReadonlyArray1<'_, u32>,
+        score: PyReadonlyArray1<'_, f32>,
+    ) -> PyResult<()> {
+        if bbox.shape()[1] != 4 {
+            return Err(InputError::new_err(format!(
+                "`product_detections.bbox` must have shape (N, 4) (got {:?})",
+                bbox.shape()
+            )));
+        }
+        let (c, t, k, s) = (
+            slice(&camera_id, "camera_id")?,
+            slice(&t_us, "t_us")?,
+            slice(&class_id, "class_id")?,
+            slice(&score, "score")?,
+        );
+        let b = bbox
+            .as_slice()
+            .map_err(|_| InputError::new_err("`bbox` must be C-contiguous"))?;
+        let engine = &mut self.inner;
+        py.detach(|| engine.ingest_product_detections(c, t, b, k, s))
+            .py_err()
+    }
+
+    // One argument per column of the RFID batch: the Python signature is the contract.
+    #[allow(clippy::too_many_arguments)]
+    fn ingest_rfid_reads(
+        &mut self,
+        py: Python<'_>,
+        reader_id: PyReadonlyArray1<'_, u32>,
+        antenna_id: PyReadonlyArray1<'_, u32>,
+        t_us: PyReadonlyArray1<'_, i64>,
+        epc_hi: PyReadonlyArray1<'_, u64>,
+        epc_lo: PyReadonlyArray1<'_, u64>,
+        rssi_dbm: PyReadonlyArray1<'_, f32>,
+    ) -> PyResult<()> {
+        let (r, a, t, hi, lo, rssi) = (
+            slice(&reader_id, "reader_id")?,
+            slice(&antenna_id, "antenna_id")?,
+            slice(&t_us, "t_us")?,
+            slice(&epc_hi, "epc_hi")?,
+            slice(&epc_lo, "epc_lo")?,
+            slice(&rssi_dbm, "rssi_dbm")?,
+        );
+        let engine = &mut self.inner;
+        py.detach(|| engine.ingest_rfid_reads(r, a, t, hi, lo, rssi))
+            .py_err()
+    }
+
     /// Keep a decimated log of track positions at `hz` (0 turns it off).
     fn set_trajectory_log(&mut self, hz: f64) {
         self.inner.set_trajectory_log(hz);
@@ -296,6 +350,8 @@ impl PyEngine {
             ("gates", s.gates),
             ("person_detections", s.person_detections),
             ("thermal_blobs", s.thermal_blobs),
+            ("product_detections", s.product_detections),
+            ("rfid_reads", s.rfid_reads),
         ] {
             let m = PyDict::new(py);
             m.set_item("received", c.received)?;

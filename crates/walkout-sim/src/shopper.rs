@@ -1,20 +1,25 @@
 //! One shopper's visit, played out in time: enter at the entry gate, walk to each stop,
 //! stand and act, walk to the exit. A scenario says *what* a shopper does (a
-//! [`ShopperPlan`]); this module decides *when*, with human timing drawn at random.
+//! [`ShopperPlan`]); this module decides *when*, with human timing drawn at random, and
+//! records where the hands go (for the cameras) and what they hold.
 
 use rand::seq::IndexedRandom;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use walkout_core::config::Vec2;
+use walkout_core::config::{Vec2, Vec3};
 
+use crate::body::{Arm, Body};
 use crate::error::SimError;
+use crate::motion::{position_at, Carry, Reach};
 use crate::stock::Item;
-use crate::truth::{ActionKind, TrueAction};
-use crate::world::{ActionRecord, ShopperRecord, World};
+use crate::truth::{ActionKind, Confusion, DisturbanceKind, TrueAction};
+use crate::world::{ActionRecord, PressRecord, ShopperRecord, World};
 
 /// Hands on one plate are at least this far apart, so every action has a quiet second
 /// of weight signal on both sides (what a change detector needs to see a step).
 pub(crate) const MIN_PLATE_GAP_US: i64 = 1_500_000;
+/// After leaning on a plate the hand goes in almost at once: the hard case.
+const AFTER_PRESS_GAP_US: i64 = 300_000;
 /// Scanning the app at the gate before walking on.
 const GATE_PAUSE_S: (f64, f64) = (0.3, 1.0);
 /// Looking at the shelf before reaching, and after the last action before leaving.
@@ -23,6 +28,16 @@ const POST_DWELL_S: (f64, f64) = (0.5, 2.0);
 const HAND_S: (f64, f64) = (0.4, 1.2);
 /// Between two actions at one stop (looking at the item, deciding to put it back).
 const BETWEEN_ACTIONS_S: (f64, f64) = (1.5, 3.5);
+/// A taken unit is in the hand (visible to cameras) this long before it goes into the
+/// basket; a unit to put back comes out of the basket this long before.
+const IN_HAND_S: (f64, f64) = (0.8, 2.0);
+/// Two shoppers hand a unit over this far apart at most (arm's length each).
+const HAND_OVER_REACH_M: f64 = 1.6;
+/// Hands meet at this height in a hand-over.
+const HAND_OVER_Z_M: f64 = 1.05;
+/// Pressing on a plate: leaning weighs kilograms, holding the edge hundreds of grams.
+pub(crate) const LEAN_G: (f64, f64) = (1_500.0, 5_000.0);
+pub(crate) const HOLD_G: (f64, f64) = (200.0, 1_200.0);
 
 pub(crate) fn secs(s: f64) -> i64 {
     (s * 1e6).round() as i64
@@ -32,16 +47,37 @@ fn draw_s(rng: &mut ChaCha8Rng, (lo, hi): (f64, f64)) -> i64 {
     secs(rng.random_range(lo..hi))
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Press {
+    Lean,
+    Hold,
+}
+
 #[derive(Debug, Clone)]
 pub(crate) enum Step {
     Pick {
         quantity: usize,
     },
-    /// Return `quantity` units taken by the plan's `pick`-th pick (counted from 0 over
-    /// all stops) to the plate they came from.
+    /// Takes the misplaced units of the plate if it holds any, else like `Pick`.
+    PickMisplaced {
+        quantity: usize,
+    },
+    /// Put `quantity` units taken by the plan's `pick`-th pick (counted from 0 over all
+    /// stops) on the stop's plate: the plate they came from, or another one.
     PutBack {
         pick: usize,
         quantity: usize,
+    },
+    /// Lean on or hold the plate for a while without moving anything.
+    Press {
+        kind: Press,
+        secs: (f64, f64),
+    },
+    /// Hand units of the `pick`-th pick to shopper `to` (already simulated, and near).
+    HandOver {
+        pick: usize,
+        quantity: usize,
+        to: u32,
     },
 }
 
@@ -53,6 +89,14 @@ pub(crate) struct Stop {
     pub browse_s: Option<(f64, f64)>,
     /// The first hand waits at least until then (to time shoppers against each other).
     pub hand_not_before_us: Option<i64>,
+    /// Stand here instead of in front of the plate (reaching across a neighbour).
+    pub stand_at: Option<Vec2>,
+    /// Stay at the stop at least until then (waiting for a companion).
+    pub stay_until_us: Option<i64>,
+    /// Another shopper's hand may be on the plate at the same time.
+    pub share_plate: bool,
+    /// Tags every action at this stop (the scenario made the stop hard on purpose).
+    pub confusion: Option<Confusion>,
 }
 
 impl Stop {
@@ -62,6 +106,10 @@ impl Stop {
             steps,
             browse_s: None,
             hand_not_before_us: None,
+            stand_at: None,
+            stay_until_us: None,
+            share_plate: false,
+            confusion: None,
         }
     }
 }
@@ -70,6 +118,21 @@ impl Stop {
 pub(crate) struct ShopperPlan {
     pub speed_mps: f64,
     pub stops: Vec<Stop>,
+    /// Scans the app at the entry gate (an account token); some shoppers do not.
+    pub token: bool,
+    /// Gives up on a plate that stays busy longer than this (crowds); None waits.
+    pub max_wait_s: Option<f64>,
+}
+
+impl ShopperPlan {
+    pub fn new(speed_mps: f64, stops: Vec<Stop>) -> Self {
+        Self {
+            speed_mps,
+            stops,
+            token: true,
+            max_wait_s: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -79,6 +142,7 @@ pub(crate) struct StopTimes {
 }
 
 pub(crate) struct ShopperRun {
+    pub index: u32,
     pub stops: Vec<StopTimes>,
 }
 
@@ -88,6 +152,19 @@ struct Hand {
     plate: usize,
     t_start_us: i64,
     t_end_us: i64,
+    stand: Vec2,
+    confusion: Option<Confusion>,
+}
+
+/// The arm on the side of `target` for a shopper at `stand` facing `facing`.
+fn arm_towards(stand: Vec2, facing: Vec2, target: Vec3) -> Arm {
+    let right = [facing[1], -facing[0]];
+    let side = (target[0] - stand[0]) * right[0] + (target[1] - stand[1]) * right[1];
+    if side >= 0.0 {
+        Arm::Right
+    } else {
+        Arm::Left
+    }
 }
 
 impl World {
@@ -100,11 +177,15 @@ impl World {
         let index = self.shoppers.len() as u32;
         let mut rec = ShopperRecord {
             track_id: self.fresh_track_id(rng),
-            token: Some(self.fresh_token(rng)),
+            token: plan.token.then(|| self.fresh_token(rng)),
             enter_us,
             exit_us: enter_us,
             keyframes: Vec::new(),
             held: Vec::new(),
+            body: Body::draw(&mut self.body_rng(index)),
+            stands: Vec::new(),
+            reaches: Vec::new(),
+            carries: Vec::new(),
         };
         let mut pos = self.store.entry.point;
         rec.keyframes.push((enter_us, pos));
@@ -112,10 +193,14 @@ impl World {
         rec.keyframes.push((t, pos));
         let mut pick_no = 0;
         let mut stops = Vec::with_capacity(plan.stops.len());
+        let max_wait_us = plan.max_wait_s.map(secs);
         for stop in &plan.stops {
-            let stand = self.store.stand_point(stop.plate, rng).ok_or_else(|| {
-                SimError::Internal(format!("scenario chose unreachable plate {}", stop.plate))
-            })?;
+            let stand = match stop.stand_at {
+                Some(p) => p,
+                None => self.store.stand_point(stop.plate, rng).ok_or_else(|| {
+                    SimError::Internal(format!("scenario chose unreachable plate {}", stop.plate))
+                })?,
+            };
             t = self.walk(&mut rec, pos, stand, t, plan.speed_mps)?;
             pos = stand;
             let arrive_us = t;
@@ -124,34 +209,93 @@ impl World {
                 t = t.max(nb);
             }
             let mut first_hand_us = None;
+            let mut pressed = false;
             for step in &stop.steps {
-                if first_hand_us.is_some() {
+                if first_hand_us.is_some() && !pressed {
                     t += draw_s(rng, BETWEEN_ACTIONS_S);
                 }
-                let t_start_us = t.max(self.plate_free_from_us[stop.plate]);
+                let confusion = stop
+                    .confusion
+                    .or(pressed.then_some(Confusion::PressedFirst));
+                let duration = match step {
+                    Step::Press { secs: s, .. } => draw_s(rng, *s),
+                    _ => draw_s(rng, HAND_S),
+                };
+                let own_gap = if pressed {
+                    AFTER_PRESS_GAP_US
+                } else {
+                    MIN_PLATE_GAP_US
+                };
+                let free = if stop.share_plate {
+                    t
+                } else {
+                    self.free_slot(stop.plate, t, duration, index, own_gap)
+                };
+                let waited = free - t;
                 let hand = Hand {
                     shopper: index,
                     plate: stop.plate,
-                    t_start_us,
-                    t_end_us: t_start_us + draw_s(rng, HAND_S),
+                    t_start_us: free,
+                    t_end_us: free + duration,
+                    stand,
+                    confusion,
                 };
+                if max_wait_us.is_some_and(|m| waited > m) {
+                    if matches!(step, Step::Pick { .. } | Step::PickMisplaced { .. }) {
+                        pick_no += 1;
+                    }
+                    continue;
+                }
+                pressed = false;
                 let acted = match *step {
                     Step::Pick { quantity } => {
                         pick_no += 1;
-                        self.pick(&mut rec, hand, pick_no - 1, quantity, rng)
+                        self.pick(&mut rec, hand, pick_no - 1, quantity, false, rng)
+                    }
+                    Step::PickMisplaced { quantity } => {
+                        pick_no += 1;
+                        self.pick(&mut rec, hand, pick_no - 1, quantity, true, rng)
                     }
                     Step::PutBack { pick, quantity } => {
-                        self.put_back(&mut rec, hand, pick, quantity)?
+                        self.put_back(&mut rec, hand, pick, quantity, rng)
+                    }
+                    Step::Press { kind, .. } => {
+                        self.press(&mut rec, hand, kind);
+                        pressed = true;
+                        true
+                    }
+                    Step::HandOver { pick, quantity, to } => {
+                        // A hand-over needs no plate: it happens whenever the shopper is
+                        // ready, not when the plate is free.
+                        let hand = Hand {
+                            t_start_us: t,
+                            t_end_us: t + duration,
+                            ..hand
+                        };
+                        let done = self.hand_over(&mut rec, hand, pick, quantity, to, rng)?;
+                        if done {
+                            first_hand_us.get_or_insert(hand.t_start_us);
+                            t = hand.t_end_us;
+                        }
+                        continue;
                     }
                 };
                 if acted {
                     first_hand_us.get_or_insert(hand.t_start_us);
-                    self.plate_free_from_us[stop.plate] = hand.t_end_us + MIN_PLATE_GAP_US;
+                    self.book(stop.plate, hand.t_start_us, hand.t_end_us, index);
                     t = hand.t_end_us;
+                    if pressed {
+                        t += AFTER_PRESS_GAP_US;
+                    }
                 }
             }
             t += draw_s(rng, POST_DWELL_S);
+            if let Some(until) = stop.stay_until_us {
+                t = t.max(until);
+            }
             rec.keyframes.push((t, stand));
+            let facing = self.store.plates[stop.plate].front.normal();
+            rec.stands.push((arrive_us, t, [-facing[0], -facing[1]]));
             stops.push(StopTimes {
                 arrive_us,
                 first_hand_us,
@@ -163,7 +307,7 @@ impl World {
         rec.keyframes.push((t, exit));
         rec.exit_us = t;
         self.shoppers.push(rec);
-        Ok(ShopperRun { stops })
+        Ok(ShopperRun { index, stops })
     }
 
     fn walk(
@@ -188,83 +332,257 @@ impl World {
         Ok(t)
     }
 
-    /// Takes up to `quantity` units of one product on the plate; false (no hand, no
-    /// time spent) when the plate is empty by now.
+    /// The facing of a shopper standing at `plate`: towards its gondola.
+    fn facing(&self, plate: usize) -> Vec2 {
+        let n = self.store.plates[plate].front.normal();
+        [-n[0], -n[1]]
+    }
+
+    /// The hand goes to the plate and back: a reach for the cameras.
+    fn reach_plate(&self, rec: &mut ShopperRecord, hand: Hand) -> Arm {
+        let target = self.store.plates[hand.plate].reach_point();
+        let arm = arm_towards(hand.stand, self.facing(hand.plate), target);
+        rec.reaches.push(Reach {
+            t_start_us: hand.t_start_us,
+            t_end_us: hand.t_end_us,
+            target,
+            arm,
+        });
+        arm
+    }
+
+    /// Takes up to `quantity` units of one product on the plate (a misplaced one first
+    /// when `misplaced`); false (no hand, no time spent) when the plate is empty by now.
     fn pick(
         &mut self,
         rec: &mut ShopperRecord,
         hand: Hand,
         pick_no: usize,
         quantity: usize,
+        misplaced: bool,
         rng: &mut ChaCha8Rng,
     ) -> bool {
-        let products = self.stock.products_on(hand.plate);
-        let Some(&product) = products.choose(rng) else {
-            return false;
+        let foreign = if misplaced {
+            self.stock.foreign_on(hand.plate, hand.t_start_us)
+        } else {
+            None
         };
-        let items = self.stock.take(hand.plate, product, quantity, rng);
+        let product = match foreign {
+            Some(p) => p,
+            None => {
+                let products = self.stock.products_on(hand.plate, hand.t_start_us);
+                let Some(&p) = products.choose(rng) else {
+                    return false;
+                };
+                p
+            }
+        };
+        let items = self
+            .stock
+            .take(hand.plate, product, quantity, hand.t_start_us, rng);
         if items.is_empty() {
             return false;
         }
+        let arm = self.reach_plate(rec, hand);
+        let mid = (hand.t_start_us + hand.t_end_us) / 2;
+        rec.carries.push(Carry {
+            t_start_us: mid,
+            t_end_us: hand.t_end_us + draw_s(rng, IN_HAND_S),
+            product,
+            arm,
+        });
         rec.held
             .extend(items.iter().map(|&it| (pick_no, hand.plate, it)));
-        self.record(hand, ActionKind::Pick, product, &items);
+        let confusion = hand.confusion.or_else(|| {
+            if !self.stock.belongs(hand.plate, product) {
+                Some(Confusion::MisplacedItem)
+            } else if items.len() >= 3 {
+                Some(Confusion::ManyUnits)
+            } else {
+                None
+            }
+        });
+        self.record(hand, ActionKind::Pick, product, &items, confusion);
         true
     }
 
-    /// Returns units of an earlier pick that the shopper still holds; false when none.
+    /// Returns units of an earlier pick that the shopper still holds to the stop's
+    /// plate; false when none are held.
     fn put_back(
         &mut self,
         rec: &mut ShopperRecord,
         hand: Hand,
         pick: usize,
         quantity: usize,
+        rng: &mut ChaCha8Rng,
+    ) -> bool {
+        let (items, from) = take_held(rec, pick, quantity);
+        let Some(first) = items.first() else {
+            return false;
+        };
+        let product = first.product;
+        let mid = (hand.t_start_us + hand.t_end_us) / 2;
+        self.stock.put(hand.plate, &items, mid);
+        let arm = self.reach_plate(rec, hand);
+        rec.carries.push(Carry {
+            t_start_us: hand.t_start_us - draw_s(rng, IN_HAND_S),
+            t_end_us: mid,
+            product,
+            arm,
+        });
+        let confusion = if from != Some(hand.plate) {
+            Some(Confusion::WrongPlate)
+        } else {
+            hand.confusion
+        };
+        self.record(hand, ActionKind::PutBack, product, &items, confusion);
+        true
+    }
+
+    fn press(&mut self, rec: &mut ShopperRecord, hand: Hand, kind: Press) {
+        self.reach_plate(rec, hand);
+        self.presses.push(PressRecord {
+            plate: hand.plate,
+            shopper: hand.shopper,
+            t_start_us: hand.t_start_us,
+            t_end_us: hand.t_end_us,
+            kind: match kind {
+                Press::Lean => DisturbanceKind::Lean,
+                Press::Hold => DisturbanceKind::Hold,
+            },
+        });
+    }
+
+    /// Passes units of pick `pick` to shopper `to`, who must already be simulated and
+    /// stand within reach; false (nothing happens) otherwise.
+    fn hand_over(
+        &mut self,
+        rec: &mut ShopperRecord,
+        hand: Hand,
+        pick: usize,
+        quantity: usize,
+        to: u32,
+        rng: &mut ChaCha8Rng,
     ) -> Result<bool, SimError> {
-        let mut items = Vec::new();
-        let mut i = 0;
-        while i < rec.held.len() && items.len() < quantity {
-            let (p, plate, item) = rec.held[i];
-            if p == pick {
-                if plate != hand.plate {
-                    return Err(SimError::Internal(format!(
-                        "put-back of pick {pick} planned at plate {} but it came from {plate}",
-                        hand.plate
-                    )));
-                }
-                items.push(item);
-                rec.held.remove(i);
-            } else {
-                i += 1;
-            }
+        let Some(receiver) = self.shoppers.get(to as usize) else {
+            return Err(SimError::Internal(format!(
+                "hand-over to shopper {to}, who is not simulated yet"
+            )));
+        };
+        let there = |t: i64| {
+            t >= receiver.enter_us
+                && t <= receiver.exit_us
+                && position_at(&receiver.keyframes, t).is_some_and(|p| {
+                    (p[0] - hand.stand[0]).hypot(p[1] - hand.stand[1]) <= HAND_OVER_REACH_M
+                })
+        };
+        if !(there(hand.t_start_us) && there(hand.t_end_us)) {
+            return Ok(false);
         }
+        let (items, _) = take_held(rec, pick, quantity);
         let Some(first) = items.first() else {
             return Ok(false);
         };
         let product = first.product;
-        self.stock.put(hand.plate, &items);
-        self.record(hand, ActionKind::PutBack, product, &items);
+        let other = position_at(&receiver.keyframes, hand.t_start_us).unwrap_or(hand.stand);
+        let target = [
+            (other[0] + hand.stand[0]) / 2.0,
+            (other[1] + hand.stand[1]) / 2.0,
+            HAND_OVER_Z_M,
+        ];
+        let mid = (hand.t_start_us + hand.t_end_us) / 2;
+        let towards = |from: Vec2, to: Vec2| {
+            let d = [to[0] - from[0], to[1] - from[1]];
+            let n = d[0].hypot(d[1]).max(1e-9);
+            [d[0] / n, d[1] / n]
+        };
+        let give_arm = arm_towards(hand.stand, towards(hand.stand, other), target);
+        let take_arm = arm_towards(other, towards(other, hand.stand), target);
+        rec.reaches.push(Reach {
+            t_start_us: hand.t_start_us,
+            t_end_us: hand.t_end_us,
+            target,
+            arm: give_arm,
+        });
+        rec.carries.push(Carry {
+            t_start_us: hand.t_start_us - draw_s(rng, IN_HAND_S),
+            t_end_us: mid,
+            product,
+            arm: give_arm,
+        });
+        let keep_s = draw_s(rng, IN_HAND_S);
+        let receiver = &mut self.shoppers[to as usize];
+        let at = receiver
+            .reaches
+            .partition_point(|r| r.t_start_us <= hand.t_start_us);
+        receiver.reaches.insert(
+            at,
+            Reach {
+                t_start_us: hand.t_start_us,
+                t_end_us: hand.t_end_us,
+                target,
+                arm: take_arm,
+            },
+        );
+        receiver.carries.push(Carry {
+            t_start_us: mid,
+            t_end_us: hand.t_end_us + keep_s,
+            product,
+            arm: take_arm,
+        });
+        // The receiver cannot put these back as "their" pick: no pick number.
+        receiver
+            .held
+            .extend(items.iter().map(|&it| (usize::MAX, usize::MAX, it)));
+        self.actions.push(ActionRecord {
+            truth: TrueAction {
+                shopper: hand.shopper,
+                kind: ActionKind::HandOver,
+                plate_id: None,
+                sku: self.store.products[product].sku.clone(),
+                quantity: items.len() as u32,
+                t_start_us: hand.t_start_us,
+                t_end_us: hand.t_end_us,
+                grams_moved: 0.0,
+                receiver: Some(to),
+                confusion: Some(Confusion::HandOver),
+            },
+            plate: None,
+            unit_deltas_g: Vec::new(),
+            tags: items.iter().map(|i| i.tag).collect(),
+        });
         Ok(true)
     }
 
-    fn record(&mut self, hand: Hand, kind: ActionKind, product: usize, items: &[Item]) {
+    fn record(
+        &mut self,
+        hand: Hand,
+        kind: ActionKind,
+        product: usize,
+        items: &[Item],
+        confusion: Option<Confusion>,
+    ) {
         let sign = match kind {
             ActionKind::Pick => -1.0,
-            ActionKind::PutBack => 1.0,
+            _ => 1.0,
         };
         let unit_deltas_g: Vec<f64> = items.iter().map(|i| sign * i.grams).collect();
         self.actions.push(ActionRecord {
             truth: TrueAction {
                 shopper: hand.shopper,
                 kind,
-                plate_id: self.store.plates[hand.plate].id,
+                plate_id: Some(self.store.plates[hand.plate].id),
                 sku: self.store.products[product].sku.clone(),
                 quantity: items.len() as u32,
                 t_start_us: hand.t_start_us,
                 t_end_us: hand.t_end_us,
                 grams_moved: unit_deltas_g.iter().sum(),
+                receiver: None,
+                confusion,
             },
-            plate: hand.plate,
+            plate: Some(hand.plate),
             unit_deltas_g,
+            tags: items.iter().map(|i| i.tag).collect(),
         });
     }
 
@@ -291,4 +609,23 @@ impl World {
             }
         }
     }
+}
+
+/// Removes up to `quantity` held units of pick `pick`; also says which plate they came
+/// from.
+fn take_held(rec: &mut ShopperRecord, pick: usize, quantity: usize) -> (Vec<Item>, Option<usize>) {
+    let mut items = Vec::new();
+    let mut from = None;
+    let mut i = 0;
+    while i < rec.held.len() && items.len() < quantity {
+        let (p, plate, item) = rec.held[i];
+        if p == pick {
+            from = Some(plate);
+            items.push(item);
+            rec.held.remove(i);
+        } else {
+            i += 1;
+        }
+    }
+    (items, from)
 }

@@ -1,16 +1,17 @@
 //! The store as the simulator sees it: plates with their standing points, products with
-//! their unit weights, the gates, and the walkable grid. Built once per simulation from a
-//! [`StoreConfig`], checking every value the simulator relies on, because the core's own
-//! validation may be looser than what physics needs (a zero sample rate, a plate box
-//! with min > max).
+//! their unit weights, the gates, the walkable grid and the sensors (cameras, thermal
+//! cameras, RFID antennas). Built once per simulation from a [`StoreConfig`], checking
+//! every value the simulator relies on, because the core's own validation may be looser
+//! than what physics needs (a zero sample rate, a plate box with min > max).
 
 use std::collections::HashMap;
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use walkout_core::config::{Facing, GateKind, StoreConfig, Vec2};
+use walkout_core::config::{Facing, GateKind, StoreConfig, Vec2, Vec3};
 
 use crate::error::SimError;
+use crate::sensors::{self, AntennaInfo, CameraInfo, ThermalInfo};
 use crate::walk::{segment_crosses_rect, Grid};
 
 /// Half the shoulder width of an adult plus a little: no path comes closer to a fixture.
@@ -26,10 +27,19 @@ const MAX_GATE_SHIFT_M: f64 = 2.0;
 const MAX_FLOOR_M: f64 = 2_000.0;
 const MAX_RATE_HZ: f64 = 2_000.0;
 const MAX_UNITS_PER_ENTRY: u32 = 10_000;
+/// Two products whose unit weights differ by less than this fraction look alike: to a
+/// plate, and (same line, same packaging) to a vision detector.
+const LOOK_ALIKE_FRACTION: f64 = 0.02;
+/// The board above a plate's product volume, and the gondola's top.
+const GONDOLA_TOP_M: f64 = 0.05;
 
 pub(crate) struct PlateInfo {
     pub id: u32,
     pub gondola: usize,
+    /// Running index of the plate's shelf over the whole store.
+    pub shelf: usize,
+    pub min: Vec3,
+    pub max: Vec3,
     pub front: Facing,
     /// Centre of the front face on the floor plane.
     pub face_centre: Vec2,
@@ -41,10 +51,52 @@ pub(crate) struct PlateInfo {
     pub stand: Option<Vec2>,
 }
 
+/// A hand reaching into a plate stops this far in front of its face (the fingers are
+/// in the plate; the wrist is not).
+const WRIST_BEFORE_FACE_M: f64 = 0.04;
+
+impl PlateInfo {
+    /// Where the wrist is while a hand takes from or puts on the plate: the middle of
+    /// its front face, a little above the shelf board.
+    pub fn reach_point(&self) -> Vec3 {
+        let n = self.front.normal();
+        [
+            self.face_centre[0] + n[0] * WRIST_BEFORE_FACE_M,
+            self.face_centre[1] + n[1] * WRIST_BEFORE_FACE_M,
+            self.min[2] + 0.4 * (self.max[2] - self.min[2]),
+        ]
+    }
+
+    pub fn centre(&self) -> Vec3 {
+        [
+            (self.min[0] + self.max[0]) / 2.0,
+            (self.min[1] + self.max[1]) / 2.0,
+            (self.min[2] + self.max[2]) / 2.0,
+        ]
+    }
+}
+
 pub(crate) struct Product {
     pub sku: String,
     pub weight_g: f64,
     pub std_g: f64,
+    pub vision_class: Option<u32>,
+    /// GTIN-14 of a product whose items carry RFID tags.
+    pub rfid_gtin: Option<String>,
+    /// Edge of the item's bounding cube, metres, from its weight (for image boxes).
+    pub size_m: f64,
+    /// Other products of (nearly) equal unit weight, ascending.
+    pub look_alikes: Vec<usize>,
+}
+
+/// A gondola as one solid box from the floor to above its top shelf: what blocks a
+/// camera's view.
+pub(crate) struct GondolaBox {
+    pub id: u32,
+    /// Index of the gondola in the config (what `PlateInfo::gondola` holds).
+    pub index: usize,
+    pub min: Vec3,
+    pub max: Vec3,
 }
 
 pub(crate) struct GatePoint {
@@ -60,6 +112,10 @@ pub(crate) struct Store {
     pub planogram: Vec<(usize, usize, u32)>,
     pub entry: GatePoint,
     pub exit: GatePoint,
+    pub gondolas: Vec<GondolaBox>,
+    pub cameras: Vec<CameraInfo>,
+    pub thermals: Vec<ThermalInfo>,
+    pub antennas: Vec<AntennaInfo>,
     pub grid: Grid,
     /// Floor rectangles of every plate: snapping a point into walkable space must not
     /// carry it through a fixture.
@@ -74,7 +130,8 @@ fn finite(path: &str, v: f64) -> Result<f64, SimError> {
     }
 }
 
-fn lateral(front: Facing) -> Vec2 {
+/// Unit vector along a plate's face (perpendicular to its normal).
+pub(crate) fn lateral(front: Facing) -> Vec2 {
     match front {
         Facing::PosX | Facing::NegX => [0.0, 1.0],
         Facing::PosY | Facing::NegY => [1.0, 0.0],
@@ -97,6 +154,10 @@ impl Store {
         let products = Self::products(cfg)?;
         let (plates, footprints) = Self::plates(cfg)?;
         let planogram = Self::planogram(cfg, &plates, &products)?;
+        let gondolas = Self::gondola_boxes(cfg, &plates);
+        let cameras = sensors::cameras(cfg)?;
+        let thermals = sensors::thermals(cfg)?;
+        let antennas = sensors::antennas(cfg);
 
         let gate = |kind: GateKind| {
             cfg.gates
@@ -153,6 +214,10 @@ impl Store {
                 id: exit_cfg.id,
                 point: exit_point,
             },
+            gondolas,
+            cameras,
+            thermals,
+            antennas,
             grid,
             footprints,
         };
@@ -170,7 +235,7 @@ impl Store {
 
     /// `ideal` moved into reachable space, keeping the plate's face in plain view (never
     /// snapped around or through a fixture), within `MAX_STAND_SHIFT_M`.
-    fn snap_stand(&self, plate: usize, ideal: Vec2) -> Option<Vec2> {
+    pub(crate) fn snap_stand(&self, plate: usize, ideal: Vec2) -> Option<Vec2> {
         let p = &self.plates[plate];
         let n = p.front.normal();
         let face = [
@@ -213,13 +278,62 @@ impl Store {
                     "must not be negative",
                 ));
             }
+            if p.rfid && p.gtin.is_none() {
+                return Err(SimError::config(
+                    format!("products[{i}].gtin"),
+                    &p.gtin,
+                    "an RFID-tagged product needs a GTIN-14 for its tags' EPCs",
+                ));
+            }
             out.push(Product {
                 sku: p.sku.clone(),
                 weight_g: w,
                 std_g: s,
+                vision_class: p.vision_class,
+                rfid_gtin: if p.rfid { p.gtin.clone() } else { None },
+                // A cube of water-like density, never smaller than a chewing-gum pack.
+                size_m: (w * 1e-6).cbrt().max(0.06),
+                look_alikes: Vec::new(),
             });
         }
+        let weights: Vec<f64> = out.iter().map(|p| p.weight_g).collect();
+        for (i, p) in out.iter_mut().enumerate() {
+            p.look_alikes = (0..weights.len())
+                .filter(|&j| {
+                    j != i
+                        && (weights[j] - weights[i]).abs()
+                            <= LOOK_ALIKE_FRACTION * weights[i].max(weights[j])
+                })
+                .collect();
+        }
         Ok(out)
+    }
+
+    fn gondola_boxes(cfg: &StoreConfig, plates: &[PlateInfo]) -> Vec<GondolaBox> {
+        let mut boxes: Vec<GondolaBox> = cfg
+            .gondolas
+            .iter()
+            .enumerate()
+            .map(|(index, g)| GondolaBox {
+                id: g.id,
+                index,
+                min: [f64::INFINITY; 3],
+                max: [f64::NEG_INFINITY; 3],
+            })
+            .collect();
+        for p in plates {
+            let b = &mut boxes[p.gondola];
+            for a in 0..3 {
+                b.min[a] = b.min[a].min(p.min[a]);
+                b.max[a] = b.max[a].max(p.max[a]);
+            }
+        }
+        boxes.retain(|b| b.min[0].is_finite());
+        for b in &mut boxes {
+            b.min[2] = 0.0;
+            b.max[2] += GONDOLA_TOP_M;
+        }
+        boxes
     }
 
     #[allow(clippy::type_complexity)]
@@ -227,8 +341,10 @@ impl Store {
         let mut plates = Vec::new();
         let mut footprints = Vec::new();
         let mut seen = HashMap::new();
+        let mut shelf = 0;
         for (gi, g) in cfg.gondolas.iter().enumerate() {
             for (si, s) in g.shelves.iter().enumerate() {
+                shelf += 1;
                 for (pi, p) in s.plates.iter().enumerate() {
                     let path = format!("gondolas[{gi}].shelves[{si}].plates[{pi}]");
                     if seen.insert(p.id, path.clone()).is_some() {
@@ -277,6 +393,9 @@ impl Store {
                     plates.push(PlateInfo {
                         id: p.id,
                         gondola: gi,
+                        shelf: shelf - 1,
+                        min: p.min,
+                        max: p.max,
                         front: p.front,
                         face_centre,
                         width,
@@ -346,7 +465,11 @@ mod tests {
     //! The simulator's own checks, called directly: the core's validation may catch the
     //! same problems first when going through `simulate`.
     use super::*;
-    use crate::stores::convenience_store;
+
+    fn convenience_store() -> StoreConfig {
+        let text = include_str!("../../../examples/stores/convenience.json");
+        StoreConfig::from_json(text).unwrap_or_else(|e| panic!("{e}"))
+    }
 
     fn config_path(cfg: &StoreConfig) -> String {
         match Store::new(cfg) {
@@ -389,7 +512,7 @@ mod tests {
         assert_eq!(config_path(&cfg), "planogram[7].plate");
 
         let mut cfg = convenience_store();
-        cfg.floor = [0.0, 8.0];
+        cfg.floor = [0.0, 11.0];
         assert_eq!(config_path(&cfg), "floor");
     }
 

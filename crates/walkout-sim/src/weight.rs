@@ -1,15 +1,17 @@
-//! Load-cell streams of every plate for the whole session.
+//! Load-cell streams of every plate, rendered window by window.
 //!
-//! A sample is tare + the units on the plate + slow drift + Gaussian noise, plus, while a
-//! hand is on the plate, the hand's disturbance: the press (a smooth positive bump), the
-//! plate ringing, and each unit's weight leaving or arriving at its own moment inside
-//! the hand window. Outside hand windows the signal is quiet: no other disturbance in
-//! this slice.
+//! A sample is tare + the units on the plate + drift + Gaussian noise, plus, while a hand
+//! is on the plate, the hand's disturbance: the press (a smooth positive bump), the plate
+//! ringing, and each unit's weight leaving or arriving at its own moment inside the hand
+//! window. Leaning on or holding a plate is a long, heavy press without any unit moving.
+//! Faults add gondola vibration (a damped sine on every plate of a bumped gondola),
+//! strong drift, and dropouts (no samples at all).
 //!
 //! Each plate draws from its own ChaCha stream (same seed, stream = plate index), so a
-//! plate's signal does not change when another plate gets more events. Plates are
-//! generated in one-second chunks and each chunk is merged by time, so memory stays at
-//! the output plus one chunk, and the per-sample work is a tight loop without allocation.
+//! plate's signal does not change when another plate gets more events, nor with the
+//! window size a caller asks for. Plates are generated in one-second slices and each
+//! slice is merged by time, so memory stays at the output plus one slice, and the
+//! per-sample work is a tight loop without allocation.
 
 use std::f64::consts::TAU;
 
@@ -18,10 +20,15 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use walkout_core::input::WeightBatch;
 
+use crate::faults::{Burst, FaultPlan};
+use crate::shopper::{HOLD_G, LEAN_G};
 use crate::store::{PlateInfo, Store};
-use crate::world::ActionRecord;
+use crate::truth::DisturbanceKind;
+use crate::world::{ActionRecord, PressRecord};
 
-const CHUNK_US: i64 = 1_000_000;
+/// Plates are rendered in slices this long and merged by time per slice; it must stay
+/// below 2^20 µs for the radix sort in [`Chunk::drain_sorted`].
+const SLICE_US: i64 = 1_000_000;
 /// A unit lifting off (or settling on) the plate takes this long: fast, not instant.
 const RAMP_US: i64 = 80_000;
 /// Units move in the middle of the hand window, not at its edges.
@@ -46,6 +53,11 @@ const RING_FLOOR_G: (f64, f64) = (3.0, 10.0);
 const RING_HZ: (f64, f64) = (3.0, 9.0);
 const WOBBLE_HZ: (f64, f64) = (0.8, 2.0);
 const WOBBLE_DEPTH: f64 = 0.2;
+/// A lean or hold settles in and lets go over this long; in between the weight of an
+/// arm wobbles slowly.
+const PRESS_EDGE_S: f64 = 0.6;
+const PRESS_WOBBLE_HZ: (f64, f64) = (0.2, 0.8);
+const PRESS_RING_G: (f64, f64) = (2.0, 8.0);
 
 struct LoadStep {
     t0_us: i64,
@@ -85,6 +97,27 @@ fn smoothstep(x: f64) -> f64 {
 }
 
 impl HandShape {
+    /// A lean (kilograms) or a hold (hundreds of grams) over a window of seconds.
+    fn draw_press(press: &PressRecord, rng: &mut ChaCha8Rng) -> Self {
+        let (lo, hi) = match press.kind {
+            DisturbanceKind::Lean => LEAN_G,
+            _ => HOLD_G,
+        };
+        let dur_s = (press.t_end_us - press.t_start_us).max(1) as f64 * 1e-6;
+        Self {
+            t_start_us: press.t_start_us,
+            t_end_us: press.t_end_us,
+            inv_dur_us: 1.0 / (press.t_end_us - press.t_start_us).max(1) as f64,
+            taper: (2.0 * PRESS_EDGE_S / dur_s).clamp(0.05, 0.8),
+            press_g: rng.random_range(lo..hi),
+            ring_g: rng.random_range(PRESS_RING_G.0..PRESS_RING_G.1),
+            ring_rad_per_us: TAU * rng.random_range(RING_HZ.0..RING_HZ.1) * 1e-6,
+            ring_phase: rng.random_range(0.0..TAU),
+            wobble_rad_per_us: TAU * rng.random_range(PRESS_WOBBLE_HZ.0..PRESS_WOBBLE_HZ.1) * 1e-6,
+            wobble_phase: rng.random_range(0.0..TAU),
+        }
+    }
+
     fn draw(t_start_us: i64, t_end_us: i64, rng: &mut ChaCha8Rng) -> Self {
         let press_g = rng.random_range(PRESS_G.0..PRESS_G.1);
         let ring_g = press_g * rng.random_range(RING_FRACTION.0..RING_FRACTION.1)
@@ -131,6 +164,11 @@ struct PlateStream {
     step_i: usize,
     hands: Vec<HandShape>,
     hand_i: usize,
+    bursts: Vec<Burst>,
+    burst_i: usize,
+    /// Spans without samples, sorted.
+    dropouts: Vec<(i64, i64)>,
+    dropout_i: usize,
     drift_slope_g_per_us: f64,
     drift_swing_g: f64,
     /// sin/cos of the swing's phase at the next sample, advanced by a fixed rotation per
@@ -142,10 +180,13 @@ struct PlateStream {
 }
 
 impl PlateStream {
+    #[allow(clippy::too_many_arguments)]
     fn new(
         plate: &PlateInfo,
         initial_load_g: f64,
         actions: &[&ActionRecord],
+        presses: &[&PressRecord],
+        faults: (&[Burst], &[(i64, i64)], f64),
         span: (i64, i64),
         mut rng: ChaCha8Rng,
     ) -> Self {
@@ -174,8 +215,12 @@ impl PlateStream {
                 });
             }
         }
+        for p in presses {
+            hands.push(HandShape::draw_press(p, &mut rng));
+        }
         hands.sort_by_key(|h| h.t_start_us);
         steps.sort_by_key(|s| s.t0_us);
+        let (bursts, dropouts, extra_drift) = faults;
 
         let mut s = Self {
             plate_id: plate.id,
@@ -193,7 +238,11 @@ impl PlateStream {
             step_i: 0,
             hands,
             hand_i: 0,
-            drift_slope_g_per_us: slope * 1e-6,
+            bursts: bursts.to_vec(),
+            burst_i: 0,
+            dropouts: dropouts.to_vec(),
+            dropout_i: 0,
+            drift_slope_g_per_us: slope * 1e-6 + extra_drift,
             drift_swing_g: swing,
             swing_sin: swing_phase.sin(),
             swing_cos: swing_phase.cos(),
@@ -202,10 +251,6 @@ impl PlateStream {
         };
         s.next_t = s.sample_time();
         s
-    }
-
-    fn expected_len(&self) -> usize {
-        ((self.end_us - self.start_us) as f64 / self.period_us) as usize + 2
     }
 
     /// Time of sample `k`: nominal clock plus jitter, i64::MAX past the end.
@@ -239,6 +284,8 @@ impl PlateStream {
         g
     }
 
+    /// Every hand (and lean) on the plate at `t`, summed: two shoppers may touch one
+    /// plate at once.
     fn hand_at(&mut self, t: i64) -> f64 {
         while let Some(h) = self.hands.get(self.hand_i) {
             if h.t_end_us > t {
@@ -246,10 +293,45 @@ impl PlateStream {
             }
             self.hand_i += 1;
         }
-        match self.hands.get(self.hand_i) {
-            Some(h) if h.t_start_us < t => h.at(t),
-            _ => 0.0,
+        let mut g = 0.0;
+        for h in &self.hands[self.hand_i..] {
+            if h.t_start_us >= t {
+                break;
+            }
+            if h.t_end_us > t {
+                g += h.at(t);
+            }
         }
+        g
+    }
+
+    fn shake_at(&mut self, t: i64) -> f64 {
+        while let Some(b) = self.bursts.get(self.burst_i) {
+            if b.t1_us > t {
+                break;
+            }
+            self.burst_i += 1;
+        }
+        let mut g = 0.0;
+        for b in &self.bursts[self.burst_i..] {
+            if b.t0_us >= t {
+                break;
+            }
+            if b.t1_us > t {
+                g += b.at(t);
+            }
+        }
+        g
+    }
+
+    fn dropped(&mut self, t: i64) -> bool {
+        while let Some(d) = self.dropouts.get(self.dropout_i) {
+            if d.1 > t {
+                return d.0 <= t;
+            }
+            self.dropout_i += 1;
+        }
+        false
     }
 
     /// Appends this plate's samples before `until_us` to the chunk.
@@ -259,10 +341,17 @@ impl PlateStream {
             let drift = self.drift_slope_g_per_us * (t - self.start_us) as f64
                 + self.drift_swing_g * self.swing_sin;
             let z: f64 = StandardNormal.sample(&mut self.rng);
-            let g = self.tare_g + self.load_at(t) + self.hand_at(t) + drift + self.noise_std_g * z;
-            chunk.plate_id.push(self.plate_id);
-            chunk.t_us.push(t);
-            chunk.grams.push(g);
+            let g = self.tare_g
+                + self.load_at(t)
+                + self.hand_at(t)
+                + self.shake_at(t)
+                + drift
+                + self.noise_std_g * z;
+            if !self.dropped(t) {
+                chunk.plate_id.push(self.plate_id);
+                chunk.t_us.push(t);
+                chunk.grams.push(g);
+            }
 
             let (s, c) = (self.swing_sin, self.swing_cos);
             self.swing_sin = s * self.rot_cos + c * self.rot_sin;
@@ -279,7 +368,12 @@ struct Chunk {
     t_us: Vec<i64>,
     grams: Vec<f64>,
     keys: Vec<u64>,
+    scratch: Vec<u64>,
 }
+
+/// Radix digits of the time offset within a slice (`SLICE_US` < 2^20 µs).
+const DIGIT_BITS: u32 = 10;
+const DIGITS: usize = 1 << DIGIT_BITS;
 
 impl Chunk {
     fn clear(&mut self) {
@@ -288,8 +382,10 @@ impl Chunk {
         self.grams.clear();
     }
 
-    /// Moves the chunk to `out` in time order (ties by plate order), sorting packed
-    /// (time offset, row) keys: cheaper than sorting rows or merging with a heap.
+    /// Moves the chunk to `out` in time order (ties in row order, which is plate
+    /// order), by a stable two-pass radix sort of packed (time offset, row) keys: the
+    /// offsets are below 2^20 µs, so two 10-bit passes replace a comparison sort, which
+    /// was a third of the cost of rendering weights.
     fn drain_sorted(&mut self, chunk_start: i64, out: &mut WeightBatch) {
         self.keys.clear();
         self.keys.extend(
@@ -298,7 +394,28 @@ impl Chunk {
                 .enumerate()
                 .map(|(i, &t)| (((t - chunk_start) as u64) << 32) | i as u64),
         );
-        self.keys.sort_unstable();
+        self.scratch.clear();
+        self.scratch.resize(self.keys.len(), 0);
+        for pass in 0..2 {
+            let shift = 32 + pass * DIGIT_BITS;
+            let digit = |k: u64| ((k >> shift) as usize) & (DIGITS - 1);
+            let mut start = [0usize; DIGITS];
+            for &k in &self.keys {
+                start[digit(k)] += 1;
+            }
+            let mut sum = 0;
+            for c in &mut start {
+                let n = *c;
+                *c = sum;
+                sum += n;
+            }
+            for &k in &self.keys {
+                let d = digit(k);
+                self.scratch[start[d]] = k;
+                start[d] += 1;
+            }
+            std::mem::swap(&mut self.keys, &mut self.scratch);
+        }
         for &k in &self.keys {
             let i = (k & 0xFFFF_FFFF) as usize;
             out.push(self.plate_id[i], self.t_us[i], self.grams[i]);
@@ -306,51 +423,103 @@ impl Chunk {
     }
 }
 
-/// Every plate's samples over `span` (inclusive), sorted by time.
-pub(crate) fn generate(
-    store: &Store,
-    initial_load_g: &[f64],
-    actions: &[ActionRecord],
-    span: (i64, i64),
-    seed: u64,
-) -> WeightBatch {
-    let mut per_plate: Vec<Vec<&ActionRecord>> = vec![Vec::new(); store.plates.len()];
-    for a in actions {
-        per_plate[a.plate].push(a);
-    }
-    let mut streams: Vec<PlateStream> = store
-        .plates
-        .iter()
-        .enumerate()
-        .map(|(i, plate)| {
-            let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            rng.set_stream(i as u64);
-            PlateStream::new(plate, initial_load_g[i], &per_plate[i], span, rng)
-        })
-        .collect();
-    let total: usize = streams.iter().map(PlateStream::expected_len).sum();
-    let mut out = WeightBatch {
-        plate_id: Vec::with_capacity(total),
-        t_us: Vec::with_capacity(total),
-        grams: Vec::with_capacity(total),
-    };
-    let mut chunk = Chunk::default();
-    let mut t0 = span.0;
-    while t0 <= span.1 {
-        let t1 = t0.saturating_add(CHUNK_US);
-        chunk.clear();
-        for s in &mut streams {
-            s.fill(t1, &mut chunk);
+/// Every plate's load cell, rendered window by window in time order.
+pub(crate) struct WeightGen {
+    streams: Vec<PlateStream>,
+    slice: Chunk,
+}
+
+impl WeightGen {
+    pub fn new(
+        store: &Store,
+        initial_load_g: &[f64],
+        actions: &[ActionRecord],
+        presses: &[PressRecord],
+        faults: &FaultPlan,
+        span: (i64, i64),
+        seed: u64,
+    ) -> Self {
+        let mut per_plate: Vec<Vec<&ActionRecord>> = vec![Vec::new(); store.plates.len()];
+        for a in actions {
+            if let Some(p) = a.plate {
+                per_plate[p].push(a);
+            }
         }
-        chunk.drain_sorted(t0, &mut out);
-        t0 = t1;
+        let mut presses_of: Vec<Vec<&PressRecord>> = vec![Vec::new(); store.plates.len()];
+        for p in presses {
+            presses_of[p.plate].push(p);
+        }
+        let streams = store
+            .plates
+            .iter()
+            .enumerate()
+            .map(|(i, plate)| {
+                let mut rng = ChaCha8Rng::seed_from_u64(seed);
+                rng.set_stream(i as u64);
+                PlateStream::new(
+                    plate,
+                    initial_load_g[i],
+                    &per_plate[i],
+                    &presses_of[i],
+                    (
+                        &faults.bursts[i],
+                        &faults.dropouts[i],
+                        faults.extra_drift_g_per_us[i],
+                    ),
+                    span,
+                    rng,
+                )
+            })
+            .collect();
+        Self {
+            streams,
+            slice: Chunk::default(),
+        }
     }
-    out
+
+    /// About how many samples a window of `dur_us` holds, for reserving.
+    pub fn expected_per_us(&self) -> f64 {
+        self.streams.iter().map(|s| 1.0 / s.period_us).sum()
+    }
+
+    /// Appends every sample with `t0 <= t < t1` to `out`, sorted by time (ties in plate
+    /// order). Windows must follow each other.
+    pub fn fill(&mut self, t0: i64, t1: i64, out: &mut WeightBatch) {
+        let mut a = t0;
+        while a < t1 {
+            let b = a.saturating_add(SLICE_US).min(t1);
+            self.slice.clear();
+            for s in &mut self.streams {
+                s.fill(b, &mut self.slice);
+            }
+            self.slice.drain_sorted(a, out);
+            a = b;
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slices_drain_in_time_order_with_ties_in_row_order() {
+        let mut c = Chunk::default();
+        let t0 = 5_000_000;
+        for (i, &dt) in [999_999i64, 3, 70_000, 3, 0, 1_024, 1_023]
+            .iter()
+            .enumerate()
+        {
+            c.plate_id.push(i as u32);
+            c.t_us.push(t0 + dt);
+            c.grams.push(i as f64);
+        }
+        let mut out = WeightBatch::default();
+        c.drain_sorted(t0, &mut out);
+        let offsets: Vec<i64> = out.t_us.iter().map(|t| t - t0).collect();
+        assert_eq!(offsets, [0, 3, 3, 1_023, 1_024, 70_000, 999_999]);
+        assert_eq!(out.plate_id, [4, 1, 3, 6, 5, 2, 0]);
+    }
 
     #[test]
     fn tukey_is_zero_at_the_edges_and_one_inside() {

@@ -3,7 +3,18 @@
 //! set of events that arrived within the lateness bound, never on their arrival order.
 
 use crate::input::GateEventKind;
+pub use crate::rfid::RfidRead;
 pub use crate::track::measure::{PersonDetection, ThermalDetection};
+
+/// A product seen by a camera (typically in a hand).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ProductDetection {
+    pub t_us: i64,
+    pub camera_id: u32,
+    pub bbox: [f32; 4],
+    pub class_id: u32,
+    pub score: f32,
+}
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -71,6 +82,8 @@ pub struct ReorderBuffer {
     pub gates: Vec<GateEvent>,
     pub persons: Vec<PersonDetection>,
     pub thermal: Vec<ThermalDetection>,
+    pub products: Vec<ProductDetection>,
+    pub rfid: Vec<RfidRead>,
     pub max_seen_us: Option<i64>,
 }
 
@@ -181,6 +194,52 @@ impl ReorderBuffer {
     ) -> Vec<ThermalDetection> {
         let mut out = take_until(&mut self.thermal, until, |d| d.t_us);
         let key = |d: &ThermalDetection| (d.t_us, d.camera_id, d.centroid.map(f32::to_bits));
+        out.sort_unstable_by_key(key);
+        let before = out.len();
+        out.dedup_by(|b, a| key(a) == key(b));
+        counts.duplicates += (before - out.len()) as u64;
+        counts.processed += out.len() as u64;
+        out
+    }
+}
+
+impl ReorderBuffer {
+    /// Product detections with `t <= until`, sorted by (time, camera, class, box).
+    pub fn drain_products(
+        &mut self,
+        until: i64,
+        counts: &mut ModalityCounts,
+    ) -> Vec<ProductDetection> {
+        let mut out = take_until(&mut self.products, until, |d| d.t_us);
+        let key = |d: &ProductDetection| {
+            (
+                d.t_us,
+                d.camera_id,
+                d.class_id,
+                d.bbox.map(f32::to_bits),
+                d.score.to_bits(),
+            )
+        };
+        out.sort_unstable_by_key(key);
+        let before = out.len();
+        out.dedup_by(|b, a| key(a) == key(b));
+        counts.duplicates += (before - out.len()) as u64;
+        counts.processed += out.len() as u64;
+        out
+    }
+
+    /// RFID reads with `t <= until`, sorted by (time, reader, antenna, epc).
+    pub fn drain_rfid(&mut self, until: i64, counts: &mut ModalityCounts) -> Vec<RfidRead> {
+        let mut out = take_until(&mut self.rfid, until, |r| r.t_us);
+        let key = |r: &RfidRead| {
+            (
+                r.t_us,
+                r.reader_id,
+                r.antenna_id,
+                r.epc,
+                r.rssi_dbm.to_bits(),
+            )
+        };
         out.sort_unstable_by_key(key);
         let before = out.len();
         out.dedup_by(|b, a| key(a) == key(b));

@@ -51,6 +51,8 @@ pub struct EngineStats {
     pub gates: ModalityCounts,
     pub person_detections: ModalityCounts,
     pub thermal_blobs: ModalityCounts,
+    pub product_detections: ModalityCounts,
+    pub rfid_reads: ModalityCounts,
     /// Time up to which every event has been processed.
     pub processed_until_us: Option<i64>,
     /// Newest event time minus the lateness bound.

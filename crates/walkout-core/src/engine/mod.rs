@@ -18,17 +18,25 @@ use crate::config::{FusionParams, GateKind, Mat3, StoreConfig};
 use crate::errors::{Result, WalkoutError};
 use crate::geometry::CameraModel;
 use crate::input::{check_lengths as check_same_len, GateEventKind};
+use crate::rfid::{RfidModel, RfidRead, RfidState};
 use crate::shelf::weight::{DetectorParams, PlateDetector, WeightChange};
-use crate::store::StoreModel;
+use crate::store::{SkuIdx, StoreModel};
 use crate::track::tracker::{Tracker, TrackerParams};
 use crate::track::{Track, TrackStore};
-use buffer::{GateEvent, PersonDetection, PositionSample, ReorderBuffer, ThermalDetection};
+use buffer::{
+    GateEvent, PersonDetection, PositionSample, ProductDetection, ReorderBuffer, ThermalDetection,
+};
 pub use events::{EngineStats, GatePassage, InteractionKind, ShelfEvent};
 use fusion::Queued;
 
 fn us(seconds: f64) -> i64 {
     (seconds * 1e6).round() as i64
 }
+
+/// A tag unread in its shelf zone for this long has left it.
+pub(crate) const RFID_ABSENT_S: f64 = 1.5;
+/// Evidence (tag departures, products seen in hand) counts this long after an interaction.
+pub(crate) const EVIDENCE_AFTER_US: i64 = 2_500_000;
 
 /// Plausible sensor clock range: 2000-01-01 to 2100-01-01 in µs since the Unix epoch.
 const MIN_T_US: i64 = 946_684_800_000_000;
@@ -45,6 +53,10 @@ pub struct Engine {
     tracker: Tracker,
     cameras: HashMap<u32, CameraModel>,
     thermal_homographies: HashMap<u32, Mat3>,
+    rfid_model: RfidModel,
+    rfid: RfidState,
+    /// Product of each vision class id.
+    sku_by_class: HashMap<u32, SkuIdx>,
     /// Decimated track positions for evaluation and visualisation; off when the
     /// interval is 0.
     trajectory_log: Vec<(i64, u32, f64, f64)>,
@@ -121,7 +133,20 @@ impl Engine {
             .iter()
             .map(|c| (c.id, c.homography))
             .collect();
+        let rfid_model = RfidModel::new(&store.config, &store);
+        let sku_by_class = store
+            .config
+            .products
+            .iter()
+            .filter_map(|p| Some((p.vision_class?, store.sku_idx(&p.sku)?)))
+            .collect();
+        // Evidence that arrives after an interaction (a tag found missing from its zone,
+        // an item seen in a hand as the shopper turns away) must be in before fusion.
+        let fusion_delay_us = fusion_delay_us.max(EVIDENCE_AFTER_US + us(RFID_ABSENT_S) + 250_000);
         Ok(Self {
+            rfid_model,
+            rfid: RfidState::default(),
+            sku_by_class,
             tracker,
             cameras,
             thermal_homographies,
@@ -486,6 +511,141 @@ impl Engine {
                 centroid: [centroid[2 * row], centroid[2 * row + 1]],
                 area_px: area_px[row],
                 temperature_c: temperature_c[row],
+            });
+        }
+        Ok(())
+    }
+
+    /// Ingest product detections (`bbox` 4 values per row; `class_id` is a product's
+    /// `vision_class`).
+    pub fn ingest_product_detections(
+        &mut self,
+        camera_id: &[u32],
+        t_us: &[i64],
+        bbox: &[f32],
+        class_id: &[u32],
+        score: &[f32],
+    ) -> Result<()> {
+        self.check_open()?;
+        let n = t_us.len();
+        check_same_len(
+            "product_detections",
+            &[
+                ("t_us", n),
+                ("camera_id", camera_id.len()),
+                ("bbox/4", bbox.len() / 4),
+                ("class_id", class_id.len()),
+                ("score", score.len()),
+            ],
+        )?;
+        for row in 0..n {
+            if !self.cameras.contains_key(&camera_id[row]) {
+                return Err(WalkoutError::input(
+                    "product_detections.camera_id",
+                    row,
+                    camera_id[row],
+                    "no camera with this id in the store config",
+                ));
+            }
+            Self::check_time("product_detections.t_us", row, t_us[row])?;
+            if !self.sku_by_class.contains_key(&class_id[row]) {
+                return Err(WalkoutError::input(
+                    "product_detections.class_id",
+                    row,
+                    class_id[row],
+                    "no product has this vision_class in the store config",
+                ));
+            }
+            let b = &bbox[row * 4..row * 4 + 4];
+            if !b.iter().all(|v| v.is_finite()) || !(0.0..=1.0).contains(&score[row]) {
+                return Err(WalkoutError::input(
+                    "product_detections",
+                    row,
+                    format!("bbox {b:?}, score {}", score[row]),
+                    "box must be finite and score within 0..1",
+                ));
+            }
+        }
+        for row in 0..n {
+            self.stats.product_detections.received += 1;
+            let t = t_us[row];
+            if self.is_late(t) {
+                self.stats.product_detections.late += 1;
+                continue;
+            }
+            self.buffer.note_time(t);
+            let b = &bbox[row * 4..row * 4 + 4];
+            self.buffer.products.push(ProductDetection {
+                t_us: t,
+                camera_id: camera_id[row],
+                bbox: [b[0], b[1], b[2], b[3]],
+                class_id: class_id[row],
+                score: score[row],
+            });
+        }
+        Ok(())
+    }
+
+    /// Ingest RFID reads; the 96-bit EPC comes as its high 32 and low 64 bits.
+    pub fn ingest_rfid_reads(
+        &mut self,
+        reader_id: &[u32],
+        antenna_id: &[u32],
+        t_us: &[i64],
+        epc_hi: &[u64],
+        epc_lo: &[u64],
+        rssi_dbm: &[f32],
+    ) -> Result<()> {
+        self.check_open()?;
+        let n = t_us.len();
+        check_same_len(
+            "rfid_reads",
+            &[
+                ("t_us", n),
+                ("reader_id", reader_id.len()),
+                ("antenna_id", antenna_id.len()),
+                ("epc_hi", epc_hi.len()),
+                ("epc_lo", epc_lo.len()),
+                ("rssi_dbm", rssi_dbm.len()),
+            ],
+        )?;
+        for row in 0..n {
+            if self
+                .rfid_model
+                .antenna(reader_id[row], antenna_id[row])
+                .is_none()
+            {
+                return Err(WalkoutError::input(
+                    "rfid_reads.antenna_id",
+                    row,
+                    format!("reader {} antenna {}", reader_id[row], antenna_id[row]),
+                    "no such reader/antenna in the store config",
+                ));
+            }
+            Self::check_time("rfid_reads.t_us", row, t_us[row])?;
+            if epc_hi[row] >> 32 != 0 {
+                return Err(WalkoutError::input(
+                    "rfid_reads.epc_hi",
+                    row,
+                    epc_hi[row],
+                    "an EPC has 96 bits: the high part must fit in 32 bits",
+                ));
+            }
+        }
+        for row in 0..n {
+            self.stats.rfid_reads.received += 1;
+            let t = t_us[row];
+            if self.is_late(t) {
+                self.stats.rfid_reads.late += 1;
+                continue;
+            }
+            self.buffer.note_time(t);
+            self.buffer.rfid.push(RfidRead {
+                t_us: t,
+                reader_id: reader_id[row],
+                antenna_id: antenna_id[row],
+                epc: (u128::from(epc_hi[row]) << 64) | u128::from(epc_lo[row]),
+                rssi_dbm: rssi_dbm[row],
             });
         }
         Ok(())

@@ -17,6 +17,7 @@ use super::Engine;
 use crate::cart::{Cart, Inventory, Receipt};
 use crate::config::StoreConfig;
 use crate::errors::{Result, WalkoutError};
+use crate::rfid::RfidState;
 use crate::shelf::weight::{PlateDetector, WeightChange};
 use crate::track::tracker::Tracker;
 use crate::track::TrackStore;
@@ -33,6 +34,7 @@ struct State {
     queue: Vec<Queued>,
     tracks: TrackStore,
     tracker: Tracker,
+    rfid: RfidState,
     trajectory_log: Vec<(i64, u32, f64, f64)>,
     trajectory_interval_us: i64,
     trajectory_last: HashMap<u32, i64>,
@@ -61,6 +63,7 @@ impl Engine {
             queue: self.queue.clone(),
             tracks: self.tracks.clone(),
             tracker: self.tracker.clone(),
+            rfid: self.rfid.clone(),
             trajectory_log: self.trajectory_log.clone(),
             trajectory_interval_us: self.trajectory_interval_us,
             trajectory_last: self.trajectory_last.clone(),
@@ -109,6 +112,7 @@ impl Engine {
         engine.queue = state.queue;
         engine.tracks = state.tracks;
         engine.tracker = state.tracker;
+        engine.rfid = state.rfid;
         engine.trajectory_log = state.trajectory_log;
         engine.trajectory_interval_us = state.trajectory_interval_us;
         engine.trajectory_last = state.trajectory_last;

@@ -44,15 +44,18 @@ const UNEXPLAINED_LOG_DENSITY: f64 = -8.5;
 /// Rank hypotheses for an absolute weight change `abs_delta_g` (> 0) measured with
 /// standard error `delta_std_g`. Returns the hypotheses sorted by probability (highest
 /// first) and the probability that none of them explains the change.
+/// `candidates` are (sku, expectation, evidence bonus): the bonus is added to the log
+/// prior when other sensors point at the product (a tag left the zone, the item was
+/// seen in a hand).
 pub fn hypotheses(
     store: &StoreModel,
-    candidates: &[(SkuIdx, Expectation)],
+    candidates: &[(SkuIdx, Expectation, f64)],
     abs_delta_g: f64,
     delta_std_g: f64,
     max_quantity: u32,
 ) -> (Vec<Hypothesis>, f64) {
     let mut scored: Vec<(SkuIdx, u32, f64)> = Vec::new();
-    for &(sku, expectation) in candidates {
+    for &(sku, expectation, bonus) in candidates {
         let p = store.product(sku);
         for q in 1..=max_quantity {
             let mean = q as f64 * p.weight_g;
@@ -62,7 +65,11 @@ pub fn hypotheses(
             // Taking many units at once is rarer than taking one.
             let quantity_prior = -0.7 * (q as f64 - 1.0);
             let log_l = -0.5 * z2 - 0.5 * (2.0 * std::f64::consts::PI * var).ln();
-            scored.push((sku, q, log_l + expectation.log_prior() + quantity_prior));
+            scored.push((
+                sku,
+                q,
+                log_l + expectation.log_prior() + quantity_prior + bonus,
+            ));
         }
     }
     let max_log = scored

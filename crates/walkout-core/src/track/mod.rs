@@ -30,6 +30,8 @@ pub struct Track {
     pub history: VecDeque<(i64, Vec2)>,
     /// Recent hand observations at plates (time, plate index), oldest first.
     pub hands: VecDeque<(i64, crate::store::PlateIdx)>,
+    /// Products seen in this shopper's hands (time, sku), oldest first.
+    pub sightings: VecDeque<(i64, crate::store::SkuIdx)>,
 }
 
 impl Track {
@@ -39,11 +41,24 @@ impl Track {
         self.history.range(start..).take_while(move |p| p.0 <= t1)
     }
 
-    /// Closest approach to `point` within `[t0, t1]`.
-    pub fn min_distance_between(&self, point: Vec2, t0: i64, t1: i64) -> Option<f64> {
+    /// How far this track was from being at `point` at time `t_us`, over its positions
+    /// within `[t0, t1]`: the smallest `hypot(distance, speed * |dt|)`, in metres. A gate
+    /// passage belongs to the shopper at the gate *when* it happened, not to whoever
+    /// came closest at some other moment of the window.
+    pub fn space_time_distance(
+        &self,
+        point: Vec2,
+        t_us: i64,
+        (t0, t1): (i64, i64),
+        speed_m_s: f64,
+    ) -> Option<(f64, f64)> {
         self.positions_between(t0, t1)
-            .map(|(_, p)| (p[0] - point[0]).hypot(p[1] - point[1]))
-            .min_by(f64::total_cmp)
+            .map(|&(t, p)| {
+                let d = (p[0] - point[0]).hypot(p[1] - point[1]);
+                let late_m = speed_m_s * (t - t_us).abs() as f64 * 1e-6;
+                (d.hypot(late_m), d)
+            })
+            .min_by(|a, b| a.0.total_cmp(&b.0))
     }
 
     /// Hand observations at any of `plates` within `[t0, t1]`.
@@ -53,6 +68,16 @@ impl Track {
             .range(start..)
             .take_while(|h| h.0 <= t1)
             .filter(|h| plates.contains(&h.1))
+            .count()
+    }
+
+    /// Sightings of `sku` in this shopper's hands within `[t0, t1]`.
+    pub fn sightings_of(&self, sku: crate::store::SkuIdx, t0: i64, t1: i64) -> usize {
+        let start = self.sightings.partition_point(|h| h.0 < t0);
+        self.sightings
+            .range(start..)
+            .take_while(|h| h.0 <= t1)
+            .filter(|h| h.1 == sku)
             .count()
     }
 
@@ -79,6 +104,7 @@ impl TrackStore {
             exited_us: None,
             history: VecDeque::new(),
             hands: VecDeque::new(),
+            sightings: VecDeque::new(),
         });
         track.last_us = t_us;
         track.last_position = pos;
@@ -89,6 +115,13 @@ impl TrackStore {
     pub fn push_hand(&mut self, t_us: i64, id: u32, plate: crate::store::PlateIdx) {
         if let Some(t) = self.tracks.get_mut(&id) {
             t.hands.push_back((t_us, plate));
+        }
+    }
+
+    /// Record that track `id` was seen holding `sku` at `t_us`.
+    pub fn push_sighting(&mut self, t_us: i64, id: u32, sku: crate::store::SkuIdx) {
+        if let Some(t) = self.tracks.get_mut(&id) {
+            t.sightings.push_back((t_us, sku));
         }
     }
 
@@ -114,6 +147,9 @@ impl TrackStore {
             }
             while t.hands.front().is_some_and(|h| h.0 < before_us) {
                 t.hands.pop_front();
+            }
+            while t.sightings.front().is_some_and(|h| h.0 < before_us) {
+                t.sightings.pop_front();
             }
         }
     }

@@ -20,6 +20,7 @@ pub fn store() -> StoreConfig {
         price_cents: 100,
         rfid: false,
         vision_class: None,
+        gtin: None,
     };
     let plates = (0..4)
         .map(|i| Plate {

@@ -183,7 +183,7 @@ pub(super) fn build_plan(
             ),
         );
     }
-    ShopperPlan { speed_mps, stops }
+    ShopperPlan::new(speed_mps, stops)
 }
 
 /// Puts `plate` at position `at`, swapping it there if the list already has it.
@@ -200,3 +200,68 @@ pub(super) fn no_stock(scenario_needs: &str) -> SimError {
          (check the planogram and that plates face walkable floor)"
     ))
 }
+
+/// Distance between the nominal standing points of two plates (infinite when either
+/// has none).
+pub(super) fn stand_distance(world: &World, a: usize, b: usize) -> f64 {
+    match (world.store.plates[a].stand, world.store.plates[b].stand) {
+        (Some(p), Some(q)) => (p[0] - q[0]).hypot(p[1] - q[1]),
+        _ => f64::INFINITY,
+    }
+}
+
+/// Ordered pairs of distinct stocked plates of one gondola, facing the same way, whose
+/// standing points are `d` apart: where two shoppers work side by side.
+pub(super) fn plate_pairs(world: &World, d: (f64, f64), exclude: &[usize]) -> Vec<(usize, usize)> {
+    let plates = &world.store.plates;
+    let cands = candidate_plates(world, exclude);
+    let mut pairs = Vec::new();
+    for &a in &cands {
+        for &b in &cands {
+            let (pa, pb) = (&plates[a], &plates[b]);
+            if a == b || pa.gondola != pb.gondola || pa.front != pb.front {
+                continue;
+            }
+            if (d.0..=d.1).contains(&stand_distance(world, a, b)) {
+                pairs.push((a, b));
+            }
+        }
+    }
+    pairs
+}
+
+/// Stocked plates other than `plate` holding a product that weighs within 2 % of
+/// `product` (the look-alikes, or the product itself elsewhere), nearest first.
+pub(super) fn look_alike_plates(world: &World, plate: usize, product: usize) -> Vec<usize> {
+    let p = &world.store.products[product];
+    let alike = |q: usize| q == product || p.look_alikes.contains(&q);
+    let mut v: Vec<usize> = candidate_plates(world, &[plate])
+        .into_iter()
+        .filter(|&c| world.stock.products_on(c, i64::MAX).into_iter().any(alike))
+        .collect();
+    v.sort_by(|&a, &b| {
+        stand_distance(world, plate, a)
+            .total_cmp(&stand_distance(world, plate, b))
+            .then(a.cmp(&b))
+    });
+    v
+}
+
+/// When to enter so as to arrive at `plate` around `arrive_us` (walking from the entry
+/// gate at `speed_mps`), kept within `bounds`.
+pub(super) fn entry_for_arrival(
+    world: &mut World,
+    plate: usize,
+    speed_mps: f64,
+    arrive_us: i64,
+    bounds: (i64, i64),
+) -> i64 {
+    let entry = world.store.entry.point;
+    match world.travel_time_s(entry, plate, speed_mps) {
+        Some(walk_s) => (arrive_us - secs(walk_s + GATE_PAUSE_MEAN_S)).clamp(bounds.0, bounds.1),
+        None => bounds.0,
+    }
+}
+
+/// Mean of the gate pause in `shopper.rs`, for timing walks.
+pub(super) const GATE_PAUSE_MEAN_S: f64 = 0.65;

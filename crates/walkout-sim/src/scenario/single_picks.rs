@@ -8,7 +8,11 @@ use super::plan::{build_plan, choose_plates, first_entry_us, no_stock, walk_spee
 use crate::error::SimError;
 use crate::world::World;
 
-pub(super) fn build(world: &mut World, rng: &mut ChaCha8Rng) -> Result<(), SimError> {
+pub(super) fn build(
+    world: &mut World,
+    rng: &mut ChaCha8Rng,
+    _duration_us: Option<i64>,
+) -> Result<(), SimError> {
     let n = rng.random_range(3..=6);
     let plates = choose_plates(world, n, &[], rng);
     if plates.is_empty() {

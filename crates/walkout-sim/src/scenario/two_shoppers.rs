@@ -9,7 +9,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::plan::{
     build_plan, candidate_plates, choose_plates, first_entry_us, no_stock, place, plan_picks,
-    walk_speed,
+    walk_speed, GATE_PAUSE_MEAN_S,
 };
 use crate::error::SimError;
 use crate::shopper::secs;
@@ -29,8 +29,6 @@ const SHARED_BROWSE_S: (f64, f64) = (3.0, 6.0);
 const ARRIVE_AFTER_S: (f64, f64) = (0.5, 2.5);
 /// ... and reaches in this long after the first shopper's hand (negative: before).
 const HAND_AFTER_S: (f64, f64) = (-0.5, 2.0);
-/// Mean of the gate pause in `shopper.rs`, for timing the second shopper's walk.
-const GATE_PAUSE_MEAN_S: f64 = 0.65;
 
 /// Two stocked plates of one gondola, facing the same way, with standing points
 /// side by side; None when the store has no such pair.
@@ -56,7 +54,11 @@ fn side_by_side(world: &World, rng: &mut ChaCha8Rng) -> Option<(usize, usize)> {
     pairs.choose(rng).copied()
 }
 
-pub(super) fn build(world: &mut World, rng: &mut ChaCha8Rng) -> Result<(), SimError> {
+pub(super) fn build(
+    world: &mut World,
+    rng: &mut ChaCha8Rng,
+    _duration_us: Option<i64>,
+) -> Result<(), SimError> {
     if candidate_plates(world, &[]).len() < 2 {
         return Err(no_stock("two plates with stock, one per shopper"));
     }

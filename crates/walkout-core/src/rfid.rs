@@ -1,0 +1,394 @@
+//! RFID evidence. Tagged products carry SGTIN-96 EPCs; shelf antennas watch zones of
+//! plates, an exit antenna watches the exit gate.
+//!
+//! - Presence per shelf zone with hysteresis: a tag counts as present until it has not
+//!   been read for `absent_us`, so a few missed reads (read rates are well below 100 %)
+//!   do not look like departures. A departure, dated at the tag's last read, near a pick
+//!   at a plate in that zone is evidence for that product.
+//! - Exit reads: the tags read at the exit antenna while a shopper passes are what that
+//!   shopper carries out; they are reconciled with the cart at the receipt.
+//!
+//! Departures are found while reads are processed in time order (a gap longer than
+//! `absent_us` between two reads of a tag is a departure at the first), plus a sweep
+//! for tags no longer read at all; so the set of departures does not depend on how
+//! `step` calls were spaced.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{AntennaKind, StoreConfig};
+use crate::epc::decode_sgtin96;
+use crate::store::{PlateIdx, SkuIdx, StoreModel};
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RfidRead {
+    pub t_us: i64,
+    pub reader_id: u32,
+    pub antenna_id: u32,
+    pub epc: u128,
+    pub rssi_dbm: f32,
+}
+
+/// An antenna of the store config, with the plates its zone covers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AntennaModel {
+    pub reader_id: u32,
+    pub antenna_id: u32,
+    pub kind: AntennaKind,
+    pub plates: Vec<PlateIdx>,
+}
+
+/// A tag that stopped being read in a shelf zone.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Departure {
+    /// Last read in the zone.
+    pub t_us: i64,
+    pub epc: u128,
+    pub sku: SkuIdx,
+    pub antenna: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ExitRead {
+    pub t_us: i64,
+    pub epc: u128,
+    pub sku: SkuIdx,
+}
+
+/// The antennas of a store and which SKU each GTIN is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RfidModel {
+    pub antennas: Vec<AntennaModel>,
+    by_id: HashMap<(u32, u32), usize>,
+    sku_by_gtin: HashMap<String, SkuIdx>,
+}
+
+impl RfidModel {
+    pub fn new(config: &StoreConfig, store: &StoreModel) -> Self {
+        let boxes: Vec<([f64; 3], [f64; 3])> =
+            config.plates().map(|(_, _, p)| (p.min, p.max)).collect();
+        let mut antennas = Vec::new();
+        for r in &config.rfid_readers {
+            for a in &r.antennas {
+                let plates = boxes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| (0..3).all(|i| b.0[i] < a.max[i] && a.min[i] < b.1[i]))
+                    .map(|(i, _)| i)
+                    .collect();
+                antennas.push(AntennaModel {
+                    reader_id: r.id,
+                    antenna_id: a.id,
+                    kind: a.kind,
+                    plates,
+                });
+            }
+        }
+        let by_id = antennas
+            .iter()
+            .enumerate()
+            .map(|(i, a)| ((a.reader_id, a.antenna_id), i))
+            .collect();
+        let sku_by_gtin = config
+            .products
+            .iter()
+            .filter_map(|p| Some((p.gtin.clone()?, store.sku_idx(&p.sku)?)))
+            .collect();
+        Self {
+            antennas,
+            by_id,
+            sku_by_gtin,
+        }
+    }
+
+    pub fn antenna(&self, reader_id: u32, antenna_id: u32) -> Option<usize> {
+        self.by_id.get(&(reader_id, antenna_id)).copied()
+    }
+
+    /// The product of an EPC, if it is an SGTIN-96 of a product the store sells.
+    pub fn sku_of(&self, epc: u128) -> Option<SkuIdx> {
+        let tag = decode_sgtin96(epc).ok()?;
+        self.sku_by_gtin.get(&tag.gtin).copied()
+    }
+}
+
+/// What RFID has seen so far.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RfidState {
+    /// Tags present in a shelf zone: epc → (antenna, last read).
+    present: BTreeMap<u128, (usize, i64)>,
+    pub departures: VecDeque<Departure>,
+    pub exit_reads: VecDeque<ExitRead>,
+    /// Reads of tags that are no product of the store (foreign tags, cross-talk).
+    pub unknown_tags: u64,
+}
+
+impl RfidState {
+    /// Apply reads sorted by time.
+    pub fn apply(&mut self, model: &RfidModel, reads: &[RfidRead], absent_us: i64) {
+        for r in reads {
+            let Some(antenna) = model.antenna(r.reader_id, r.antenna_id) else {
+                continue;
+            };
+            let Some(sku) = model.sku_of(r.epc) else {
+                self.unknown_tags += 1;
+                continue;
+            };
+            match model.antennas[antenna].kind {
+                AntennaKind::Exit => self.exit_reads.push_back(ExitRead {
+                    t_us: r.t_us,
+                    epc: r.epc,
+                    sku,
+                }),
+                AntennaKind::Shelf => {
+                    if let Some(&(zone, last)) = self.present.get(&r.epc) {
+                        if r.t_us - last > absent_us {
+                            self.departures.push_back(Departure {
+                                t_us: last,
+                                epc: r.epc,
+                                sku,
+                                antenna: zone,
+                            });
+                        }
+                    }
+                    self.present.insert(r.epc, (antenna, r.t_us));
+                }
+            }
+        }
+    }
+
+    /// Tags not read for `absent_us` before `until` have left their zone.
+    pub fn sweep(&mut self, model: &RfidModel, until: i64, absent_us: i64) {
+        let gone: Vec<(u128, usize, i64)> = self
+            .present
+            .iter()
+            .filter(|(_, &(_, last))| until - last > absent_us)
+            .map(|(&epc, &(zone, last))| (epc, zone, last))
+            .collect();
+        for (epc, zone, last) in gone {
+            self.present.remove(&epc);
+            if let Some(sku) = model.sku_of(epc) {
+                self.departures.push_back(Departure {
+                    t_us: last,
+                    epc,
+                    sku,
+                    antenna: zone,
+                });
+            }
+        }
+    }
+
+    /// Products whose tags left a zone covering any of `plates` within `[t0, t1]`.
+    pub fn departed_near(
+        &self,
+        model: &RfidModel,
+        plates: &[PlateIdx],
+        t0: i64,
+        t1: i64,
+    ) -> Vec<SkuIdx> {
+        self.departures
+            .iter()
+            .filter(|d| (t0..=t1).contains(&d.t_us))
+            .filter(|d| {
+                model.antennas[d.antenna]
+                    .plates
+                    .iter()
+                    .any(|p| plates.contains(p))
+            })
+            .map(|d| d.sku)
+            .collect()
+    }
+
+    /// Distinct tags per product read at the exit within `[t0, t1]`.
+    pub fn exit_tags(&self, t0: i64, t1: i64) -> BTreeMap<SkuIdx, u32> {
+        let mut epcs: BTreeMap<u128, SkuIdx> = BTreeMap::new();
+        for r in self
+            .exit_reads
+            .iter()
+            .filter(|r| (t0..=t1).contains(&r.t_us))
+        {
+            epcs.insert(r.epc, r.sku);
+        }
+        let mut out = BTreeMap::new();
+        for sku in epcs.into_values() {
+            *out.entry(sku).or_insert(0) += 1;
+        }
+        out
+    }
+
+    /// Forget evidence older than `before_us`.
+    pub fn prune(&mut self, before_us: i64) {
+        // Departures are found out of time order (reads vs. sweep): retain, not pop.
+        self.departures.retain(|d| d.t_us >= before_us);
+        self.exit_reads.retain(|r| r.t_us >= before_us);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::*;
+    use crate::epc::{encode_sgtin96, FILTER_POS_ITEM};
+
+    const GTIN: &str = "00614141123452";
+
+    fn store() -> StoreConfig {
+        let plate = |id: u32, x: f64| Plate {
+            id,
+            min: [x, 2.0, 0.5],
+            max: [x + 0.3, 2.45, 0.75],
+            front: Facing::NegY,
+            sensor: WeightSensor::default(),
+        };
+        StoreConfig {
+            name: "rfid".into(),
+            currency: "EUR".into(),
+            floor: [6.0, 5.0],
+            products: vec![Product {
+                sku: "razor".into(),
+                name: "Razor".into(),
+                weight_g: 120.0,
+                weight_std_g: 2.0,
+                price_cents: 1299,
+                rfid: true,
+                vision_class: None,
+                gtin: Some(GTIN.into()),
+            }],
+            gondolas: vec![Gondola {
+                id: 1,
+                name: String::new(),
+                shelves: vec![Shelf {
+                    id: 1,
+                    plates: vec![plate(1, 1.0), plate(2, 1.3)],
+                }],
+            }],
+            planogram: vec![PlanogramEntry {
+                plate: 1,
+                sku: "razor".into(),
+                count: 5,
+            }],
+            cameras: vec![],
+            thermal_cameras: vec![],
+            rfid_readers: vec![RfidReader {
+                id: 7,
+                antennas: vec![
+                    Antenna {
+                        id: 1,
+                        kind: AntennaKind::Shelf,
+                        min: [0.9, 1.9, 0.4],
+                        max: [1.29, 2.5, 0.9],
+                    },
+                    Antenna {
+                        id: 2,
+                        kind: AntennaKind::Exit,
+                        min: [4.5, 0.0, 0.0],
+                        max: [6.0, 1.0, 2.2],
+                    },
+                ],
+            }],
+            gates: vec![
+                Gate {
+                    id: 1,
+                    kind: GateKind::Entry,
+                    position: [0.5, 0.5],
+                    radius_m: 1.0,
+                },
+                Gate {
+                    id: 2,
+                    kind: GateKind::Exit,
+                    position: [5.5, 0.5],
+                    radius_m: 1.0,
+                },
+            ],
+            fusion: FusionParams::default(),
+        }
+    }
+
+    fn read(t_s: f64, antenna: u32, serial: u64) -> RfidRead {
+        RfidRead {
+            t_us: (t_s * 1e6) as i64,
+            reader_id: 7,
+            antenna_id: antenna,
+            epc: encode_sgtin96(GTIN, 7, serial, FILTER_POS_ITEM).unwrap(),
+            rssi_dbm: -50.0,
+        }
+    }
+
+    #[test]
+    fn zones_cover_their_plates_and_epcs_map_to_skus() {
+        let cfg = store();
+        let model = RfidModel::new(&cfg, &StoreModel::new(cfg.clone()).unwrap());
+        assert_eq!(model.antennas[0].plates, vec![0]);
+        assert_eq!(model.sku_of(read(0.0, 1, 3).epc), Some(0));
+        assert_eq!(model.sku_of(0x1234), None);
+    }
+
+    #[test]
+    fn missed_reads_are_not_departures_but_silence_is() {
+        let cfg = store();
+        let model = RfidModel::new(&cfg, &StoreModel::new(cfg.clone()).unwrap());
+        let mut st = RfidState::default();
+        // Tag 1 is read every 0.5 s with a few misses (gaps up to 1 s), until 10 s.
+        let reads: Vec<RfidRead> = (0..21)
+            .filter(|i| i % 3 != 1)
+            .map(|i| read(i as f64 * 0.5, 1, 1))
+            .collect();
+        st.apply(&model, &reads, 1_500_000);
+        st.sweep(&model, 11_000_000, 1_500_000);
+        assert!(st.departures.is_empty(), "{:?}", st.departures);
+        st.sweep(&model, 12_000_000, 1_500_000);
+        assert_eq!(st.departures.len(), 1);
+        assert_eq!(st.departures[0].t_us, 10_000_000);
+        assert_eq!(
+            st.departed_near(&model, &[0], 9_000_000, 12_000_000),
+            vec![0]
+        );
+        assert!(st
+            .departed_near(&model, &[1], 9_000_000, 12_000_000)
+            .is_empty());
+    }
+
+    #[test]
+    fn departures_do_not_depend_on_how_often_sweeps_run() {
+        let cfg = store();
+        let model = RfidModel::new(&cfg, &StoreModel::new(cfg.clone()).unwrap());
+        // Read until 2 s, silent until 6 s (taken out, put back), read until 8 s.
+        let reads: Vec<RfidRead> = [0.0, 1.0, 2.0, 6.0, 7.0, 8.0]
+            .iter()
+            .map(|&t| read(t, 1, 9))
+            .collect();
+        let mut once = RfidState::default();
+        once.apply(&model, &reads, 1_500_000);
+        once.sweep(&model, 20_000_000, 1_500_000);
+        let mut often = RfidState::default();
+        for chunk in reads.chunks(1) {
+            often.apply(&model, chunk, 1_500_000);
+            often.sweep(&model, chunk[0].t_us + 1_000_000, 1_500_000);
+        }
+        often.sweep(&model, 4_000_000, 1_500_000);
+        often.sweep(&model, 20_000_000, 1_500_000);
+        let times = |s: &RfidState| {
+            let mut t: Vec<i64> = s.departures.iter().map(|d| d.t_us).collect();
+            t.sort_unstable();
+            t
+        };
+        assert_eq!(times(&once), vec![2_000_000, 8_000_000]);
+        assert_eq!(times(&often), times(&once));
+    }
+
+    #[test]
+    fn exit_tags_count_distinct_epcs() {
+        let cfg = store();
+        let model = RfidModel::new(&cfg, &StoreModel::new(cfg.clone()).unwrap());
+        let mut st = RfidState::default();
+        let reads = [
+            read(30.0, 2, 1),
+            read(30.2, 2, 1),
+            read(30.4, 2, 2),
+            read(50.0, 2, 3),
+        ];
+        st.apply(&model, &reads, 1_500_000);
+        assert_eq!(st.exit_tags(29_000_000, 31_000_000).get(&0), Some(&2));
+    }
+}
