@@ -238,11 +238,12 @@ pub fn invert3(m: &Mat3) -> Option<Mat3> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A camera at (2, -1, 3) looking at (2, 2, 1) with real-world distortion.
-    fn camera() -> CameraModel {
+    /// A camera at (2, -1, 3) looking at (2, 2, 1), with lens distortion.
+    pub(crate) fn camera() -> CameraModel {
         let eye = [2.0, -1.0, 3.0];
         let target = [2.0, 2.0, 1.0];
         let z = normalize([target[0] - eye[0], target[1] - eye[1], target[2] - eye[2]]);

@@ -106,12 +106,15 @@ impl Engine {
         let merge_window_us = us(params.merge_window_s);
         let fusion_delay_us =
             us(params.gate_bind_window_s).max(merge_window_us + detect_delay_us) + 250_000;
-        let entries = store
-            .gates
-            .iter()
-            .filter(|g| g.kind == GateKind::Entry)
-            .map(|g| g.position)
-            .collect();
+        let gates_of = |kind: GateKind| {
+            store
+                .gates
+                .iter()
+                .filter(|g| g.kind == kind)
+                .map(|g| g.position)
+                .collect::<Vec<_>>()
+        };
+        let (entries, exits) = (gates_of(GateKind::Entry), gates_of(GateKind::Exit));
         let tracker = Tracker::new(
             TrackerParams {
                 clock_skew_s: params.camera_clock_skew_s,
@@ -120,6 +123,7 @@ impl Engine {
                 ..TrackerParams::default()
             },
             entries,
+            exits,
         );
         let cameras = store
             .config

@@ -39,37 +39,126 @@ pub struct FloorMeasurement {
     pub pos: Vec2,
     pub std_m: f64,
     pub wrists: Vec<Ray>,
+    /// The detector's confidence (1 for thermal blobs: a warm body is there).
+    pub score: f32,
+    /// Height of the head keypoints above the floor, when the head was seen: a cue that
+    /// tells two shoppers standing close apart. It lives only in the tracker's memory of
+    /// this visit.
+    pub head_height_m: Option<f64>,
 }
 
-/// The foot point of a person detection on the floor: the mean of the visible ankles,
-/// else the bottom centre of the box. Its spread grows with the distance to the camera
-/// (a pixel covers more floor far away) and is larger without ankles (the box bottom
-/// wanders with the stride).
-pub fn person_on_floor(cam: &CameraModel, det: &PersonDetection) -> Option<FloorMeasurement> {
-    let ankles: Vec<[f64; 2]> = [LEFT_ANKLE, RIGHT_ANKLE]
+/// Head keypoints: nose, eyes, ears.
+const HEAD: [usize; 5] = [0, 1, 2, 3, 4];
+const HIPS: [usize; 2] = [11, 12];
+const SHOULDERS: [usize; 2] = [5, 6];
+/// Below this horizontal share of a ray's direction, the camera looks too steeply down
+/// to tell a head's height.
+const MIN_HORIZONTAL_DIR: f64 = 0.15;
+/// Heights between which the body axis point (hips or shoulders) is searched.
+const AXIS_Z_RANGE: (f64, f64) = (0.3, 1.9);
+
+/// Mean pixel of the keypoints in `ks` that were seen; with `all`, only if every one was.
+fn seen_mean(det: &PersonDetection, ks: &[usize], all: bool) -> Option<[f64; 2]> {
+    let seen: Vec<[f64; 2]> = ks
         .iter()
         .map(|&k| det.keypoints[k])
         .filter(|k| k[2] >= MIN_KEYPOINT_CONF)
         .map(|k| [k[0] as f64, k[1] as f64])
         .collect();
-    let (px, base_std) = if ankles.is_empty() {
-        let b = det.bbox;
-        ([(b[0] as f64 + b[2] as f64) / 2.0, b[3] as f64], 0.18)
-    } else {
-        let n = ankles.len() as f64;
-        (
-            [
-                ankles.iter().map(|a| a[0]).sum::<f64>() / n,
-                ankles.iter().map(|a| a[1]).sum::<f64>() / n,
-            ],
-            0.08,
-        )
+    if seen.is_empty() || (all && seen.len() < ks.len()) {
+        return None;
+    }
+    let n = seen.len() as f64;
+    Some([
+        seen.iter().map(|p| p[0]).sum::<f64>() / n,
+        seen.iter().map(|p| p[1]).sum::<f64>() / n,
+    ])
+}
+
+/// How high the seen head keypoints are above the floor at `foot`: where the ray
+/// through their mean pixel passes over the foot point.
+fn head_height(cam: &CameraModel, det: &PersonDetection, foot: Vec2) -> Option<f64> {
+    let ray = cam.pixel_ray(seen_mean(det, &HEAD, false)?);
+    let (o, d) = (ray.origin, ray.direction);
+    let horizontal2 = d[0] * d[0] + d[1] * d[1];
+    if horizontal2 < MIN_HORIZONTAL_DIR * MIN_HORIZONTAL_DIR {
+        return None;
+    }
+    let s = ((foot[0] - o[0]) * d[0] + (foot[1] - o[1]) * d[1]) / horizontal2;
+    let z = o[2] + s * d[2];
+    (s > 0.0 && (0.5..2.5).contains(&z)).then_some(z)
+}
+
+/// The floor point under a body-axis pixel (mid-hips, mid-shoulders or the head) whose
+/// image lies on the box's bottom row. The box bottom alone is the sole, but its centre
+/// slides sideways with an outstretched arm; the body axis does not. `None` when no
+/// height on the ray fits.
+fn foot_under_axis(cam: &CameraModel, axis_px: Vec2, bottom_row: f64) -> Option<Vec2> {
+    let ray = cam.pixel_ray(axis_px);
+    let row_at = |z: f64| -> Option<(f64, Vec2)> {
+        let p = ray.hit_height(z)?;
+        let px = cam.project([p[0], p[1], 0.0])?;
+        Some((px[1], [p[0], p[1]]))
     };
-    // Ankles sit ~8 cm above the floor; the bbox bottom is at the sole.
-    let foot_height = if ankles.is_empty() { 0.0 } else { 0.08 };
-    let hit = cam.pixel_ray(px).hit_height(foot_height)?;
+    let (mut lo, mut hi) = AXIS_Z_RANGE;
+    let (row_lo, _) = row_at(lo)?;
+    let (row_hi, _) = row_at(hi)?;
+    // The foot row moves monotonically with the axis height; the bottom row must be
+    // inside the bracket.
+    if (row_lo - bottom_row) * (row_hi - bottom_row) > 0.0 {
+        return None;
+    }
+    let rising = row_hi > row_lo;
+    for _ in 0..40 {
+        let mid = 0.5 * (lo + hi);
+        let (row, _) = row_at(mid)?;
+        if (row < bottom_row) == rising {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    row_at(0.5 * (lo + hi)).map(|r| r.1)
+}
+
+/// A box whose bottom is this close to the image's lower edge (a share of the image
+/// height, beyond the detector's own jitter) was cut by it: the feet are out of view
+/// and the box bottom says nothing about where they are.
+const CUT_EDGE_SHARE: f64 = 0.015;
+
+/// The foot point of a person detection on the floor, from the most direct evidence
+/// seen: the ankles; else the point under the body axis (hips, shoulders, head) at the
+/// box's bottom row; else the box's bottom centre. A box cut by the lower image edge
+/// without ankles gives no floor point. The spread grows with the distance to the
+/// camera (a pixel covers more floor far away) and the less direct the evidence.
+pub fn person_on_floor(cam: &CameraModel, det: &PersonDetection) -> Option<FloorMeasurement> {
+    let b = det.bbox;
+    let bottom = b[3] as f64;
+    let floor_hit =
+        |px: Vec2, height: f64| cam.pixel_ray(px).hit_height(height).map(|h| [h[0], h[1]]);
+    let cut = bottom >= cam.height as f64 * (1.0 - CUT_EDGE_SHARE);
+    let axis = || {
+        [(&HIPS[..], 0.12), (&SHOULDERS[..], 0.12), (&HEAD[..], 0.2)]
+            .iter()
+            .find_map(|&(ks, std)| {
+                let px = seen_mean(det, ks, ks.len() == 2)?;
+                Some((foot_under_axis(cam, px, bottom)?, std))
+            })
+    };
+    // Ankles sit ~8 cm above the floor; the box bottom is at the sole.
+    let (pos, base_std) = match seen_mean(det, &[LEFT_ANKLE, RIGHT_ANKLE], false) {
+        Some(ankles) => (floor_hit(ankles, 0.08)?, 0.08),
+        None if cut => return None,
+        None => match axis() {
+            Some(found) => found,
+            None => (
+                floor_hit([(b[0] as f64 + b[2] as f64) / 2.0, bottom], 0.0)?,
+                0.18,
+            ),
+        },
+    };
     let c = cam.centre();
-    let dist = ((hit[0] - c[0]).powi(2) + (hit[1] - c[1]).powi(2) + (hit[2] - c[2]).powi(2)).sqrt();
+    let dist = ((pos[0] - c[0]).powi(2) + (pos[1] - c[1]).powi(2) + c[2].powi(2)).sqrt();
     let wrists = [LEFT_WRIST, RIGHT_WRIST]
         .iter()
         .map(|&k| det.keypoints[k])
@@ -78,9 +167,11 @@ pub fn person_on_floor(cam: &CameraModel, det: &PersonDetection) -> Option<Floor
         .collect();
     Some(FloorMeasurement {
         t_us: det.t_us,
-        pos: [hit[0], hit[1]],
+        pos,
         std_m: base_std + 0.02 * dist,
         wrists,
+        score: det.score,
+        head_height_m: head_height(cam, det, pos),
     })
 }
 
@@ -96,5 +187,97 @@ pub fn blob_on_floor(
         // A top-down blob is the warm upper body, a little off the feet.
         std_m: 0.2,
         wrists: Vec::new(),
+        score: 1.0,
+        head_height_m: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Vec3;
+    use crate::geometry::tests::camera;
+
+    /// A detection of a person standing at `foot` with head keypoints at `head_z`, hips
+    /// at 0.9 m, the right wrist at `wrist`; `ankles` says whether the ankles were seen.
+    /// The box spans every joint, seen or not (as a detector's box of the whole body).
+    fn detection(foot: Vec2, head_z: f64, wrist: Vec3, ankles: bool) -> PersonDetection {
+        let cam = camera();
+        let (x, y) = (foot[0], foot[1]);
+        let joints: [(usize, Vec3); 9] = [
+            (0, [x, y, head_z]),
+            (1, [x - 0.03, y, head_z + 0.01]),
+            (2, [x + 0.03, y, head_z + 0.01]),
+            (11, [x - 0.1, y, 0.9]),
+            (12, [x + 0.1, y, 0.9]),
+            (9, [x - 0.25, y, 0.85]),
+            (10, wrist),
+            (15, [x - 0.1, y, 0.08]),
+            (16, [x + 0.1, y, 0.08]),
+        ];
+        let mut kp = [[0.0f32; 3]; 17];
+        let (mut x1, mut y1, mut x2, mut y2) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+        for &(k, p) in &joints {
+            let px = cam.project(p).expect("in front of the camera");
+            (x1, y1, x2, y2) = (x1.min(px[0]), y1.min(px[1]), x2.max(px[0]), y2.max(px[1]));
+            if ankles || !(k == 15 || k == 16) {
+                kp[k] = [px[0] as f32, px[1] as f32, 0.9];
+            }
+        }
+        // The box bottom is the sole, a little below the ankles.
+        let sole = cam.project([x, y, 0.0]).expect("in front");
+        PersonDetection {
+            t_us: 0,
+            camera_id: 1,
+            bbox: [x1 as f32, y1 as f32, x2 as f32, y2.max(sole[1]) as f32],
+            score: 0.9,
+            keypoints: kp,
+        }
+    }
+
+    fn off(a: Vec2, b: Vec2) -> f64 {
+        (a[0] - b[0]).hypot(a[1] - b[1])
+    }
+
+    #[test]
+    fn ankles_place_the_feet() {
+        let cam = camera();
+        let d = detection([2.3, 2.5], 1.55, [2.55, 2.5, 0.85], true);
+        let m = person_on_floor(&cam, &d).expect("a floor point");
+        assert!(off(m.pos, [2.3, 2.5]) < 0.03, "{:?}", m.pos);
+        let h = m.head_height_m.expect("head seen");
+        assert!((h - 1.555).abs() < 0.05, "{h}");
+    }
+
+    #[test]
+    fn an_outstretched_arm_does_not_move_the_feet_when_the_ankles_are_hidden() {
+        let cam = camera();
+        // The right hand 0.7 m to the side: the box's bottom centre slides 0.35 m.
+        let foot = [2.3, 2.5];
+        let d = detection(foot, 1.55, [3.0, 2.5, 1.1], false);
+        let m = person_on_floor(&cam, &d).expect("a floor point");
+        assert!(off(m.pos, foot) < 0.08, "{:?}", m.pos);
+        let b = d.bbox;
+        let centre = cam
+            .pixel_ray([(b[0] as f64 + b[2] as f64) / 2.0, b[3] as f64])
+            .hit_height(0.0)
+            .expect("on the floor");
+        assert!(
+            off([centre[0], centre[1]], foot) > 0.2,
+            "the box centre would be off"
+        );
+    }
+
+    #[test]
+    fn a_box_cut_by_the_image_edge_gives_no_floor_point_without_ankles() {
+        let cam = camera();
+        let mut d = detection([2.3, 2.5], 1.55, [2.55, 2.5, 0.85], false);
+        d.bbox[3] = cam.height as f32;
+        assert!(person_on_floor(&cam, &d).is_none());
+        d.keypoints[15] = [d.keypoints[11][0], d.keypoints[11][1] + 200.0, 0.9];
+        assert!(
+            person_on_floor(&cam, &d).is_some(),
+            "ankles still place the feet"
+        );
+    }
 }
