@@ -1,0 +1,127 @@
+//! Camera and thermal frames into the tracker, and what the frames say beyond where
+//! shoppers stand: which plate a hand is at, and which product is in which hand.
+
+use super::super::Engine;
+use crate::store::SkuIdx;
+use crate::track::hands::plates_at_hands;
+use crate::track::measure::{
+    blob_on_floor, person_on_floor, FloorMeasurement, PersonDetection, MIN_KEYPOINT_CONF,
+};
+use std::collections::BTreeMap;
+
+/// One sensor frame: floor measurements with the wrist pixels of each, and the
+/// products detected in the same image.
+#[derive(Default)]
+struct Frame {
+    measurements: Vec<FloorMeasurement>,
+    wrists_px: Vec<Vec<[f32; 2]>>,
+    products: Vec<(SkuIdx, [f32; 4])>,
+}
+
+/// Wrist keypoints of a detection that were seen.
+fn wrist_pixels(d: &PersonDetection) -> Vec<[f32; 2]> {
+    [9usize, 10]
+        .iter()
+        .map(|&k| d.keypoints[k])
+        .filter(|k| k[2] >= MIN_KEYPOINT_CONF)
+        .map(|k| [k[0], k[1]])
+        .collect()
+}
+
+/// A product this close (pixels) to a wrist is in that hand, however small its box.
+const MIN_HOLD_PX: f32 = 60.0;
+
+/// Person detections scored below this are left out of tracking.
+const MIN_PERSON_SCORE: f32 = 0.3;
+
+impl Engine {
+    /// Feed camera and thermal frames to the tracker in time order; confirmed tracks'
+    /// positions, hands and the products seen in their hands go to the track store.
+    pub(super) fn track_detections(&mut self, until: i64) {
+        let persons = self
+            .buffer
+            .drain_persons(until, &mut self.stats.person_detections);
+        let blobs = self
+            .buffer
+            .drain_thermal(until, &mut self.stats.thermal_blobs);
+        let products = self
+            .buffer
+            .drain_products(until, &mut self.stats.product_detections);
+        if persons.is_empty() && blobs.is_empty() {
+            return;
+        }
+        let mut frames: BTreeMap<(i64, u8, u32), Frame> = BTreeMap::new();
+        for d in &persons {
+            if d.score < MIN_PERSON_SCORE {
+                continue;
+            }
+            if let Some(m) = self
+                .cameras
+                .get(&d.camera_id)
+                .and_then(|cam| person_on_floor(cam, d))
+            {
+                let f = frames.entry((d.t_us, 0, d.camera_id)).or_default();
+                f.measurements.push(m);
+                f.wrists_px.push(wrist_pixels(d));
+            }
+        }
+        for b in &blobs {
+            if let Some(m) = self
+                .thermal_homographies
+                .get(&b.camera_id)
+                .and_then(|h| blob_on_floor(h, b))
+            {
+                let f = frames.entry((b.t_us, 1, b.camera_id)).or_default();
+                f.measurements.push(m);
+                f.wrists_px.push(Vec::new());
+            }
+        }
+        for p in &products {
+            if let (Some(f), Some(&sku)) = (
+                frames.get_mut(&(p.t_us, 0, p.camera_id)),
+                self.sku_by_class.get(&p.class_id),
+            ) {
+                f.products.push((sku, p.bbox));
+            }
+        }
+        let reach = self.params.reach_m;
+        for ((t, _, _), frame) in frames {
+            let result = self.tracker.process_frame(t, &frame.measurements);
+            for &(id, pos) in &result.updated {
+                self.push_position(t, id, pos);
+            }
+            let confirmed = |id: u32| result.updated.iter().find(|u| u.0 == id).map(|u| u.1);
+            for (m, id) in frame.measurements.iter().zip(&result.assignment) {
+                let Some(body) = id.and_then(confirmed) else {
+                    continue;
+                };
+                for plate in plates_at_hands(&self.store, body, &m.wrists, reach) {
+                    self.tracks.push_hand(t, id.unwrap_or_default(), plate);
+                }
+            }
+            // A product in view belongs to the confirmed track whose wrist is nearest to
+            // it in the image, if any wrist is within the product's own size.
+            for &(sku, b) in &frame.products {
+                let centre = [(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0];
+                let reach_px = ((b[2] - b[0]).hypot(b[3] - b[1])).max(MIN_HOLD_PX);
+                let holder = frame
+                    .wrists_px
+                    .iter()
+                    .zip(&result.assignment)
+                    .filter_map(|(wrists, id)| {
+                        let id = (*id).filter(|&i| confirmed(i).is_some())?;
+                        wrists
+                            .iter()
+                            .map(|w| (w[0] - centre[0]).hypot(w[1] - centre[1]))
+                            .filter(|&d| d <= reach_px)
+                            .min_by(f32::total_cmp)
+                            .map(|d| (d, id))
+                    })
+                    .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                if let Some((_, id)) = holder {
+                    self.tracks.push_sighting(t, id, sku);
+                }
+            }
+        }
+    }
+}

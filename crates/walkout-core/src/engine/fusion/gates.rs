@@ -1,0 +1,156 @@
+//! Gate passages bind account tokens at the entry and close tracks at the exit; exits
+//! turn carts into receipts, reconciled with the tags the exit antenna read.
+
+use super::super::buffer::GateEvent;
+use super::super::events::GatePassage;
+use super::super::Engine;
+use super::{Item, Queued};
+use crate::cart::{Cart, Receipt};
+use crate::config::GateKind;
+use crate::input::GateEventKind;
+use crate::store::SkuIdx;
+use std::collections::BTreeMap;
+
+/// Walking speed that turns time away from a gate event into distance from the gate.
+const GATE_WALK_SPEED_M_S: f64 = 1.2;
+/// A gate passage looks for its shopper from this long before the event.
+const GATE_LOOKBACK_US: i64 = 1_000_000;
+/// Confidence of a unit known only from exit-antenna reads.
+const RFID_EXIT_CONFIDENCE: f64 = 0.9;
+/// Confidence kept by a tagged cart line whose tags were not all read at the exit.
+const RFID_MISS_FACTOR: f64 = 0.9;
+/// Exit-antenna reads this close to a shopper's exit passage are what they carry.
+const EXIT_READ_WINDOW_US: i64 = 2_000_000;
+
+impl Engine {
+    pub(super) fn apply_gate(&mut self, g: GateEvent) {
+        let Some(gate) = self.store.gate(g.gate_id).cloned() else {
+            return;
+        };
+        let (t0, t1) = match g.kind {
+            GateEventKind::Enter => (g.t_us - GATE_LOOKBACK_US, g.t_us + self.fusion_delay_us),
+            GateEventKind::Exit => (g.t_us - self.fusion_delay_us, g.t_us + GATE_LOOKBACK_US),
+        };
+        let best = self
+            .tracks
+            .iter()
+            .filter(|t| t.is_open())
+            .filter(|t| g.kind == GateEventKind::Exit || t.entered_us.is_none())
+            .filter_map(|t| {
+                t.space_time_distance(gate.position, g.t_us, (t0, t1), GATE_WALK_SPEED_M_S)
+                    .filter(|&(_, d)| d <= gate.radius_m)
+                    .map(|(cost, _)| (cost, t.id))
+            })
+            .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
+            .map(|(_, id)| id);
+        // A passage at a gate of the wrong kind is still recorded; it binds nothing.
+        let kind_ok = matches!(
+            (g.kind, gate.kind),
+            (GateEventKind::Enter, GateKind::Entry) | (GateEventKind::Exit, GateKind::Exit)
+        );
+        let track_id = best.filter(|_| kind_ok);
+        match track_id {
+            None => self.stats.unmatched_gate_events += 1,
+            Some(id) => {
+                if let Some(track) = self.tracks.get_mut(id) {
+                    match g.kind {
+                        GateEventKind::Enter => {
+                            track.entered_us = Some(g.t_us);
+                            track.token = g.token.clone();
+                        }
+                        GateEventKind::Exit => {
+                            track.exited_us = Some(g.t_us);
+                            let key = g.t_us + super::super::us(self.params.receipt_delay_s);
+                            self.queue.push(Queued {
+                                key,
+                                rank: 2,
+                                tiebreak: id as u64,
+                                item: Item::Receipt { track_id: id },
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        self.gate_log.push(GatePassage {
+            t_us: g.t_us,
+            gate_id: g.gate_id,
+            kind: g.kind,
+            track_id,
+            has_token: g.token.is_some(),
+        });
+    }
+
+    /// Tags read at the exit while this shopper passed are items they carry out: a
+    /// tagged item the cart lacks is added (the weight path missed it or gave it to
+    /// someone else); a tagged item in the cart without a read only loses a little
+    /// confidence, since exit read rates are well below 100 %. Reads are credited to
+    /// the exit passage closest in time, so two shoppers leaving together split them.
+    fn reconcile_exit_tags(&self, cart: &mut Cart, exit_us: i64) {
+        let exits: Vec<(i64, u32)> = self
+            .gate_log
+            .iter()
+            .filter(|g| g.kind == GateEventKind::Exit)
+            .filter_map(|g| Some((g.t_us, g.track_id?)))
+            .collect();
+        let (t0, t1) = (exit_us - EXIT_READ_WINDOW_US, exit_us + EXIT_READ_WINDOW_US);
+        let mut tags: BTreeMap<u128, SkuIdx> = BTreeMap::new();
+        for r in self
+            .rfid
+            .exit_reads
+            .iter()
+            .filter(|r| (t0..=t1).contains(&r.t_us))
+        {
+            let closest = exits
+                .iter()
+                .min_by_key(|(t, id)| ((t - r.t_us).abs(), *id))
+                .map(|e| e.1);
+            if closest == Some(cart.track_id) {
+                tags.insert(r.epc, r.sku);
+            }
+        }
+        let mut read: BTreeMap<SkuIdx, u32> = BTreeMap::new();
+        for sku in tags.into_values() {
+            *read.entry(sku).or_insert(0) += 1;
+        }
+        for (&sku, &n) in &read {
+            let have = cart.quantity(sku);
+            if n > have {
+                cart.add(sku, n - have, RFID_EXIT_CONFIDENCE, None);
+            }
+        }
+        let tagged: Vec<SkuIdx> = cart
+            .lines
+            .keys()
+            .copied()
+            .filter(|&s| self.store.config.products[s as usize].rfid)
+            .collect();
+        for sku in tagged {
+            if read.get(&sku).copied().unwrap_or(0) < cart.quantity(sku) {
+                if let Some(line) = cart.lines.get_mut(&sku) {
+                    line.confidence *= RFID_MISS_FACTOR;
+                }
+            }
+        }
+    }
+
+    pub(super) fn issue_receipt(&mut self, track_id: u32) {
+        let Some(track) = self.tracks.get(track_id) else {
+            return;
+        };
+        let token = track.token.clone();
+        let exit_us = track.exited_us.unwrap_or(track.last_us);
+        let mut cart = self
+            .carts
+            .remove(&track_id)
+            .unwrap_or_else(|| Cart::new(track_id));
+        self.reconcile_exit_tags(&mut cart, exit_us);
+        self.receipts.push(Receipt::from_cart(
+            &self.store,
+            &cart,
+            token,
+            exit_us,
+            self.params.review_confidence,
+        ));
+    }
+}
