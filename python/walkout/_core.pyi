@@ -55,6 +55,7 @@ class ShopperScore:
     track_id: int
     probability: float
     distance_m: float
+    hands: int
 
 @final
 class ShelfEvent:
@@ -63,7 +64,7 @@ class ShelfEvent:
     t_start_us: int
     t_end_us: int
     delta_g: float
-    kind: Literal["pick", "put_back"]
+    kind: Literal["pick", "put_back", "touch"]
     hypotheses: list[Hypothesis]
     unexplained: float
     shoppers: list[ShopperScore]

@@ -4,8 +4,8 @@
 //! over its positions in the interaction window, of a Gaussian in the distance to the
 //! plate's front edge (zero beyond reach). Averaging over the window, rather than taking
 //! the closest approach, keeps a passer-by from outscoring the shopper who stood there.
-//! A hand seen at one of the interaction's plates multiplies a track's likelihood: the
-//! shopper who reached in beats the one who merely stood close. Likelihoods are
+//! Each hand observation at one of the interaction's plates multiplies a track's
+//! likelihood up: the shopper who reached in beats the one who merely stood close. Likelihoods are
 //! normalised into probabilities; the caller decides what is confident.
 
 use crate::store::{point_segment_distance, PlateIdx, StoreModel};
@@ -18,13 +18,15 @@ pub struct ShopperScore {
     pub probability: f64,
     /// Mean distance to the plate front over the window, metres.
     pub distance_m: f64,
+    /// Camera observations of one of this shopper's hands at the plates in the window.
+    pub hands: u32,
 }
 
 /// Positions this long before and after the interaction still count.
 const WINDOW_MARGIN_US: i64 = 500_000;
-/// Weight of each hand observation at the plate (up to `HAND_CAP` of them).
-const HAND_WEIGHT: f64 = 3.0;
-const HAND_CAP: usize = 4;
+/// Weight of each hand observation at the plate. Uncapped: when two shoppers both
+/// reach near the plate, the one whose hand the cameras saw there more often is the one.
+const HAND_WEIGHT: f64 = 1.0;
 
 pub fn associate(
     store: &StoreModel,
@@ -36,7 +38,7 @@ pub fn associate(
     reach_m: f64,
 ) -> Vec<ShopperScore> {
     let (t0, t1) = (t_start_us - WINDOW_MARGIN_US, t_end_us + WINDOW_MARGIN_US);
-    let mut scores: Vec<(u32, f64, f64)> = Vec::new();
+    let mut scores: Vec<(u32, f64, f64, u32)> = Vec::new();
     for track in tracks.iter() {
         if track.exited_us.is_some_and(|x| x < t_start_us) {
             continue;
@@ -57,18 +59,19 @@ pub fn associate(
             n += 1;
         }
         if n > 0 && lik > 0.0 {
-            let hands = track.hands_at(plates, t0, t1).min(HAND_CAP) as f64;
-            let l = lik / n as f64 * (1.0 + HAND_WEIGHT * hands);
-            scores.push((track.id, l, dist / n as f64));
+            let hands = track.hands_at(plates, t0, t1);
+            let l = lik / n as f64 * (1.0 + HAND_WEIGHT * hands as f64);
+            scores.push((track.id, l, dist / n as f64, hands as u32));
         }
     }
     let total: f64 = scores.iter().map(|s| s.1).sum();
     let mut out: Vec<ShopperScore> = scores
         .into_iter()
-        .map(|(track_id, l, d)| ShopperScore {
+        .map(|(track_id, l, d, hands)| ShopperScore {
             track_id,
             probability: l / total,
             distance_m: d,
+            hands,
         })
         .collect();
     out.sort_by(|a, b| {

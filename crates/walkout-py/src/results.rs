@@ -144,6 +144,7 @@ pub struct PyShopperScore {
     pub track_id: u32,
     pub probability: f64,
     pub distance_m: f64,
+    pub hands: u32,
 }
 
 #[pyclass(module = "walkout._core", name = "ShelfEvent", frozen, get_all)]
@@ -189,6 +190,7 @@ impl PyShelfEvent {
             kind: match e.kind {
                 InteractionKind::Pick => "pick",
                 InteractionKind::PutBack => "put_back",
+                InteractionKind::Touch => "touch",
             },
             hypotheses: e
                 .hypotheses
@@ -207,6 +209,7 @@ impl PyShelfEvent {
                     track_id: s.track_id,
                     probability: s.probability,
                     distance_m: s.distance_m,
+                    hands: s.hands,
                 })
                 .collect(),
             assigned_to: e.assigned_to,

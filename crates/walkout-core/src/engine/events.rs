@@ -13,6 +13,9 @@ pub enum InteractionKind {
     Pick,
     /// Weight arrived on the plate.
     PutBack,
+    /// Weight went and came back (a hand resting on the plate, a shopper leaning on the
+    /// shelf): nothing was taken or left.
+    Touch,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

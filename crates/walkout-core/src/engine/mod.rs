@@ -27,7 +27,7 @@ use buffer::{
     GateEvent, PersonDetection, PositionSample, ProductDetection, ReorderBuffer, ThermalDetection,
 };
 pub use events::{EngineStats, GatePassage, InteractionKind, ShelfEvent};
-use fusion::Queued;
+use fusion::{Interaction, Queued, HOLD_WAIT_US};
 
 fn us(seconds: f64) -> i64 {
     (seconds * 1e6).round() as i64
@@ -42,6 +42,27 @@ pub(crate) const EVIDENCE_AFTER_US: i64 = 2_500_000;
 const MIN_T_US: i64 = 946_684_800_000_000;
 const MAX_T_US: i64 = 4_102_444_800_000_000;
 
+/// Largest raw plate reading accepted, either sign: one tonne. Real readings (not zeroed,
+/// drifting) stay far inside; a value beyond is a broken sensor or a unit mix-up, and
+/// squares of such values overflow the detector's variance sums to infinity.
+pub const MAX_ABS_GRAMS: f64 = 1e6;
+/// Largest pixel coordinate accepted, either sign. Detectors report boxes partly outside
+/// the image, never a hundred thousand pixels away from it.
+pub const MAX_ABS_PX: f32 = 1e5;
+/// Accepted thermal blob areas (pixels²) and temperatures (°C).
+pub const MAX_BLOB_AREA_PX: f32 = 1e8;
+pub const TEMPERATURE_RANGE_C: (f32, f32) = (-100.0, 200.0);
+/// Accepted RFID signal strengths (dBm); readers report roughly -90..-20.
+pub const RSSI_RANGE_DBM: (f32, f32) = (-200.0, 100.0);
+
+/// The first value of `values` that is not finite or lies outside `-max..=max`.
+fn first_out_of_range(values: &[f32], max: f32) -> Option<f32> {
+    values
+        .iter()
+        .copied()
+        .find(|v| !v.is_finite() || v.abs() > max)
+}
+
 pub struct Engine {
     store: StoreModel,
     params: FusionParams,
@@ -49,6 +70,8 @@ pub struct Engine {
     buffer: ReorderBuffer,
     pending_changes: Vec<WeightChange>,
     queue: Vec<Queued>,
+    /// Interactions waiting for evidence that explains them (`fusion::holds`).
+    holds: Vec<Interaction>,
     tracks: TrackStore,
     tracker: Tracker,
     cameras: HashMap<u32, CameraModel>,
@@ -164,6 +187,7 @@ impl Engine {
             buffer: ReorderBuffer::default(),
             pending_changes: Vec::new(),
             queue: Vec::new(),
+            holds: Vec::new(),
             tracks: TrackStore::default(),
             carts: BTreeMap::new(),
             shelf_events: Vec::new(),
@@ -235,12 +259,12 @@ impl Engine {
                 )
             })?;
             Self::check_time("weights.t_us", row, t)?;
-            if !g.is_finite() {
+            if !g.is_finite() || g.abs() > MAX_ABS_GRAMS {
                 return Err(WalkoutError::input(
                     "weights.grams",
                     row,
                     g,
-                    "weight must be finite",
+                    format!("weight must be finite and within ±{MAX_ABS_GRAMS} g"),
                 ));
             }
             plates.push(idx as u32);
@@ -400,13 +424,16 @@ impl Engine {
             }
             Self::check_time("person_detections.t_us", row, t_us[row])?;
             let b = &bbox[row * 4..row * 4 + 4];
-            let inside = b.iter().all(|v| v.is_finite()) && b[2] >= b[0] && b[3] >= b[1];
+            let inside =
+                first_out_of_range(b, MAX_ABS_PX).is_none() && b[2] >= b[0] && b[3] >= b[1];
             if !inside {
                 return Err(WalkoutError::input(
                     "person_detections.bbox",
                     row,
                     format!("{b:?}"),
-                    "box must be finite with x2 >= x1 and y2 >= y1",
+                    format!(
+                        "box must be finite, within ±{MAX_ABS_PX} px, with x2 >= x1 and y2 >= y1"
+                    ),
                 ));
             }
             if !(0.0..=1.0).contains(&score[row]) {
@@ -418,12 +445,15 @@ impl Engine {
                 ));
             }
             if let Some(k) = keypoints {
-                if let Some(bad) = k[row * 51..row * 51 + 51].iter().find(|v| !v.is_finite()) {
+                if let Some(bad) = first_out_of_range(&k[row * 51..row * 51 + 51], MAX_ABS_PX) {
                     return Err(WalkoutError::input(
                         "person_detections.keypoints",
                         row,
                         bad,
-                        "keypoints must be finite (confidence 0 marks a missing joint)",
+                        format!(
+                            "keypoints must be finite and within ±{MAX_ABS_PX} px \
+                             (confidence 0 marks a missing joint)"
+                        ),
                     ));
                 }
             }
@@ -476,6 +506,14 @@ impl Engine {
                 ("temperature_c", temperature_c.len()),
             ],
         )?;
+        if !centroid.len().is_multiple_of(2) {
+            return Err(WalkoutError::input(
+                "thermal_blobs.centroid",
+                0,
+                centroid.len(),
+                "centroid must be (N, 2)",
+            ));
+        }
         for row in 0..n {
             if !self.thermal_homographies.contains_key(&camera_id[row]) {
                 return Err(WalkoutError::input(
@@ -486,18 +524,32 @@ impl Engine {
                 ));
             }
             Self::check_time("thermal_blobs.t_us", row, t_us[row])?;
-            let values = [
-                centroid[2 * row],
-                centroid[2 * row + 1],
-                area_px[row],
-                temperature_c[row],
-            ];
-            if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
+            let c = &centroid[2 * row..2 * row + 2];
+            if let Some(bad) = first_out_of_range(c, MAX_ABS_PX) {
                 return Err(WalkoutError::input(
-                    "thermal_blobs",
+                    "thermal_blobs.centroid",
                     row,
                     bad,
-                    "centroid, area and temperature must be finite",
+                    format!("centroid must be finite and within ±{MAX_ABS_PX} px"),
+                ));
+            }
+            let area = area_px[row];
+            if !(0.0..=MAX_BLOB_AREA_PX).contains(&area) {
+                return Err(WalkoutError::input(
+                    "thermal_blobs.area_px",
+                    row,
+                    area,
+                    format!("area must be within 0..{MAX_BLOB_AREA_PX} px²"),
+                ));
+            }
+            let (lo, hi) = TEMPERATURE_RANGE_C;
+            let temp = temperature_c[row];
+            if !(lo..=hi).contains(&temp) {
+                return Err(WalkoutError::input(
+                    "thermal_blobs.temperature_c",
+                    row,
+                    temp,
+                    format!("temperature must be within {lo}..{hi} °C"),
                 ));
             }
         }
@@ -542,6 +594,14 @@ impl Engine {
                 ("score", score.len()),
             ],
         )?;
+        if !bbox.len().is_multiple_of(4) {
+            return Err(WalkoutError::input(
+                "product_detections.bbox",
+                0,
+                bbox.len(),
+                "bbox must be (N, 4)",
+            ));
+        }
         for row in 0..n {
             if !self.cameras.contains_key(&camera_id[row]) {
                 return Err(WalkoutError::input(
@@ -561,12 +621,12 @@ impl Engine {
                 ));
             }
             let b = &bbox[row * 4..row * 4 + 4];
-            if !b.iter().all(|v| v.is_finite()) || !(0.0..=1.0).contains(&score[row]) {
+            if first_out_of_range(b, MAX_ABS_PX).is_some() || !(0.0..=1.0).contains(&score[row]) {
                 return Err(WalkoutError::input(
                     "product_detections",
                     row,
                     format!("bbox {b:?}, score {}", score[row]),
-                    "box must be finite and score within 0..1",
+                    format!("box must be finite and within ±{MAX_ABS_PX} px, score within 0..1"),
                 ));
             }
         }
@@ -635,6 +695,15 @@ impl Engine {
                     "an EPC has 96 bits: the high part must fit in 32 bits",
                 ));
             }
+            let (lo, hi) = RSSI_RANGE_DBM;
+            if !(lo..=hi).contains(&rssi_dbm[row]) {
+                return Err(WalkoutError::input(
+                    "rfid_reads.rssi_dbm",
+                    row,
+                    rssi_dbm[row],
+                    format!("signal strength must be within {lo}..{hi} dBm"),
+                ));
+            }
         }
         for row in 0..n {
             self.stats.rfid_reads.received += 1;
@@ -691,6 +760,7 @@ impl Engine {
         if let Some(last) = self.buffer.max_seen_us {
             // Far enough past the last event that every hold in the pipeline expires.
             let horizon = us(self.params.receipt_delay_s)
+                + HOLD_WAIT_US
                 + self.fusion_delay_us
                 + self.merge_window_us
                 + self.detect_delay_us;

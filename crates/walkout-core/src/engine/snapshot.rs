@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::buffer::ReorderBuffer;
 use super::events::{EngineStats, GatePassage, ShelfEvent};
-use super::fusion::Queued;
+use super::fusion::{Interaction, Queued};
 use super::Engine;
 use crate::cart::{Cart, Inventory, Receipt};
 use crate::config::StoreConfig;
@@ -32,6 +32,8 @@ struct State {
     buffer: ReorderBuffer,
     pending_changes: Vec<WeightChange>,
     queue: Vec<Queued>,
+    #[serde(default)]
+    holds: Vec<Interaction>,
     tracks: TrackStore,
     tracker: Tracker,
     rfid: RfidState,
@@ -61,6 +63,7 @@ impl Engine {
             buffer: self.buffer.clone(),
             pending_changes: self.pending_changes.clone(),
             queue: self.queue.clone(),
+            holds: self.holds.clone(),
             tracks: self.tracks.clone(),
             tracker: self.tracker.clone(),
             rfid: self.rfid.clone(),
@@ -110,6 +113,7 @@ impl Engine {
         engine.buffer = state.buffer;
         engine.pending_changes = state.pending_changes;
         engine.queue = state.queue;
+        engine.holds = state.holds;
         engine.tracks = state.tracks;
         engine.tracker = state.tracker;
         engine.rfid = state.rfid;

@@ -12,6 +12,9 @@ use crate::store::{point_segment_distance, PlateIdx, StoreModel};
 const SIDE_MARGIN_M: f64 = 0.05;
 const BELOW_MARGIN_M: f64 = 0.10;
 const ABOVE_MARGIN_M: f64 = 0.20;
+/// Metres of ray length that one metre outside a face counts as (small: it only
+/// decides between faces in one plane).
+const COPLANAR_TIE_WEIGHT: f64 = 0.5;
 
 /// The plate each wrist ray is at, if any.
 pub fn plates_at_hands(
@@ -44,15 +47,119 @@ pub fn plates_at_hands(
                 && (p.z_range[0] - BELOW_MARGIN_M..=p.z_range[1] + ABOVE_MARGIN_M)
                     .contains(&hit[2])
                 && (hit[0] - body[0]).hypot(hit[1] - body[1]) <= reach_m;
+            if !inside {
+                continue;
+            }
             let s = ((hit[0] - ray.origin[0]).powi(2)
                 + (hit[1] - ray.origin[1]).powi(2)
                 + (hit[2] - ray.origin[2]).powi(2))
             .sqrt();
-            if inside && best.is_none_or(|b| s < b.0) {
-                best = Some((s, pi));
+            // Plates of one gondola side share the front plane, so the ray meets them
+            // at the same distance: the face the hit lies in (or nearest to) wins.
+            let outside = (-along).max(along - len).max(0.0)
+                + (p.z_range[0] - hit[2]).max(hit[2] - p.z_range[1]).max(0.0);
+            let key = s + COPLANAR_TIE_WEIGHT * outside;
+            if best.is_none_or(|b| key < b.0) {
+                best = Some((key, pi));
             }
         }
         out.extend(best.map(|b| b.1));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::*;
+
+    /// Two shelves of one gondola, one above the other (same front plane y = 2.0).
+    fn stacked() -> StoreModel {
+        let plate = |id: u32, z: [f64; 2]| Plate {
+            id,
+            min: [1.0, 2.0, z[0]],
+            max: [1.3, 2.45, z[1]],
+            front: Facing::NegY,
+            sensor: WeightSensor::default(),
+        };
+        let cfg = StoreConfig {
+            name: "stacked".into(),
+            currency: "EUR".into(),
+            floor: [4.0, 4.0],
+            products: vec![Product {
+                sku: "gum".into(),
+                name: "Gum".into(),
+                weight_g: 30.0,
+                weight_std_g: 1.0,
+                price_cents: 99,
+                rfid: false,
+                vision_class: None,
+                gtin: None,
+            }],
+            gondolas: vec![Gondola {
+                id: 1,
+                name: String::new(),
+                shelves: vec![
+                    Shelf {
+                        id: 1,
+                        plates: vec![plate(1, [0.2, 0.45])],
+                    },
+                    Shelf {
+                        id: 2,
+                        plates: vec![plate(2, [0.5, 0.75])],
+                    },
+                ],
+            }],
+            planogram: vec![],
+            cameras: vec![],
+            thermal_cameras: vec![],
+            rfid_readers: vec![],
+            gates: vec![
+                Gate {
+                    id: 1,
+                    kind: GateKind::Entry,
+                    position: [0.5, 0.5],
+                    radius_m: 1.0,
+                },
+                Gate {
+                    id: 2,
+                    kind: GateKind::Exit,
+                    position: [3.5, 0.5],
+                    radius_m: 1.0,
+                },
+            ],
+            fusion: FusionParams::default(),
+        };
+        StoreModel::new(cfg).expect("valid test store")
+    }
+
+    fn ray_to(wrist: [f64; 3]) -> Ray {
+        let origin = [1.15, -1.0, 3.0];
+        let d = [
+            wrist[0] - origin[0],
+            wrist[1] - origin[1],
+            wrist[2] - origin[2],
+        ];
+        let n = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
+        Ray {
+            origin,
+            direction: [d[0] / n, d[1] / n, d[2] / n],
+        }
+    }
+
+    #[test]
+    fn a_hand_low_in_the_upper_shelf_is_at_the_upper_plate() {
+        let store = stacked();
+        // 3 cm into the upper plate's face: inside the lower plate's margin above it too.
+        let hands = plates_at_hands(&store, [1.15, 1.6], &[ray_to([1.15, 1.99, 0.53])], 1.5);
+        let ids: Vec<u32> = hands.iter().map(|&p| store.plates[p].id).collect();
+        assert_eq!(ids, vec![2]);
+    }
+
+    #[test]
+    fn a_hand_out_of_reach_is_at_no_plate() {
+        let store = stacked();
+        let hands = plates_at_hands(&store, [3.5, 0.2], &[ray_to([1.15, 1.99, 0.53])], 1.0);
+        assert!(hands.is_empty());
+    }
 }

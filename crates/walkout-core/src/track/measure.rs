@@ -45,6 +45,8 @@ pub struct FloorMeasurement {
     /// tells two shoppers standing close apart. It lives only in the tracker's memory of
     /// this visit.
     pub head_height_m: Option<f64>,
+    /// Mean temperature of a thermal blob, °C: how warm this shopper's body reads.
+    pub temperature_c: Option<f64>,
 }
 
 /// Head keypoints: nose, eyes, ears.
@@ -172,6 +174,7 @@ pub fn person_on_floor(cam: &CameraModel, det: &PersonDetection) -> Option<Floor
         wrists,
         score: det.score,
         head_height_m: head_height(cam, det, pos),
+        temperature_c: None,
     })
 }
 
@@ -189,6 +192,7 @@ pub fn blob_on_floor(
         wrists: Vec::new(),
         score: 1.0,
         head_height_m: None,
+        temperature_c: Some(det.temperature_c as f64).filter(|t| t.is_finite()),
     })
 }
 

@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 pub mod assign;
+pub mod cues;
 pub mod hands;
 pub mod kalman;
 pub mod measure;
@@ -123,6 +124,25 @@ impl TrackStore {
         if let Some(t) = self.tracks.get_mut(&id) {
             t.sightings.push_back((t_us, sku));
         }
+    }
+
+    /// Times of every track's hand observations at any of `plates` within `[t0, t1]`,
+    /// in time order.
+    pub fn hand_times_at(&self, plates: &[crate::store::PlateIdx], t0: i64, t1: i64) -> Vec<i64> {
+        let mut out: Vec<i64> = self
+            .tracks
+            .values()
+            .flat_map(|t| {
+                let start = t.hands.partition_point(|h| h.0 < t0);
+                t.hands
+                    .range(start..)
+                    .take_while(move |h| h.0 <= t1)
+                    .filter(|h| plates.contains(&h.1))
+                    .map(|h| h.0)
+            })
+            .collect();
+        out.sort_unstable();
+        out
     }
 
     pub fn get(&self, id: u32) -> Option<&Track> {

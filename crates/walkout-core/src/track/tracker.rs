@@ -2,8 +2,8 @@
 //! every camera and thermal camera frame in time order.
 //!
 //! Per frame of one sensor, measurements are assigned to the predicted tracks by an
-//! optimal gated assignment ([`super::assign`]) on the Mahalanobis distance plus a
-//! head-height term (two shoppers side by side rarely have the same height); one
+//! optimal gated assignment ([`super::assign`]) on the Mahalanobis distance plus
+//! appearance terms ([`super::cues`]: head height, body warmth); one
 //! camera sees a person at most once, so frames of different cameras are separate
 //! assignment rounds and a person seen by four cameras simply gets four updates.
 //!
@@ -21,6 +21,7 @@
 //!   so it cannot live on by stealing detections of shoppers still inside.
 
 use super::assign::assign;
+use super::cues::{Appearance, CueSpreads, CUE_COST_CAP};
 use super::kalman::Kalman;
 use super::measure::FloorMeasurement;
 use crate::config::Vec2;
@@ -51,8 +52,8 @@ pub struct TrackerParams {
     pub max_speed_m_s: f64,
     /// Detections below this score update tracks but start none.
     pub min_birth_score: f32,
-    /// Spread of one head-height measurement, metres.
-    pub head_std_m: f64,
+    /// Spreads of the appearance cues.
+    pub cues: CueSpreads,
     /// First id handed out; keeps engine tracks apart from upstream tracker ids.
     pub first_id: u32,
 }
@@ -73,17 +74,12 @@ impl Default for TrackerParams {
             accel_std: 2.0,
             max_speed_m_s: 2.0,
             min_birth_score: 0.6,
-            head_std_m: 0.06,
+            cues: CueSpreads::default(),
             first_id: 1 << 31,
         }
     }
 }
 
-/// The head-height term never counts for more than this: a shopper bending into a low
-/// shelf drops their head, which must not cost them their track.
-const HEAD_COST_CAP: f64 = 9.0;
-/// Head heights learnt from this many measurements are trusted.
-const HEAD_SETTLED: u32 = 5;
 /// Hard gate slack beyond the walking range: measurement error and body width.
 const JUMP_SLACK_M: f64 = 0.6;
 /// A candidate this close to a confirmed track is a second view of that shopper.
@@ -102,13 +98,6 @@ pub enum TrackState {
     Lost,
 }
 
-/// A running mean of a shopper's head height.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct HeadHeight {
-    pub mean_m: f64,
-    pub n: u32,
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FilterTrack {
     pub id: u32,
@@ -120,38 +109,10 @@ pub struct FilterTrack {
     pub last_hit_us: i64,
     pub last_hit_pos: Vec2,
     pub hits: u32,
-    pub head: Option<HeadHeight>,
+    pub appearance: Appearance,
 }
 
 impl FilterTrack {
-    /// Squared, normalised head-height difference to a measurement (capped), 0 when
-    /// either side has no height.
-    fn head_cost(&self, measured: Option<f64>, std_m: f64) -> f64 {
-        match (self.head, measured) {
-            (Some(h), Some(m)) => {
-                let spread2 = std_m * std_m * (1.0 + 1.0 / h.n.max(1) as f64);
-                ((m - h.mean_m).powi(2) / spread2).min(HEAD_COST_CAP)
-            }
-            _ => 0.0,
-        }
-    }
-
-    fn learn_head(&mut self, measured: Option<f64>, std_m: f64) {
-        let Some(m) = measured else { return };
-        match &mut self.head {
-            None => self.head = Some(HeadHeight { mean_m: m, n: 1 }),
-            Some(h) => {
-                // Once settled, only heads near the usual height teach it: bending is
-                // not a new height.
-                if h.n >= HEAD_SETTLED && (m - h.mean_m).abs() > 2.5 * std_m {
-                    return;
-                }
-                h.n += 1;
-                h.mean_m += (m - h.mean_m) / h.n as f64;
-            }
-        }
-    }
-
     /// How far this track can be from where it was last seen, at `t_us`.
     fn walk_range_m(&self, t_us: i64, speed: f64) -> f64 {
         JUMP_SLACK_M + speed * (t_us - self.last_hit_us).max(0) as f64 * 1e-6
@@ -270,12 +231,12 @@ impl Tracker {
                         if m2 > p.gate_chi2 {
                             return f64::INFINITY;
                         }
-                        m2 + tr.head_cost(m.head_height_m, p.head_std_m)
+                        m2 + tr.appearance.cost(m, p.cues)
                     })
                     .collect()
             })
             .collect();
-        let pairs = assign(&cost, active.len(), p.gate_chi2 + HEAD_COST_CAP);
+        let pairs = assign(&cost, active.len(), p.gate_chi2 + CUE_COST_CAP);
 
         let mut result = FrameResult {
             updated: Vec::new(),
@@ -293,7 +254,7 @@ impl Tracker {
             tr.last_hit_us = t_us;
             tr.last_hit_pos = m.pos;
             tr.hits += 1;
-            tr.learn_head(m.head_height_m, p.head_std_m);
+            tr.appearance.learn(m, p.cues);
             match tr.state {
                 TrackState::Tentative { at_entry: true } if tr.hits >= p.confirm_hits => {
                     tr.state = TrackState::Confirmed;
@@ -346,10 +307,8 @@ impl Tracker {
                 let d = dist(tr.last_hit_pos, cand.last_hit_pos);
                 let range = JUMP_SLACK_M
                     + p.max_speed_m_s * (cand.born_us - tr.last_hit_us).max(0) as f64 * 1e-6;
-                let head = cand
-                    .head
-                    .map_or(0.0, |h| tr.head_cost(Some(h.mean_m), p.head_std_m));
-                (d <= range).then_some((d + 0.3 * head, i))
+                let unlike = tr.appearance.cost_to(&cand.appearance, p.cues);
+                (d <= range).then_some((d + 0.3 * unlike, i))
             })
             .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         match best {
@@ -361,9 +320,7 @@ impl Tracker {
                 lost.last_hit_us = cand.last_hit_us;
                 lost.last_hit_pos = cand.last_hit_pos;
                 lost.hits += cand.hits;
-                if lost.head.is_none() {
-                    lost.head = cand.head;
-                }
+                lost.appearance.complete_from(&cand.appearance);
                 let id = lost.id;
                 // Removed at the end of the frame.
                 self.tracks[ti].hits = 0;
@@ -408,9 +365,9 @@ impl Tracker {
                 last_hit_us: t_us,
                 last_hit_pos: m.pos,
                 hits: 1,
-                head: None,
+                appearance: Appearance::default(),
             };
-            track.learn_head(m.head_height_m, p.head_std_m);
+            track.appearance.learn(m, p.cues);
             self.tracks.push(track);
             result.assignment[mi] = Some(id);
         }
@@ -429,6 +386,7 @@ mod tests {
             wrists: Vec::new(),
             score: 0.9,
             head_height_m: None,
+            temperature_c: None,
         }
     }
 

@@ -135,6 +135,7 @@ impl Engine {
     }
 
     pub(super) fn issue_receipt(&mut self, track_id: u32) {
+        self.settle_holds_of(track_id);
         let Some(track) = self.tracks.get(track_id) else {
             return;
         };

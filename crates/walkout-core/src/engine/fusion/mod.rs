@@ -12,7 +12,10 @@ use serde::{Deserialize, Serialize};
 
 mod frames;
 mod gates;
+mod holds;
 mod shelf;
+
+pub(super) use holds::HOLD_WAIT_US;
 
 /// A merged shelf interaction waiting for association.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -28,7 +31,14 @@ pub(super) struct Interaction {
 pub(super) enum Item {
     Gate(GateEvent),
     Interaction(Interaction),
-    Receipt { track_id: u32 },
+    Receipt {
+        track_id: u32,
+    },
+    /// An open interaction ([`holds`]) that nothing joined by now.
+    HoldExpiry {
+        t_end_us: i64,
+        plate: PlateIdx,
+    },
 }
 
 /// An item in the fusion queue, released in `(key, rank, tiebreak)` order once the
@@ -41,6 +51,10 @@ pub(super) struct Queued {
     item: Item,
 }
 
+/// A hand unseen at a plate for this long has left it.
+const HAND_LINGER_US: i64 = 700_000;
+/// One hand-in-the-shelf interaction lasts at most this long.
+const MAX_EPISODE_US: i64 = 20_000_000;
 /// History kept per track for association and gate binding.
 const TRACK_RETAIN_US: i64 = 120_000_000;
 /// An interaction whose best shopper is less likely than this is still applied, but its
@@ -98,33 +112,76 @@ impl Engine {
         }
     }
 
-    /// Group pending weight changes whose groups can no longer grow and queue them.
+    /// The end of an unbroken run of hand observations at `plates` that reaches `from`
+    /// (no gap longer than [`HAND_LINGER_US`]), looking no further than `until`; `None`
+    /// when no hand was there at `from`.
+    fn hand_run_end(&self, plates: &[PlateIdx], from: i64, until: i64) -> Option<i64> {
+        let mut end = None;
+        for t in self
+            .tracks
+            .hand_times_at(plates, from - HAND_LINGER_US, until)
+        {
+            let reach = end.unwrap_or(from);
+            if t - reach > HAND_LINGER_US {
+                break;
+            }
+            end = Some(reach.max(t));
+        }
+        end
+    }
+
+    /// Group pending weight changes whose groups can no longer grow and queue them. A
+    /// group waits while a hand is still at its plates (the interaction is not over),
+    /// up to [`MAX_EPISODE_US`].
     fn release_interactions(&mut self, until: i64) {
         if self.pending_changes.is_empty() {
             return;
         }
         self.pending_changes
             .sort_by_key(|c| (c.t_start_us, c.plate));
-        let groups = group_changes(&self.store, &self.pending_changes, self.merge_window_us);
+        let bridges = |a: &WeightChange, b: &WeightChange| {
+            let (gap_from, gap_to) = (a.t_end_us.min(b.t_end_us), a.t_start_us.max(b.t_start_us));
+            let span = a.t_end_us.max(b.t_end_us) - a.t_start_us.min(b.t_start_us);
+            gap_to > gap_from
+                && span <= MAX_EPISODE_US
+                && self
+                    .hand_run_end(&[a.plate, b.plate], gap_from, gap_to)
+                    .is_some_and(|end| end + HAND_LINGER_US >= gap_to)
+        };
+        let groups = group_changes(
+            &self.store,
+            &self.pending_changes,
+            self.merge_window_us,
+            bridges,
+        );
         let hold = self.merge_window_us + self.detect_delay_us;
         let mut released = vec![false; self.pending_changes.len()];
         for group in groups {
-            let last_end = group
-                .iter()
-                .map(|&i| self.pending_changes[i].t_end_us)
-                .max()
-                .unwrap_or(i64::MIN);
-            if last_end.saturating_add(hold) > until {
-                continue;
-            }
             let changes: Vec<WeightChange> =
                 group.iter().map(|&i| self.pending_changes[i]).collect();
+            let first_start = changes.iter().map(|c| c.t_start_us).min().unwrap_or(0);
+            let last_end = changes.iter().map(|c| c.t_end_us).max().unwrap_or(0);
+            let mut plates: Vec<PlateIdx> = changes.iter().map(|c| c.plate).collect();
+            plates.sort_unstable();
+            plates.dedup();
+            // When the hand that did the last change is still in the shelf, more may
+            // come; the group is ready once it has been gone a while.
+            let episode_end = first_start.saturating_add(MAX_EPISODE_US);
+            let hand_gone = self
+                .hand_run_end(&plates, last_end, until)
+                .map_or(i64::MIN, |end| end.min(episode_end) + HAND_LINGER_US);
+            let ready = (last_end + hold).max(hand_gone);
+            if ready > until {
+                continue;
+            }
             for &i in &group {
                 released[i] = true;
             }
             for interaction in self.split_or_merge(&changes) {
                 self.queue.push(Queued {
-                    key: interaction.t_end_us,
+                    // Never before the group could be released, so the queue order
+                    // does not depend on how `step` calls were spaced.
+                    key: interaction.t_end_us.max(ready - hold),
                     rank: 1,
                     tiebreak: interaction.plates[0] as u64,
                     item: Item::Interaction(interaction),
@@ -151,6 +208,24 @@ impl Engine {
         if changes.len() == 1 {
             return vec![single(&changes[0])];
         }
+        let mut plates: Vec<PlateIdx> = changes.iter().map(|c| c.plate).collect();
+        plates.sort_unstable();
+        plates.dedup();
+        let merged = Interaction {
+            plates: plates.clone(),
+            t_start_us: changes.iter().map(|c| c.t_start_us).min().unwrap_or(0),
+            t_end_us: changes.iter().map(|c| c.t_end_us).max().unwrap_or(0),
+            delta_g: changes.iter().map(|c| c.delta_g()).sum(),
+            delta_std_g: changes
+                .iter()
+                .map(|c| c.delta_std_g.powi(2))
+                .sum::<f64>()
+                .sqrt(),
+        };
+        // Two changes on one plate in a group: a hand stayed in the shelf between them.
+        if plates.len() < changes.len() {
+            return vec![merged];
+        }
         let explained = |c: &WeightChange| {
             let candidates: Vec<_> = self
                 .plate_candidates(&[c.plate])
@@ -169,20 +244,7 @@ impl Engine {
         if changes.iter().all(explained) {
             return changes.iter().map(single).collect();
         }
-        let mut plates: Vec<PlateIdx> = changes.iter().map(|c| c.plate).collect();
-        plates.sort_unstable();
-        plates.dedup();
-        vec![Interaction {
-            plates,
-            t_start_us: changes.iter().map(|c| c.t_start_us).min().unwrap_or(0),
-            t_end_us: changes.iter().map(|c| c.t_end_us).max().unwrap_or(0),
-            delta_g: changes.iter().map(|c| c.delta_g()).sum(),
-            delta_std_g: changes
-                .iter()
-                .map(|c| c.delta_std_g.powi(2))
-                .sum::<f64>()
-                .sqrt(),
-        }]
+        vec![merged]
     }
 
     /// Products expected on these plates: the planogram and what inventory learned.
@@ -220,7 +282,8 @@ impl Engine {
         {
             match self.queue.swap_remove(i).item {
                 Item::Gate(g) => self.apply_gate(g),
-                Item::Interaction(it) => self.apply_interaction(it),
+                Item::Interaction(it) => self.on_interaction(it),
+                Item::HoldExpiry { t_end_us, plate } => self.expire_hold(t_end_us, plate),
                 Item::Receipt { track_id } => self.issue_receipt(track_id),
             }
         }

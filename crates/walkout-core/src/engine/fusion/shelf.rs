@@ -6,16 +6,32 @@ use super::super::Engine;
 use super::{Interaction, SECOND_SHOPPER_MIN_P};
 use crate::assoc::{associate, ShopperScore};
 use crate::cart::Cart;
-use crate::shelf::hypothesis::{hypotheses, Expectation};
+use crate::shelf::hypothesis::{hypotheses, Expectation, Hypothesis};
 use crate::store::{PlateIdx, SkuIdx};
 
 /// Log-prior bonus of a product that another sensor points at (about e^2.5 = 12x).
 const EVIDENCE_BONUS: f64 = 2.5;
 /// Weight of each sighting of the product in a shopper's hand (up to 3).
 const SIGHTING_WEIGHT: f64 = 2.0;
+
+/// What an interaction most likely was.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Reading {
+    pub kind: InteractionKind,
+    pub shoppers: Vec<ShopperScore>,
+    pub hypotheses: Vec<Hypothesis>,
+    /// Probability that no product hypothesis explains the delta.
+    pub unexplained: f64,
+    /// Probability of the hypotheses whose product was expected there: on the plate or
+    /// in a likely shopper's cart. Low when only a product from elsewhere in the store
+    /// happens to weigh the delta (a hand resting on the plate, say).
+    pub expected: f64,
+}
+
 impl Engine {
-    pub(super) fn apply_interaction(&mut self, it: Interaction) {
-        let id = self.shelf_events.len() as u64;
+    /// What an interaction most likely was: its shoppers, its (sku, quantity)
+    /// hypotheses, and how much of that belief rests on products expected there.
+    pub(super) fn read(&self, it: &Interaction) -> Reading {
         let kind = if it.delta_g < 0.0 {
             InteractionKind::Pick
         } else {
@@ -32,41 +48,65 @@ impl Engine {
         );
         let mut candidates = self.plate_candidates(&it.plates);
         if kind == InteractionKind::PutBack {
-            // What the likely shoppers hold may come back, to this plate or a wrong one.
+            // Only what a likely shopper holds can come back: to its own plate (most
+            // often) or to a wrong one. Anything else weighing the delta is unexpected.
+            let mut held = vec![false; candidates.len()];
             for s in shoppers
                 .iter()
                 .filter(|s| s.probability >= SECOND_SHOPPER_MIN_P)
             {
                 if let Some(cart) = self.carts.get(&s.track_id) {
-                    for &sku in cart.lines.keys() {
-                        let c = &mut candidates[sku as usize].1;
-                        if *c == Expectation::Elsewhere {
-                            *c = Expectation::InCart;
-                        }
+                    for (&sku, line) in &cart.lines {
+                        held[sku as usize] |= line.quantity > 0;
                     }
                 }
             }
+            for (c, held) in candidates.iter_mut().zip(held) {
+                c.1 = match (held, c.1) {
+                    (true, Expectation::OnPlate) => Expectation::OnPlate,
+                    (true, _) => Expectation::InCart,
+                    (false, _) => Expectation::Elsewhere,
+                };
+            }
         }
-        let candidates = self.with_evidence(candidates, &it, &shoppers);
-        let (hyps, unexplained) = hypotheses(
+        let candidates = self.with_evidence(candidates, it, &shoppers);
+        let (hypotheses, unexplained) = hypotheses(
             &self.store,
             &candidates,
             it.delta_g.abs(),
             it.delta_std_g,
             self.params.max_quantity,
         );
-        let shoppers = match hyps.first() {
-            Some(best) => self.reweigh_by_sightings(shoppers, best.sku, &it),
+        let expected = hypotheses
+            .iter()
+            .filter(|h| candidates[h.sku as usize].1 != Expectation::Elsewhere)
+            .map(|h| h.probability)
+            .sum();
+        let shoppers = match hypotheses.first() {
+            Some(best) => self.reweigh_by_sightings(shoppers, best.sku, it),
             None => shoppers,
         };
+        Reading {
+            kind,
+            shoppers,
+            hypotheses,
+            unexplained,
+            expected,
+        }
+    }
+
+    /// Apply an interaction's reading to inventory and the acting shopper's cart, and
+    /// record it as a shelf event.
+    pub(super) fn apply(&mut self, it: &Interaction, r: Reading) {
+        let id = self.shelf_events.len() as u64;
         let mut assigned_to = None;
         let mut confidence = 0.0;
-        if let Some(best) = hyps.first().copied() {
-            match kind {
+        if let Some(best) = r.hypotheses.first().copied() {
+            match r.kind {
                 InteractionKind::Pick => {
                     let plate = self.plate_holding(&it.plates, best.sku);
                     self.inventory.take(plate, best.sku, best.quantity);
-                    if let Some(s) = shoppers.first() {
+                    if let Some(s) = r.shoppers.first() {
                         confidence = s.probability * best.probability;
                         self.carts
                             .entry(s.track_id)
@@ -78,7 +118,7 @@ impl Engine {
                 InteractionKind::PutBack => {
                     self.inventory.add(it.plates[0], best.sku, best.quantity);
                     // The most likely shopper who holds the item put it back.
-                    let holder = shoppers.iter().find(|s| {
+                    let holder = r.shoppers.iter().find(|s| {
                         s.probability >= SECOND_SHOPPER_MIN_P
                             && self
                                 .carts
@@ -93,9 +133,10 @@ impl Engine {
                         assigned_to = Some(s.track_id);
                     }
                 }
+                InteractionKind::Touch => {}
             }
         }
-        if assigned_to.is_none() {
+        if assigned_to.is_none() && r.kind != InteractionKind::Touch {
             self.stats.unassigned_shelf_events += 1;
         }
         self.stats.shelf_events += 1;
@@ -105,10 +146,10 @@ impl Engine {
             t_start_us: it.t_start_us,
             t_end_us: it.t_end_us,
             delta_g: it.delta_g,
-            kind,
-            hypotheses: hyps,
-            unexplained,
-            shoppers,
+            kind: r.kind,
+            hypotheses: r.hypotheses,
+            unexplained: r.unexplained,
+            shoppers: r.shoppers,
             assigned_to,
             confidence,
         });
