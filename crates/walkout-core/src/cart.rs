@@ -57,6 +57,18 @@ impl Cart {
         removed
     }
 
+    /// Take one unit out (it changed hands); returns 0 when there was none.
+    pub fn remove_unit(&mut self, sku: SkuIdx) -> u32 {
+        let Some(line) = self.lines.get_mut(&sku) else {
+            return 0;
+        };
+        line.quantity -= 1;
+        if line.quantity == 0 {
+            self.lines.remove(&sku);
+        }
+        1
+    }
+
     pub fn quantity(&self, sku: SkuIdx) -> u32 {
         self.lines.get(&sku).map_or(0, |l| l.quantity)
     }

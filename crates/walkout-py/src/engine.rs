@@ -13,7 +13,7 @@ use walkout_core::input::GateEventKind;
 use walkout_core::Engine;
 
 use crate::errors::{InputError, IntoPyResult};
-use crate::results::{PyCart, PyGatePassage, PyReceipt, PyShelfEvent, PyTrack};
+use crate::results::{PyCart, PyGatePassage, PyHandOver, PyReceipt, PyShelfEvent, PyTrack};
 
 fn slice<'a, T: numpy::Element>(
     arr: &'a PyReadonlyArray1<'_, T>,
@@ -314,6 +314,15 @@ impl PyEngine {
         self.inner.tracks().map(PyTrack::from).collect()
     }
 
+    fn hand_overs(&self) -> Vec<PyHandOver> {
+        let store = self.inner.store();
+        self.inner
+            .hand_overs()
+            .iter()
+            .map(|h| PyHandOver::new(store, h))
+            .collect()
+    }
+
     fn gate_passages(&self) -> Vec<PyGatePassage> {
         self.inner
             .gate_passages()
@@ -365,6 +374,7 @@ impl PyEngine {
         d.set_item("shelf_events", s.shelf_events)?;
         d.set_item("unassigned_shelf_events", s.unassigned_shelf_events)?;
         d.set_item("unmatched_gate_events", s.unmatched_gate_events)?;
+        d.set_item("hand_overs", s.hand_overs)?;
         d.set_item("open_carts", s.open_carts)?;
         d.set_item("receipts", s.receipts)?;
         Ok(d)

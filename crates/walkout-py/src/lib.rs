@@ -23,5 +23,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<results::PyShopperScore>()?;
     m.add_class::<results::PyTrack>()?;
     m.add_class::<results::PyGatePassage>()?;
+    m.add_class::<results::PyHandOver>()?;
     Ok(())
 }

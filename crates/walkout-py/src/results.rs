@@ -3,7 +3,7 @@
 
 use pyo3::prelude::*;
 use walkout_core::cart::{Cart, Receipt, ReceiptLine};
-use walkout_core::engine::{GatePassage, InteractionKind, ShelfEvent};
+use walkout_core::engine::{GatePassage, HandOver, InteractionKind, ShelfEvent};
 use walkout_core::input::GateEventKind;
 use walkout_core::store::StoreModel;
 use walkout_core::track::Track;
@@ -269,5 +269,37 @@ impl From<&GatePassage> for PyGatePassage {
             track_id: g.track_id,
             has_token: g.has_token,
         }
+    }
+}
+
+#[pyclass(module = "walkout._core", name = "HandOver", frozen, get_all)]
+#[derive(Clone)]
+pub struct PyHandOver {
+    pub t_us: i64,
+    pub sku: String,
+    pub from_track: u32,
+    pub to_track: u32,
+    pub sightings: u32,
+}
+
+impl PyHandOver {
+    pub fn new(store: &StoreModel, h: &HandOver) -> Self {
+        Self {
+            t_us: h.t_us,
+            sku: store.product(h.sku).sku.clone(),
+            from_track: h.from_track,
+            to_track: h.to_track,
+            sightings: h.sightings,
+        }
+    }
+}
+
+#[pymethods]
+impl PyHandOver {
+    fn __repr__(&self) -> String {
+        format!(
+            "HandOver(sku={:?}, from_track={}, to_track={}, t_us={})",
+            self.sku, self.from_track, self.to_track, self.t_us
+        )
     }
 }

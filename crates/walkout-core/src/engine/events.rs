@@ -63,6 +63,9 @@ pub struct EngineStats {
     pub shelf_events: u64,
     pub unassigned_shelf_events: u64,
     pub unmatched_gate_events: u64,
+    /// Units moved from one shopper's cart to another's, seen changing hands.
+    #[serde(default)]
+    pub hand_overs: u64,
     pub open_carts: u64,
     pub receipts: u64,
 }

@@ -11,7 +11,7 @@ pub mod events;
 mod fusion;
 mod snapshot;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::cart::{Cart, Inventory, Receipt};
 use crate::config::{FusionParams, GateKind, Mat3, StoreConfig};
@@ -27,7 +27,9 @@ use buffer::{
     GateEvent, PersonDetection, PositionSample, ProductDetection, ReorderBuffer, ThermalDetection,
 };
 pub use events::{EngineStats, GatePassage, InteractionKind, ShelfEvent};
+pub use fusion::HandOver;
 use fusion::{Interaction, Queued, HOLD_WAIT_US};
+pub use snapshot::checksum;
 
 fn us(seconds: f64) -> i64 {
     (seconds * 1e6).round() as i64
@@ -72,6 +74,9 @@ pub struct Engine {
     queue: Vec<Queued>,
     /// Interactions waiting for evidence that explains them (`fusion::holds`).
     holds: Vec<Interaction>,
+    /// Sighting windows queued for a hand-over check, and the hand-overs found.
+    hand_over_windows: BTreeSet<i64>,
+    hand_overs: Vec<HandOver>,
     tracks: TrackStore,
     tracker: Tracker,
     cameras: HashMap<u32, CameraModel>,
@@ -188,6 +193,8 @@ impl Engine {
             pending_changes: Vec::new(),
             queue: Vec::new(),
             holds: Vec::new(),
+            hand_over_windows: BTreeSet::new(),
+            hand_overs: Vec::new(),
             tracks: TrackStore::default(),
             carts: BTreeMap::new(),
             shelf_events: Vec::new(),
@@ -776,6 +783,11 @@ impl Engine {
 
     pub fn shelf_events(&self) -> &[ShelfEvent] {
         &self.shelf_events
+    }
+
+    /// Units seen changing hands between shoppers, in the order they were applied.
+    pub fn hand_overs(&self) -> &[HandOver] {
+        &self.hand_overs
     }
 
     pub fn gate_passages(&self) -> &[GatePassage] {

@@ -6,13 +6,13 @@
 //! JSON keeps snapshots inspectable with ordinary tools, and serde_json writes floats
 //! with round-trip precision, so restored state is bit-identical.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
 use super::buffer::ReorderBuffer;
 use super::events::{EngineStats, GatePassage, ShelfEvent};
-use super::fusion::{Interaction, Queued};
+use super::fusion::{HandOver, Interaction, Queued};
 use super::Engine;
 use crate::cart::{Cart, Inventory, Receipt};
 use crate::config::StoreConfig;
@@ -23,7 +23,17 @@ use crate::track::tracker::Tracker;
 use crate::track::TrackStore;
 
 const MAGIC: &[u8] = b"walkout-snapshot\n";
-const FORMAT_VERSION: u32 = 1;
+/// 2: a checksum line after the version (1 had none).
+const FORMAT_VERSION: u32 = 2;
+
+/// FNV-1a (64 bit) of the JSON body, written as 16 hex digits on the line after the
+/// version: a truncated, bit-flipped or hand-edited snapshot is refused with a clear
+/// error instead of restoring an engine whose indices no longer fit its store.
+pub fn checksum(body: &[u8]) -> u64 {
+    body.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
 
 #[derive(Serialize, Deserialize)]
 struct State {
@@ -34,6 +44,10 @@ struct State {
     queue: Vec<Queued>,
     #[serde(default)]
     holds: Vec<Interaction>,
+    #[serde(default)]
+    hand_over_windows: BTreeSet<i64>,
+    #[serde(default)]
+    hand_overs: Vec<HandOver>,
     tracks: TrackStore,
     tracker: Tracker,
     rfid: RfidState,
@@ -64,6 +78,8 @@ impl Engine {
             pending_changes: self.pending_changes.clone(),
             queue: self.queue.clone(),
             holds: self.holds.clone(),
+            hand_over_windows: self.hand_over_windows.clone(),
+            hand_overs: self.hand_overs.clone(),
             tracks: self.tracks.clone(),
             tracker: self.tracker.clone(),
             rfid: self.rfid.clone(),
@@ -79,10 +95,11 @@ impl Engine {
             processed_until: self.processed_until,
             finished: self.finished,
         };
-        let mut out = MAGIC.to_vec();
-        out.extend_from_slice(format!("{FORMAT_VERSION}\n").as_bytes());
-        serde_json::to_writer(&mut out, &state)
+        let json = serde_json::to_vec(&state)
             .map_err(|e| WalkoutError::State(format!("snapshot failed: {e}")))?;
+        let mut out = MAGIC.to_vec();
+        out.extend_from_slice(format!("{FORMAT_VERSION}\n{:016x}\n", checksum(&json)).as_bytes());
+        out.extend_from_slice(&json);
         Ok(out)
     }
 
@@ -104,16 +121,41 @@ impl Engine {
                 "format version {version}, this build reads {FORMAT_VERSION}"
             )));
         }
-        let state: State = serde_json::from_slice(&body[newline + 1..]).map_err(corrupt)?;
+        let rest = &body[newline + 1..];
+        let line = rest
+            .iter()
+            .position(|&b| b == b'\n')
+            .ok_or_else(|| corrupt("no checksum line"))?;
+        let want = std::str::from_utf8(&rest[..line])
+            .ok()
+            .and_then(|h| u64::from_str_radix(h, 16).ok())
+            .ok_or_else(|| corrupt("unreadable checksum"))?;
+        let json = &rest[line + 1..];
+        if checksum(json) != want {
+            return Err(corrupt(
+                "checksum mismatch: the snapshot is damaged, truncated or was edited",
+            ));
+        }
+        let state: State = serde_json::from_slice(json).map_err(corrupt)?;
         let mut engine = Engine::new(state.config)?;
         if state.detectors.len() != engine.detectors.len() {
             return Err(corrupt("detector count does not match the store's plates"));
+        }
+        let plates = engine.detectors.len();
+        if state.buffer.weights.len() > plates
+            || state.pending_changes.iter().any(|c| c.plate >= plates)
+        {
+            return Err(corrupt(
+                "a weight buffer or change names a plate the store lacks",
+            ));
         }
         engine.detectors = state.detectors;
         engine.buffer = state.buffer;
         engine.pending_changes = state.pending_changes;
         engine.queue = state.queue;
         engine.holds = state.holds;
+        engine.hand_over_windows = state.hand_over_windows;
+        engine.hand_overs = state.hand_overs;
         engine.tracks = state.tracks;
         engine.tracker = state.tracker;
         engine.rfid = state.rfid;

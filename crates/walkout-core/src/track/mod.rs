@@ -82,9 +82,34 @@ impl Track {
             .count()
     }
 
+    /// Products seen in this shopper's hands within `[t0, t1]`, counted.
+    pub fn sightings_between(&self, t0: i64, t1: i64) -> Sightings {
+        let start = self.sightings.partition_point(|h| h.0 < t0);
+        let mut out = Sightings::default();
+        for &(_, sku) in self.sightings.range(start..).take_while(|h| h.0 <= t1) {
+            *out.by_sku.entry(sku).or_insert(0) += 1;
+            out.total += 1;
+        }
+        out
+    }
+
+    /// The position logged closest to `t_us` (within a second).
+    pub fn position_near(&self, t_us: i64) -> Option<Vec2> {
+        self.positions_between(t_us - 1_000_000, t_us + 1_000_000)
+            .min_by_key(|(t, _)| (t - t_us).abs())
+            .map(|(_, p)| *p)
+    }
+
     pub fn is_open(&self) -> bool {
         self.exited_us.is_none()
     }
+}
+
+/// Counts of products seen in a shopper's hands.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sightings {
+    pub by_sku: BTreeMap<crate::store::SkuIdx, usize>,
+    pub total: usize,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

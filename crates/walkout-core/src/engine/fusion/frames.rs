@@ -120,6 +120,7 @@ impl Engine {
                     .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
                 if let Some((_, id)) = holder {
                     self.tracks.push_sighting(t, id, sku);
+                    self.note_sighting(t);
                 }
             }
         }

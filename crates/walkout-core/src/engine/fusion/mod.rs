@@ -12,9 +12,11 @@ use serde::{Deserialize, Serialize};
 
 mod frames;
 mod gates;
+mod handover;
 mod holds;
 mod shelf;
 
+pub use handover::HandOver;
 pub(super) use holds::HOLD_WAIT_US;
 
 /// A merged shelf interaction waiting for association.
@@ -38,6 +40,10 @@ pub(super) enum Item {
     HoldExpiry {
         t_end_us: i64,
         plate: PlateIdx,
+    },
+    /// Sightings of one window, checked for hand-overs ([`handover`]).
+    HandOverCheck {
+        window: i64,
     },
 }
 
@@ -284,6 +290,7 @@ impl Engine {
                 Item::Gate(g) => self.apply_gate(g),
                 Item::Interaction(it) => self.on_interaction(it),
                 Item::HoldExpiry { t_end_us, plate } => self.expire_hold(t_end_us, plate),
+                Item::HandOverCheck { window } => self.check_hand_overs(window),
                 Item::Receipt { track_id } => self.issue_receipt(track_id),
             }
         }

@@ -1,0 +1,123 @@
+//! Items passed from one shopper to another.
+//!
+//! No plate sees a hand-over; the cameras do: the product shows up in the hands of a
+//! shopper whose cart lacks it, next to a shopper whose cart has it. Sightings are
+//! checked in fixed windows of sensor time, each once its evidence is in (the window's
+//! end plus the fusion delay), in event-time order with the shelf events, so a shopper
+//! seen holding what they just took from a shelf already has it in their cart.
+
+use serde::{Deserialize, Serialize};
+
+use super::super::Engine;
+use super::{Item, Queued};
+use crate::store::SkuIdx;
+
+/// Sightings are counted in windows this long.
+const WINDOW_US: i64 = 2_000_000;
+/// A window is checked this long after it ended (on top of the fusion delay).
+const CHECK_AFTER_US: i64 = 1_000_000;
+/// Sightings of one product in a window that make it held.
+const MIN_SIGHTINGS: usize = 3;
+/// ... and the share of all the shopper's sightings in the window it must have (a
+/// detector confuses look-alikes now and then, not most of the time).
+const MIN_SHARE: f64 = 0.4;
+/// Giver and receiver stand at most this far apart.
+const HAND_OVER_REACH_M: f64 = 1.5;
+/// Sightings this close to the shopper's own shelf event with the product are that
+/// event's (carrying it to put it back, or just taken).
+const OWN_EVENT_MARGIN_US: i64 = 3_000_000;
+/// Confidence of a unit that changed hands, relative to the giver's line.
+const HAND_OVER_CONFIDENCE: f64 = 0.9;
+
+/// One unit that went from one shopper's cart to another's.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct HandOver {
+    /// End of the window in which the receiver was seen holding it.
+    pub t_us: i64,
+    pub sku: SkuIdx,
+    pub from_track: u32,
+    pub to_track: u32,
+    pub sightings: u32,
+}
+
+impl Engine {
+    /// A product was seen in a hand at `t_us`: make sure its window gets checked.
+    pub(super) fn note_sighting(&mut self, t_us: i64) {
+        let w = t_us.div_euclid(WINDOW_US);
+        if self.hand_over_windows.insert(w) {
+            self.queue.push(Queued {
+                key: (w + 1) * WINDOW_US + CHECK_AFTER_US,
+                rank: 3,
+                tiebreak: w as u64,
+                item: Item::HandOverCheck { window: w },
+            });
+        }
+    }
+
+    /// Whether `track` had a shelf event with `sku` around `[t0, t1]`.
+    fn touched_at_shelf(&self, track: u32, sku: SkuIdx, t0: i64, t1: i64) -> bool {
+        self.shelf_events.iter().rev().any(|e| {
+            e.assigned_to == Some(track)
+                && e.t_end_us >= t0 - OWN_EVENT_MARGIN_US
+                && e.t_start_us <= t1 + OWN_EVENT_MARGIN_US
+                && e.hypotheses.first().is_some_and(|h| h.sku == sku)
+        })
+    }
+
+    /// Move units to the shoppers seen holding them from the shoppers beside them whose
+    /// carts have them.
+    pub(super) fn check_hand_overs(&mut self, window: i64) {
+        self.hand_over_windows.remove(&window);
+        let (t0, t1) = (window * WINDOW_US, (window + 1) * WINDOW_US - 1);
+        let mid = t0 + WINDOW_US / 2;
+        let mut moves: Vec<HandOver> = Vec::new();
+        for receiver in self.tracks.iter().filter(|t| t.is_open()) {
+            let seen = receiver.sightings_between(t0, t1);
+            let Some(at) = receiver.position_near(mid) else {
+                continue;
+            };
+            for (&sku, &n) in &seen.by_sku {
+                let held = n >= MIN_SIGHTINGS && n as f64 >= MIN_SHARE * seen.total as f64;
+                let has = self.carts.get(&receiver.id).map_or(0, |c| c.quantity(sku));
+                if !held || has > 0 || self.touched_at_shelf(receiver.id, sku, t0, t1) {
+                    continue;
+                }
+                let giver = self
+                    .tracks
+                    .iter()
+                    .filter(|g| g.id != receiver.id && g.is_open())
+                    .filter(|g| self.carts.get(&g.id).is_some_and(|c| c.quantity(sku) > 0))
+                    .filter_map(|g| {
+                        let p = g.position_near(mid)?;
+                        let d = (p[0] - at[0]).hypot(p[1] - at[1]);
+                        (d <= HAND_OVER_REACH_M).then_some((d, g.id))
+                    })
+                    .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                if let Some((_, from)) = giver {
+                    moves.push(HandOver {
+                        t_us: t1,
+                        sku,
+                        from_track: from,
+                        to_track: receiver.id,
+                        sightings: n as u32,
+                    });
+                }
+            }
+        }
+        for m in moves {
+            let Some(from) = self.carts.get_mut(&m.from_track) else {
+                continue;
+            };
+            let confidence = from.lines.get(&m.sku).map_or(1.0, |l| l.confidence);
+            if from.remove_unit(m.sku) == 0 {
+                continue;
+            }
+            self.carts
+                .entry(m.to_track)
+                .or_insert_with(|| crate::cart::Cart::new(m.to_track))
+                .add(m.sku, 1, confidence * HAND_OVER_CONFIDENCE, None);
+            self.stats.hand_overs += 1;
+            self.hand_overs.push(m);
+        }
+    }
+}
