@@ -17,6 +17,7 @@ class FakeReceipt:
     token: str | None
     track_id: int
     q: dict[str, int]
+    exit_us: int | None = None
 
     def quantities(self) -> dict[str, int]:
         return self.q
@@ -37,6 +38,22 @@ def test_units_are_counted_per_shopper():
     assert s.precision == pytest.approx(0.5)
     assert s.recall == pytest.approx(0.75)
     assert s.f1 == pytest.approx(0.6)
+
+
+def test_anonymous_shoppers_are_matched_by_exit_time_when_track_ids_differ():
+    # The engine's own camera tracks have ids of their own: an anonymous receipt is the
+    # shopper's whose exit it was issued for (within a second), never someone else's.
+    truth = [
+        TrueReceipt(0, 10, None, {"cola": 1}, exit_us=50_000_000),
+        TrueReceipt(1, 11, None, {"milk": 1}, exit_us=52_000_000),
+    ]
+    predicted = [
+        FakeReceipt(None, 2**31 + 1, {"milk": 1}, exit_us=52_100_000),
+        FakeReceipt(None, 2**31 + 2, {"cola": 1}, exit_us=49_900_000),
+        FakeReceipt(None, 2**31 + 3, {"gum": 1}, exit_us=60_000_000),
+    ]
+    s = score_receipts(predicted, truth)
+    assert (s.tp, s.fp, s.fn) == (2, 1, 0)
 
 
 def test_missing_receipt_is_all_false_negatives():

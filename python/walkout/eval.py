@@ -4,7 +4,9 @@ Receipt precision / recall / F1 are counted per product unit per shopper, the
 definition of the 2020 CPS-IoT Week autonomous checkout competition: for each shopper,
 true positives are ``min(predicted, true)`` units per SKU; every other predicted unit is
 a false positive and every other true unit a false negative. Predicted receipts are
-matched to true shoppers by account token (the gate check-in), else by track id.
+matched to true shoppers by account token (the gate check-in), else by track id (when
+the engine was fed the session's upstream tracker positions), else, for anonymous
+shoppers tracked by the engine's own cameras, by the time they passed the exit gate.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class TrueReceipt:
     track_id: int
     token: str | None
     quantities: Mapping[str, int]
+    exit_us: int | None = None
 
 
 def true_receipts(truth: Mapping[str, Mapping[str, object]]) -> list[TrueReceipt]:
@@ -65,14 +68,38 @@ def true_receipts(truth: Mapping[str, Mapping[str, object]]) -> list[TrueReceipt
     r = truth["receipts"]
     for s, sku, q in zip(r["shopper"], r["sku"], r["quantity"], strict=True):
         qty[int(s)][str(sku)] = int(q)
+    exits = shoppers.get("exit_us", [None] * len(shoppers["shopper"]))
     out = []
-    for s, tid, tok in zip(
-        shoppers["shopper"], shoppers["track_id"], shoppers["token"], strict=True
+    for s, tid, tok, ex in zip(
+        shoppers["shopper"], shoppers["track_id"], shoppers["token"], exits, strict=True
     ):
         out.append(
-            TrueReceipt(int(s), int(tid), None if tok is None else str(tok), qty.get(int(s), {}))
+            TrueReceipt(
+                int(s),
+                int(tid),
+                None if tok is None else str(tok),
+                qty.get(int(s), {}),
+                None if ex is None else int(ex),
+            )
         )
     return out
+
+
+#: A receipt issued for an exit passage this close to a shopper's true exit is theirs.
+EXIT_MATCH_US = 1_000_000
+
+
+def _by_exit_time(preds: list[object], used: set[int], exit_us: int | None) -> object | None:
+    if exit_us is None:
+        return None
+    best = min(
+        (p for p in preds if id(p) not in used and getattr(p, "exit_us", None) is not None),
+        key=lambda p: abs(p.exit_us - exit_us),
+        default=None,
+    )
+    if best is None or abs(best.exit_us - exit_us) > EXIT_MATCH_US:
+        return None
+    return best
 
 
 def score_receipts(predicted: Iterable[object], truth: Iterable[TrueReceipt]) -> ReceiptScore:
@@ -82,13 +109,25 @@ def score_receipts(predicted: Iterable[object], truth: Iterable[TrueReceipt]) ->
     by_track = {p.track_id: p for p in preds}
     used: set[int] = set()
     score = ReceiptScore()
-    for t in truth:
+    truth = list(truth)
+    # Tokens and track ids first, so exit-time matching only sees what is left.
+    matched: dict[int, object] = {}
+    for i, t in enumerate(truth):
         p = by_token.get(t.token) if t.token else None
         if p is None:
             p = by_track.get(t.track_id)
-        pred_qty: Mapping[str, int] = p.quantities() if p is not None else {}
-        if p is not None:
+        if p is not None and id(p) not in used:
+            matched[i] = p
             used.add(id(p))
+    for i, t in enumerate(truth):
+        if i not in matched and not t.token:
+            p = _by_exit_time(preds, used, t.exit_us)
+            if p is not None:
+                matched[i] = p
+                used.add(id(p))
+    for i, t in enumerate(truth):
+        p = matched.get(i)
+        pred_qty: Mapping[str, int] = p.quantities() if p is not None else {}
         s = _score_one(pred_qty, t.quantities)
         s.per_shopper.append(
             {

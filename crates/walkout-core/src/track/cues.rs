@@ -1,6 +1,7 @@
 //! Appearance cues that keep two shoppers apart when their floor positions do not: the
-//! height of the head (from camera keypoints) and the warmth of the body (from thermal
-//! blobs). Each is a running mean learnt over one visit; it lives in the tracker's
+//! height of the head (from camera keypoints), the warmth of the body and its breadth
+//! seen from above (from thermal blobs; breadth as the log of the blob's floor area, so
+//! its spread is relative). Each is a running mean learnt over one visit; it lives in the tracker's
 //! memory only and is gone with the track, so nobody is recognised on a later visit.
 
 use serde::{Deserialize, Serialize};
@@ -19,6 +20,7 @@ const SETTLED: u32 = 5;
 pub struct CueSpreads {
     pub head_m: f64,
     pub warmth_c: f64,
+    pub log_area: f64,
 }
 
 impl Default for CueSpreads {
@@ -26,6 +28,7 @@ impl Default for CueSpreads {
         Self {
             head_m: 0.06,
             warmth_c: 0.35,
+            log_area: 0.12,
         }
     }
 }
@@ -70,29 +73,39 @@ fn learn(cue: &mut Option<Cue>, measured: Option<f64>, std: f64) {
 pub struct Appearance {
     pub head: Option<Cue>,
     pub warmth: Option<Cue>,
+    pub log_area: Option<Cue>,
+}
+
+fn log_area(m: &FloorMeasurement) -> Option<f64> {
+    m.top_area_m2.map(f64::ln)
 }
 
 impl Appearance {
     /// Assignment cost of a measurement to this appearance.
     pub fn cost(&self, m: &FloorMeasurement, s: CueSpreads) -> f64 {
-        cost(self.head, m.head_height_m, s.head_m) + cost(self.warmth, m.temperature_c, s.warmth_c)
+        cost(self.head, m.head_height_m, s.head_m)
+            + cost(self.warmth, m.temperature_c, s.warmth_c)
+            + cost(self.log_area, log_area(m), s.log_area)
     }
 
     pub fn learn(&mut self, m: &FloorMeasurement, s: CueSpreads) {
         learn(&mut self.head, m.head_height_m, s.head_m);
         learn(&mut self.warmth, m.temperature_c, s.warmth_c);
+        learn(&mut self.log_area, log_area(m), s.log_area);
     }
 
     /// How unlike two appearances are (for re-linking a lost track).
     pub fn cost_to(&self, other: &Appearance, s: CueSpreads) -> f64 {
         cost(self.head, other.head.map(|c| c.mean), s.head_m)
             + cost(self.warmth, other.warmth.map(|c| c.mean), s.warmth_c)
+            + cost(self.log_area, other.log_area.map(|c| c.mean), s.log_area)
     }
 
     /// Fill cues this one lacks from `other`.
     pub fn complete_from(&mut self, other: &Appearance) {
         self.head = self.head.or(other.head);
         self.warmth = self.warmth.or(other.warmth);
+        self.log_area = self.log_area.or(other.log_area);
     }
 }
 
@@ -109,6 +122,7 @@ mod tests {
             score: 0.9,
             head_height_m: head,
             temperature_c: warmth,
+            top_area_m2: None,
         }
     }
 

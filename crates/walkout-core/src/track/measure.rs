@@ -47,6 +47,8 @@ pub struct FloorMeasurement {
     pub head_height_m: Option<f64>,
     /// Mean temperature of a thermal blob, °C: how warm this shopper's body reads.
     pub temperature_c: Option<f64>,
+    /// Floor area of a thermal blob, m²: how broad this shopper is seen from above.
+    pub top_area_m2: Option<f64>,
 }
 
 /// Head keypoints: nose, eyes, ears.
@@ -175,15 +177,24 @@ pub fn person_on_floor(cam: &CameraModel, det: &PersonDetection) -> Option<Floor
         score: det.score,
         head_height_m: head_height(cam, det, pos),
         temperature_c: None,
+        top_area_m2: None,
     })
 }
 
-/// The floor position of a thermal blob through the camera's image-to-floor homography.
+/// The floor position of a thermal blob through the camera's image-to-floor homography,
+/// with the blob's warmth and its area on the floor (pixels² times the floor area one
+/// pixel covers there).
 pub fn blob_on_floor(
     homography: &[[f64; 3]; 3],
     det: &ThermalDetection,
 ) -> Option<FloorMeasurement> {
-    let pos = apply_homography(homography, [det.centroid[0] as f64, det.centroid[1] as f64])?;
+    let (u, v) = (det.centroid[0] as f64, det.centroid[1] as f64);
+    let pos = apply_homography(homography, [u, v])?;
+    let du = apply_homography(homography, [u + 1.0, v])?;
+    let dv = apply_homography(homography, [u, v + 1.0])?;
+    let m2_per_px =
+        ((du[0] - pos[0]) * (dv[1] - pos[1]) - (du[1] - pos[1]) * (dv[0] - pos[0])).abs();
+    let area = det.area_px as f64 * m2_per_px;
     Some(FloorMeasurement {
         t_us: det.t_us,
         pos,
@@ -193,6 +204,7 @@ pub fn blob_on_floor(
         score: 1.0,
         head_height_m: None,
         temperature_c: Some(det.temperature_c as f64).filter(|t| t.is_finite()),
+        top_area_m2: (area.is_finite() && area > 0.0).then_some(area),
     })
 }
 

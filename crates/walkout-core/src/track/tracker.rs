@@ -3,7 +3,7 @@
 //!
 //! Per frame of one sensor, measurements are assigned to the predicted tracks by an
 //! optimal gated assignment ([`super::assign`]) on the Mahalanobis distance plus
-//! appearance terms ([`super::cues`]: head height, body warmth); one
+//! appearance terms ([`super::cues`]: head height, body warmth and breadth); one
 //! camera sees a person at most once, so frames of different cameras are separate
 //! assignment rounds and a person seen by four cameras simply gets four updates.
 //!
@@ -387,6 +387,7 @@ mod tests {
             score: 0.9,
             head_height_m: None,
             temperature_c: None,
+            top_area_m2: None,
         }
     }
 
