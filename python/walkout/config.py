@@ -45,6 +45,18 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 U32_MAX = 2**32 - 1
 I64_MAX = 2**63 - 1
+# Upper bounds far beyond any real store that keep the engine's derived quantities
+# bounded (the same as walkout-core's `validate.rs`, on the same paths).
+MAX_DURATION_S = 3600.0
+MAX_STABLE_WINDOW_S = 10.0
+MAX_RATE_HZ = 1000.0
+MIN_PLATE_RATE_HZ = 1.0
+MAX_NOISE_STD_G = 10_000.0
+MAX_DISTANCE_M = 1000.0
+MAX_QUANTITY = 100
+MAX_UNIT_WEIGHT_G = 1e6
+MAX_PRICE_CENTS = 10**12
+MAX_PLANOGRAM_COUNT = 100_000
 
 Id = Annotated[int, Field(ge=0, le=U32_MAX)]
 Vec2 = tuple[float, float]
@@ -124,11 +136,13 @@ class Product(_Model):
 
     sku: str = Field(min_length=1, description="Stock keeping unit, unique in the store.")
     name: str = Field(description="Display name, as printed on the receipt.")
-    weight_g: float = Field(gt=0, description="Mean unit weight in grams.")
+    weight_g: float = Field(gt=0, le=MAX_UNIT_WEIGHT_G, description="Mean unit weight in grams.")
     weight_std_g: float = Field(
-        ge=0, description="Standard deviation of the unit weight across items, in grams."
+        ge=0,
+        le=MAX_UNIT_WEIGHT_G,
+        description="Standard deviation of the unit weight across items, in grams.",
     )
-    price_cents: int = Field(ge=0, le=I64_MAX, description="Price in minor currency units.")
+    price_cents: int = Field(ge=0, le=MAX_PRICE_CENTS, description="Price in minor currency units.")
     rfid: bool = Field(default=False, description="Whether each item carries an RFID tag.")
     vision_class: Id | None = Field(
         default=None, description="Class id of the product in the vision detector, if any."
@@ -152,9 +166,14 @@ class WeightSensor(_Model):
     """The load cell under a plate."""
 
     noise_std_g: float = Field(
-        default=5.0, gt=0, description="Expected standard deviation of one raw sample, grams."
+        default=5.0,
+        gt=0,
+        le=MAX_NOISE_STD_G,
+        description="Expected standard deviation of one raw sample, grams.",
     )
-    rate_hz: float = Field(default=60.0, gt=0, description="Sample rate, Hz.")
+    rate_hz: float = Field(
+        default=60.0, ge=MIN_PLATE_RATE_HZ, le=MAX_RATE_HZ, description="Sample rate, Hz."
+    )
 
 
 class Plate(_Model):
@@ -199,7 +218,7 @@ class PlanogramEntry(_Model):
 
     plate: Id = Field(description="Plate id.")
     sku: str = Field(description="Product sku.")
-    count: Id = Field(description="Number of units on the plate.")
+    count: int = Field(ge=0, le=MAX_PLANOGRAM_COUNT, description="Number of units on the plate.")
 
 
 class Camera(_Model):
@@ -208,7 +227,7 @@ class Camera(_Model):
     id: Id = Field(description="Camera id, unique among cameras.")
     width: int = Field(ge=1, le=U32_MAX, description="Image width, px.")
     height: int = Field(ge=1, le=U32_MAX, description="Image height, px.")
-    fps: float = Field(gt=0, description="Frame rate, Hz.")
+    fps: float = Field(gt=0, le=MAX_RATE_HZ, description="Frame rate, Hz.")
     intrinsics: Mat3 = Field(
         description="Pinhole intrinsics K = [[fx, s, cx], [0, fy, cy], [0, 0, 1]], px."
     )
@@ -245,7 +264,7 @@ class ThermalCamera(_Model):
     id: Id = Field(description="Thermal camera id, unique among thermal cameras.")
     width: int = Field(ge=1, le=U32_MAX, description="Image width, px.")
     height: int = Field(ge=1, le=U32_MAX, description="Image height, px.")
-    fps: float = Field(gt=0, description="Frame rate, Hz.")
+    fps: float = Field(gt=0, le=MAX_RATE_HZ, description="Frame rate, Hz.")
     homography: Mat3 = Field(description="Homography from image pixels to floor metres.")
 
     @field_validator("homography")
@@ -299,47 +318,55 @@ class FusionParams(_Model):
     lateness_s: float = Field(
         default=2.0,
         ge=0,
+        le=MAX_DURATION_S,
         description="How late an event may arrive (behind the newest event seen) and be used.",
     )
     stable_window_s: float = Field(
         default=0.4,
         gt=0,
+        le=MAX_STABLE_WINDOW_S,
         description="Window over which a plate's weight must be steady to count as a stable state.",
     )
     max_sample_gap_s: float = Field(
         default=0.5,
         gt=0,
+        le=MAX_DURATION_S,
         description="A gap between weight samples longer than this restarts the stability window.",
     )
     merge_window_s: float = Field(
         default=1.0,
         gt=0,
+        le=MAX_DURATION_S,
         description="Weight changes on neighbouring plates of one shelf closer in time merge.",
     )
     max_quantity: int = Field(
         default=6,
         ge=1,
-        le=U32_MAX,
+        le=MAX_QUANTITY,
         description="Largest number of units one interaction is assumed to move.",
     )
     association_sigma_m: float = Field(
         default=0.4,
         gt=0,
+        le=MAX_DISTANCE_M,
         description="Spatial scale of the shopper-to-plate likelihood (Gaussian sigma), m.",
     )
     reach_m: float = Field(
         default=1.5,
         gt=0,
+        le=MAX_DISTANCE_M,
         description="A shopper farther than this from a plate's front cannot have touched it.",
     )
     gate_bind_window_s: float = Field(
         default=2.0,
         gt=0,
+        le=MAX_DURATION_S,
         description="How long after a gate event positions are searched for the shopper passing.",
     )
     receipt_delay_s: float = Field(
         default=3.0,
         ge=0,
+        le=MAX_DURATION_S,
         description="Delay between an exit and the receipt, so that late shelf events still count.",
     )
     review_confidence: float = Field(
@@ -351,16 +378,19 @@ class FusionParams(_Model):
     camera_clock_skew_s: float = Field(
         default=0.05,
         ge=0,
+        le=MAX_DURATION_S,
         description="Largest clock offset between cameras; widens measurement spreads.",
     )
     track_max_coast_s: float = Field(
         default=5.0,
         gt=0,
+        le=MAX_DURATION_S,
         description="A track unseen for this long (an occlusion too long to bridge) ends.",
     )
     track_birth_radius_m: float = Field(
         default=2.5,
         gt=0,
+        le=MAX_DISTANCE_M,
         description="New shopper tracks are born only within this distance of an entry gate.",
     )
 
@@ -373,7 +403,9 @@ class StoreConfig(_Model):
     floor: tuple[Annotated[float, Field(gt=0)], Annotated[float, Field(gt=0)]] = Field(
         description="Floor extent [x, y] in metres; the store frame's origin is one corner."
     )
-    products: list[Product] = Field(description="Every product the store sells.")
+    products: list[Product] = Field(
+        min_length=1, description="Every product the store sells (at least one)."
+    )
     gondolas: list[Gondola] = Field(description="Shelving units: gondola -> shelf -> plate.")
     planogram: list[PlanogramEntry] = Field(
         description="Initial stock: which products stand on which plates, with counts."
@@ -466,6 +498,16 @@ def _read_document(path: Path) -> Any:
             f"{path}: unknown config file extension, expected one of {known}", [detail]
         )
     try:
+        size = path.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            detail = ErrorDetail(
+                str(path), str(size), f"file is larger than {MAX_CONFIG_BYTES} bytes"
+            )
+            raise ConfigError(
+                f"{path}: config file is {size} bytes, more than the limit "
+                f"{MAX_CONFIG_BYTES}; not read",
+                [detail],
+            )
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         detail = ErrorDetail(str(path), checks.format_value(str(path)), f"cannot read: {exc}")
@@ -474,9 +516,13 @@ def _read_document(path: Path) -> Any:
         if fmt == "TOML":
             return tomllib.loads(text)
         if fmt == "YAML":
-            # safe_load only: loading a config must never construct arbitrary objects.
-            return yaml.safe_load(text)
+            # The safe loader only: loading a config must never construct arbitrary
+            # objects. Bounded: aliases may not expand the document past a size limit.
+            return yaml.load(text, Loader=_BoundedSafeLoader)  # noqa: S506 (a SafeLoader)
         return json.loads(text)
+    except RecursionError:
+        detail = ErrorDetail(str(path), "(nesting)", f"invalid {fmt}: nested too deeply")
+        raise ConfigError(f"{path}: invalid {fmt}: nested too deeply", [detail]) from None
     except (tomllib.TOMLDecodeError, yaml.YAMLError, json.JSONDecodeError) as exc:
         line = _error_line(exc)
         where = f"{path}:{line}" if line else str(path)
@@ -485,6 +531,45 @@ def _read_document(path: Path) -> Any:
         reason = _error_reason(exc)
         detail = ErrorDetail(where, checks.format_value(source_line), f"invalid {fmt}: {reason}")
         raise ConfigError(f"{where}: invalid {fmt}: {reason}", [detail]) from exc
+
+
+MAX_CONFIG_BYTES = 64 * 2**20
+"""Largest config file read; the shipped large store is about 300 kB."""
+MAX_YAML_NODES = 1_000_000
+"""Most nodes a YAML config may expand to once its aliases are followed."""
+
+
+class _BoundedSafeLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing documents whose aliases expand past
+    :data:`MAX_YAML_NODES` nodes ("billion laughs": a few kilobytes of nested aliases
+    that stand for billions of nodes, which validation would then walk)."""
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        sizes: dict[int, int] = {}
+
+        def expanded(n: yaml.Node) -> int:
+            key = id(n)
+            if key not in sizes:
+                sizes[key] = 1  # guards against recursive aliases while counting
+                children: list[yaml.Node] = []
+                if isinstance(n, yaml.SequenceNode):
+                    children = list(n.value)
+                elif isinstance(n, yaml.MappingNode):
+                    children = [x for pair in n.value for x in pair]
+                total = 1
+                for child in children:
+                    total += expanded(child)
+                    if total > MAX_YAML_NODES:
+                        break
+                sizes[key] = total
+            return sizes[key]
+
+        if expanded(node) > MAX_YAML_NODES:
+            raise yaml.YAMLError(
+                f"the document expands to more than {MAX_YAML_NODES} nodes through its "
+                "aliases; refusing to load it"
+            )
+        return super().construct_document(node)
 
 
 def _error_reason(exc: Exception) -> str:

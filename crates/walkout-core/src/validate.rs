@@ -31,6 +31,25 @@ pub const INTRINSICS_TOL: f64 = 1e-9;
 
 const AXES: [&str; 3] = ["x", "y", "z"];
 
+/// Upper bounds that keep every derived quantity of the engine bounded: durations in
+/// microseconds far from `i64` overflow, and each plate's stability window (rate ×
+/// window samples, allocated up front per plate) small. Each is far beyond any real
+/// store's setting; `walkout.config` enforces the same bounds on the same paths.
+pub const MAX_DURATION_S: f64 = 3600.0;
+pub const MAX_STABLE_WINDOW_S: f64 = 10.0;
+pub const MAX_RATE_HZ: f64 = 1000.0;
+/// Slowest plate sample rate accepted: the detection delay grows as 1 / rate.
+pub const MIN_PLATE_RATE_HZ: f64 = 1.0;
+pub const MAX_NOISE_STD_G: f64 = 10_000.0;
+pub const MAX_DISTANCE_M: f64 = 1000.0;
+pub const MAX_QUANTITY: u32 = 100;
+/// Heaviest product unit (grams) and dearest price (minor units) accepted: keeps weight
+/// likelihoods and receipt totals far from overflow.
+pub const MAX_UNIT_WEIGHT_G: f64 = 1e6;
+pub const MAX_PRICE_CENTS: i64 = 1_000_000_000_000;
+/// Most units one planogram entry may stock on a plate.
+pub const MAX_PLANOGRAM_COUNT: u32 = 100_000;
+
 /// Check everything the core relies on; the first problem found is returned.
 pub fn validate(cfg: &StoreConfig) -> Result<()> {
     check_floor(cfg)?;
@@ -65,6 +84,30 @@ fn positive(path: &str, x: f64) -> Result<()> {
         Ok(())
     } else {
         Err(fail(path, format!("{x:?}"), "must be greater than 0"))
+    }
+}
+
+/// `x` must be finite, greater than 0 and at most `max`.
+fn positive_at_most(path: &str, x: f64, max: f64) -> Result<()> {
+    positive(path, x)?;
+    at_most(path, x, max)
+}
+
+/// `x` must be finite, greater than or equal to 0 and at most `max`.
+fn non_negative_at_most(path: &str, x: f64, max: f64) -> Result<()> {
+    non_negative(path, x)?;
+    at_most(path, x, max)
+}
+
+fn at_most(path: &str, x: f64, max: f64) -> Result<()> {
+    if x <= max {
+        Ok(())
+    } else {
+        Err(fail(
+            path,
+            format!("{x:?}"),
+            format!("must be at most {max:?}"),
+        ))
     }
 }
 
@@ -145,18 +188,27 @@ fn check_floor(cfg: &StoreConfig) -> Result<()> {
 }
 
 fn check_products(products: &[Product]) -> Result<()> {
+    // A store without products has no weight to tell a change from noise by (found by
+    // the `config` fuzz target: its detectors' thresholds were infinite).
+    if products.is_empty() {
+        return Err(fail(
+            "products",
+            "[]",
+            "the store needs at least one product",
+        ));
+    }
     for (i, p) in products.iter().enumerate() {
         let at = |field: &str| format!("products[{i}].{field}");
         if p.sku.is_empty() {
             return Err(fail(at("sku"), "\"\"", "sku must not be empty"));
         }
-        positive(&at("weight_g"), p.weight_g)?;
-        non_negative(&at("weight_std_g"), p.weight_std_g)?;
-        if p.price_cents < 0 {
+        positive_at_most(&at("weight_g"), p.weight_g, MAX_UNIT_WEIGHT_G)?;
+        non_negative_at_most(&at("weight_std_g"), p.weight_std_g, MAX_UNIT_WEIGHT_G)?;
+        if !(0..=MAX_PRICE_CENTS).contains(&p.price_cents) {
             return Err(fail(
                 at("price_cents"),
                 p.price_cents,
-                "must be greater than or equal to 0",
+                format!("must be greater than or equal to 0 and at most {MAX_PRICE_CENTS}"),
             ));
         }
         check_gtin(&at("gtin"), p)?;
@@ -218,11 +270,20 @@ fn check_gondolas(cfg: &StoreConfig) -> Result<()> {
     let [fx, fy] = cfg.floor;
     for (path, plate) in plates_with_paths(cfg) {
         check_box(&path, &plate.min, &plate.max)?;
-        positive(
+        positive_at_most(
             &format!("{path}.sensor.noise_std_g"),
             plate.sensor.noise_std_g,
+            MAX_NOISE_STD_G,
         )?;
-        positive(&format!("{path}.sensor.rate_hz"), plate.sensor.rate_hz)?;
+        let rate_path = format!("{path}.sensor.rate_hz");
+        positive_at_most(&rate_path, plate.sensor.rate_hz, MAX_RATE_HZ)?;
+        if plate.sensor.rate_hz < MIN_PLATE_RATE_HZ {
+            return Err(fail(
+                rate_path,
+                format!("{:?}", plate.sensor.rate_hz),
+                format!("must be at least {MIN_PLATE_RATE_HZ:?}"),
+            ));
+        }
         let floor = format!("plate lies outside the floor [0, {fx:?}] x [0, {fy:?}] m (z >= 0)");
         if plate.min.iter().any(|&v| v < 0.0) {
             return Err(fail(
@@ -262,6 +323,13 @@ fn check_planogram(cfg: &StoreConfig) -> Result<()> {
                 format!("planogram[{i}].sku"),
                 format!("{:?}", entry.sku),
                 "unknown sku: no product has it",
+            ));
+        }
+        if entry.count > MAX_PLANOGRAM_COUNT {
+            return Err(fail(
+                format!("planogram[{i}].count"),
+                entry.count,
+                format!("must be at most {MAX_PLANOGRAM_COUNT}"),
             ));
         }
         if let Some(first) = seen.insert((entry.plate, entry.sku.as_str()), i) {
@@ -437,7 +505,7 @@ fn check_image(path: &str, width: u32, height: u32, fps: f64) -> Result<()> {
     if height == 0 {
         return Err(fail(format!("{path}.height"), height, "must be at least 1"));
     }
-    positive(&format!("{path}.fps"), fps)
+    positive_at_most(&format!("{path}.fps"), fps, MAX_RATE_HZ)
 }
 
 fn check_cameras(cameras: &[Camera]) -> Result<()> {
@@ -564,24 +632,30 @@ fn check_gates(cfg: &StoreConfig) -> Result<()> {
 }
 
 fn check_fusion(f: &FusionParams) -> Result<()> {
-    non_negative("fusion.lateness_s", f.lateness_s)?;
-    positive("fusion.stable_window_s", f.stable_window_s)?;
-    positive("fusion.max_sample_gap_s", f.max_sample_gap_s)?;
-    positive("fusion.merge_window_s", f.merge_window_s)?;
-    if f.max_quantity < 1 {
+    let d = MAX_DURATION_S;
+    non_negative_at_most("fusion.lateness_s", f.lateness_s, d)?;
+    positive_at_most(
+        "fusion.stable_window_s",
+        f.stable_window_s,
+        MAX_STABLE_WINDOW_S,
+    )?;
+    positive_at_most("fusion.max_sample_gap_s", f.max_sample_gap_s, d)?;
+    positive_at_most("fusion.merge_window_s", f.merge_window_s, d)?;
+    if !(1..=MAX_QUANTITY).contains(&f.max_quantity) {
         return Err(fail(
             "fusion.max_quantity",
             f.max_quantity,
-            "must be at least 1",
+            format!("must be at least 1 and at most {MAX_QUANTITY}"),
         ));
     }
-    positive("fusion.association_sigma_m", f.association_sigma_m)?;
-    positive("fusion.reach_m", f.reach_m)?;
-    positive("fusion.gate_bind_window_s", f.gate_bind_window_s)?;
-    non_negative("fusion.receipt_delay_s", f.receipt_delay_s)?;
-    non_negative("fusion.camera_clock_skew_s", f.camera_clock_skew_s)?;
-    positive("fusion.track_max_coast_s", f.track_max_coast_s)?;
-    positive("fusion.track_birth_radius_m", f.track_birth_radius_m)?;
+    let m = MAX_DISTANCE_M;
+    positive_at_most("fusion.association_sigma_m", f.association_sigma_m, m)?;
+    positive_at_most("fusion.reach_m", f.reach_m, m)?;
+    positive_at_most("fusion.gate_bind_window_s", f.gate_bind_window_s, d)?;
+    non_negative_at_most("fusion.receipt_delay_s", f.receipt_delay_s, d)?;
+    non_negative_at_most("fusion.camera_clock_skew_s", f.camera_clock_skew_s, d)?;
+    positive_at_most("fusion.track_max_coast_s", f.track_max_coast_s, d)?;
+    positive_at_most("fusion.track_birth_radius_m", f.track_birth_radius_m, m)?;
     finite("fusion.review_confidence", f.review_confidence)?;
     if !(0.0..=1.0).contains(&f.review_confidence) {
         return Err(fail(
@@ -975,6 +1049,24 @@ mod tests {
             "-60.0",
             "greater than 0",
         );
+        let mut cfg = store();
+        plate_mut(&mut cfg, 1).sensor.rate_hz = 1e9;
+        assert_config_error(
+            &cfg,
+            "gondolas[0].shelves[0].plates[1].sensor.rate_hz",
+            "1000000000.0",
+            "at most 1000.0",
+        );
+        // Found by the `config` fuzz target: a denormal rate made the detection delay
+        // overflow i64.
+        let mut cfg = store();
+        plate_mut(&mut cfg, 1).sensor.rate_hz = 2.15995703154e-313;
+        assert_config_error(
+            &cfg,
+            "gondolas[0].shelves[0].plates[1].sensor.rate_hz",
+            "2.15995703154e-313",
+            "at least 1.0",
+        );
     }
 
     #[test]
@@ -1079,7 +1171,21 @@ mod tests {
     #[test]
     fn fusion_params() {
         type Breaks = fn(&mut FusionParams);
-        let cases: [(&str, Breaks, &str); 9] = [
+        let cases: [(&str, Breaks, &str); 13] = [
+            // Upper bounds: found by the `config` fuzz target (a 3.5e9 s stability
+            // window asked for a 3 TB buffer per plate).
+            (
+                "fusion.stable_window_s",
+                |f| f.stable_window_s = 3_537_031_890.0,
+                "3537031890.0",
+            ),
+            ("fusion.lateness_s", |f| f.lateness_s = 1e300, "1e300"),
+            (
+                "fusion.max_quantity",
+                |f| f.max_quantity = u32::MAX,
+                "4294967295",
+            ),
+            ("fusion.reach_m", |f| f.reach_m = 1e6, "1000000.0"),
             ("fusion.lateness_s", |f| f.lateness_s = -1.0, "-1.0"),
             ("fusion.stable_window_s", |f| f.stable_window_s = 0.0, "0.0"),
             (
@@ -1118,5 +1224,33 @@ mod tests {
             validate(&cfg).is_ok(),
             "zero lateness and receipt delay are allowed"
         );
+    }
+
+    /// Bounds added after fuzzing (`fuzz/`, target `config`): each of these configs
+    /// used to pass validation and then broke the engine (an infinite detector threshold
+    /// that made every snapshot unrestorable, likelihoods and totals overflowing).
+    #[test]
+    fn bounds_found_by_fuzzing() {
+        let mut cfg = store();
+        cfg.products.clear();
+        cfg.planogram.clear();
+        assert_config_error(&cfg, "products", "[]", "at least one product");
+        let mut cfg = store();
+        cfg.products[0].weight_g = 1e300;
+        assert_config_error(&cfg, "products[0].weight_g", "1e300", "at most");
+        let mut cfg = store();
+        cfg.products[1].weight_std_g = 1e300;
+        assert_config_error(&cfg, "products[1].weight_std_g", "1e300", "at most");
+        let mut cfg = store();
+        cfg.products[0].price_cents = i64::MAX;
+        assert_config_error(
+            &cfg,
+            "products[0].price_cents",
+            "9223372036854775807",
+            "at most",
+        );
+        let mut cfg = store();
+        cfg.planogram[0].count = u32::MAX;
+        assert_config_error(&cfg, "planogram[0].count", "4294967295", "at most 100000");
     }
 }

@@ -1,0 +1,257 @@
+//! Regression tests of what the fuzz targets (`fuzz/`, see README "Fuzzing") found, and
+//! of the input bounds added for them: every rejected batch names its field and row and
+//! leaves the engine unchanged, and whatever the engine accepts it can also checkpoint
+//! and restore.
+
+use walkout_core::config::{Antenna, AntennaKind, RfidReader, StoreConfig, ThermalCamera};
+use walkout_core::input::GateEventKind;
+use walkout_core::{Engine, WalkoutError};
+
+mod common;
+
+use common::T0;
+
+/// The shared test store plus a thermal camera, an RFID exit antenna and a vision class.
+fn store() -> StoreConfig {
+    let mut cfg = common::store();
+    cfg.products[0].vision_class = Some(0);
+    cfg.thermal_cameras.push(ThermalCamera {
+        id: 5,
+        width: 640,
+        height: 512,
+        fps: 9.0,
+        homography: [[0.01, 0.0, 0.0], [0.0, 0.01, 0.0], [0.0, 0.0, 1.0]],
+    });
+    cfg.rfid_readers.push(RfidReader {
+        id: 1,
+        antennas: vec![Antenna {
+            id: 0,
+            kind: AntennaKind::Exit,
+            min: [5.0, 0.0, 0.0],
+            max: [6.0, 1.0, 2.0],
+        }],
+    });
+    cfg
+}
+
+/// `call` must fail with an input error on `field` at `row`, and change nothing.
+fn assert_rejected(
+    e: &mut Engine,
+    field: &str,
+    row: usize,
+    call: impl FnOnce(&mut Engine) -> walkout_core::Result<()>,
+) {
+    let before = e.snapshot().expect("snapshot");
+    match call(e) {
+        Err(WalkoutError::Input {
+            field: f, row: r, ..
+        }) => {
+            assert_eq!((f.as_str(), r), (field, row));
+        }
+        other => panic!("expected an input error on {field}, got {other:?}"),
+    }
+    assert!(
+        e.snapshot().expect("snapshot") == before,
+        "a rejected batch changed the engine"
+    );
+}
+
+/// Snapshot, restore, and check the restored engine is the same engine.
+fn assert_restorable(e: &Engine) {
+    let bytes = e.snapshot().expect("snapshot");
+    let restored = Engine::restore(&bytes).expect("a snapshot of accepted input restores");
+    assert!(restored.snapshot().expect("snapshot") == bytes);
+}
+
+/// Found by the `ingest` target: a finite but absurd weight (1.4e179 g) was accepted,
+/// its square overflowed the detector's variance sums to infinity, and the snapshot
+/// held `null` where a number belongs, so it could no longer be restored.
+#[test]
+fn weights_beyond_a_tonne_are_rejected() {
+    let mut e = Engine::new(store()).expect("store");
+    let t: Vec<i64> = (0..3).map(|i| T0 + i * 16_667).collect();
+    assert_rejected(&mut e, "weights.grams", 2, |e| {
+        e.ingest_weights(&[10, 10, 10], &t, &[2000.0, 2001.0, 1.4e179])
+    });
+    assert_rejected(&mut e, "weights.grams", 0, |e| {
+        e.ingest_weights(&[10], &t[..1], &[-2e6])
+    });
+    // The bound itself is accepted, on every plate, and checkpoints cleanly.
+    for plate in 10..14 {
+        let g = [1e6, -1e6, 1e6, 0.0, 1e6, -1e6];
+        let t: Vec<i64> = (0..6).map(|i| T0 + i * 16_667).collect();
+        e.ingest_weights(&[plate; 6], &t, &g)
+            .expect("within the bound");
+    }
+    e.step(Some(T0 + 1_000_000)).expect("step");
+    assert_restorable(&e);
+}
+
+/// RSSI was not checked at all: a NaN was buffered and broke the next snapshot.
+#[test]
+fn rfid_signal_strength_must_be_finite_and_plausible() {
+    let mut e = Engine::new(store()).expect("store");
+    for (rssi, row) in [(f32::NAN, 1), (f32::INFINITY, 1), (500.0, 1)] {
+        assert_rejected(&mut e, "rfid_reads.rssi_dbm", row, |e| {
+            e.ingest_rfid_reads(
+                &[1, 1],
+                &[0, 0],
+                &[T0, T0],
+                &[0, 0],
+                &[1, 2],
+                &[-60.0, rssi],
+            )
+        });
+    }
+    e.ingest_rfid_reads(&[1], &[0], &[T0], &[0], &[1], &[-60.0])
+        .expect("a plausible read");
+    e.step(Some(T0 + 1_000_000)).expect("step");
+    assert_restorable(&e);
+}
+
+/// Flat coordinate columns whose length is not a multiple of their row width were
+/// accepted with the extra values ignored (found by the `ingest` target's
+/// column-length oracle).
+#[test]
+fn flat_coordinate_columns_must_hold_whole_rows() {
+    let mut e = Engine::new(store()).expect("store");
+    assert_rejected(&mut e, "thermal_blobs.centroid", 0, |e| {
+        e.ingest_thermal_blobs(&[5], &[T0], &[1.0, 2.0, 3.0], &[100.0], &[30.0])
+    });
+    assert_rejected(&mut e, "product_detections.bbox", 0, |e| {
+        e.ingest_product_detections(&[1], &[T0], &[1.0, 2.0, 3.0, 4.0, 5.0], &[0], &[0.9])
+    });
+}
+
+#[test]
+fn thermal_blobs_must_be_plausible() {
+    let mut e = Engine::new(store()).expect("store");
+    let cases: [(&str, [f32; 2], f32, f32); 5] = [
+        ("thermal_blobs.centroid", [f32::NAN, 1.0], 100.0, 30.0),
+        ("thermal_blobs.centroid", [1e30, 1.0], 100.0, 30.0),
+        ("thermal_blobs.area_px", [1.0, 1.0], -5.0, 30.0),
+        ("thermal_blobs.area_px", [1.0, 1.0], f32::INFINITY, 30.0),
+        ("thermal_blobs.temperature_c", [1.0, 1.0], 100.0, 1e9),
+    ];
+    for (field, c, area, temp) in cases {
+        assert_rejected(&mut e, field, 0, |e| {
+            e.ingest_thermal_blobs(&[5], &[T0], &c, &[area], &[temp])
+        });
+    }
+}
+
+/// Pixel coordinates far outside any image (1e30) passed the finiteness check and went
+/// into the camera geometry.
+#[test]
+fn pixel_coordinates_far_outside_the_image_are_rejected() {
+    let mut e = Engine::new(store()).expect("store");
+    assert_rejected(&mut e, "person_detections.bbox", 0, |e| {
+        e.ingest_person_detections(&[1], &[T0], &[0.0, 0.0, 1e30, 10.0], &[0.9], None)
+    });
+    let mut kp = vec![0.0f32; 51];
+    kp[30] = -2e5;
+    assert_rejected(&mut e, "person_detections.keypoints", 0, |e| {
+        e.ingest_person_detections(&[1], &[T0], &[0.0, 0.0, 10.0, 10.0], &[0.9], Some(&kp))
+    });
+    assert_rejected(&mut e, "product_detections", 0, |e| {
+        e.ingest_product_detections(&[1], &[T0], &[0.0, 0.0, 1e6, 10.0], &[0], &[0.9])
+    });
+}
+
+/// Whatever the bounds let through, at its extremes, the engine processes and can
+/// checkpoint: no non-finite number reaches its state.
+#[test]
+fn extreme_accepted_input_still_checkpoints() {
+    let mut e = Engine::new(store()).expect("store");
+    let n = 40;
+    let t: Vec<i64> = (0..n).map(|i| T0 + i * 66_667).collect();
+    let edge = walkout_core::engine::MAX_ABS_PX;
+    let bbox: Vec<f32> = (0..n)
+        .flat_map(|i| {
+            if i % 2 == 0 {
+                [-edge, -edge, edge, edge]
+            } else {
+                [900.0, 300.0, 1000.0, 800.0]
+            }
+        })
+        .collect();
+    let kp: Vec<f32> = (0..n * 51)
+        .map(|i| match i % 3 {
+            2 => 1.0,
+            _ if i % 2 == 0 => edge,
+            _ => -edge,
+        })
+        .collect();
+    let cams: Vec<u32> = (0..n).map(|i| 1 + (i % 2) as u32).collect();
+    e.ingest_person_detections(&cams, &t, &bbox, &vec![1.0; n as usize], Some(&kp))
+        .expect("extreme but valid detections");
+    let centroid: Vec<f32> = (0..n)
+        .flat_map(|i| [edge * (i % 2) as f32, -edge])
+        .collect();
+    let (lo, hi) = walkout_core::engine::TEMPERATURE_RANGE_C;
+    let temps: Vec<f32> = (0..n).map(|i| if i % 2 == 0 { lo } else { hi }).collect();
+    let area = vec![walkout_core::engine::MAX_BLOB_AREA_PX; n as usize];
+    e.ingest_thermal_blobs(&vec![5; n as usize], &t, &centroid, &area, &temps)
+        .expect("extreme but valid blobs");
+    e.ingest_positions(
+        &t,
+        &vec![3; n as usize],
+        &vec![-1.0; n as usize],
+        &vec![6.0; n as usize],
+    )
+    .expect("positions just outside the walls");
+    e.ingest_gates(
+        &[1, 2],
+        &[T0, T0 + 1],
+        &[GateEventKind::Enter, GateEventKind::Exit],
+        &[Some("x".repeat(10_000)), None],
+    )
+    .expect("gates");
+    e.step(Some(T0 + 2_000_000)).expect("step");
+    assert_restorable(&e);
+    e.finish().expect("finish");
+    assert_restorable(&e);
+}
+
+/// Found by the `snapshot` target: a snapshot whose JSON still parsed after damage (an
+/// index no longer fitting the store) restored, and the next `step` panicked on it.
+/// Snapshots now carry a checksum, so damage is refused at `restore`.
+#[test]
+fn a_damaged_snapshot_is_refused_before_it_is_used() {
+    let mut e = Engine::new(store()).expect("store");
+    let t: Vec<i64> = (0..60).map(|i| T0 + i * 16_667).collect();
+    e.ingest_weights(&[10; 60], &t, &[2000.0; 60])
+        .expect("weights");
+    e.step(Some(T0 + 500_000)).expect("step");
+    let bytes = e.snapshot().expect("snapshot");
+    let text = String::from_utf8(bytes.clone()).expect("snapshots are text");
+    // Empty the inventory: still valid JSON of the right shape.
+    let edited = text.replacen(
+        "\"inventory\":{\"counts\":[",
+        "\"inventory\":{\"counts\":[],\"x\":[",
+        1,
+    );
+    assert_ne!(
+        edited, text,
+        "the snapshot layout changed; update this test"
+    );
+    for damaged in [edited.into_bytes(), bytes[..bytes.len() - 1].to_vec()] {
+        let err = Engine::restore(&damaged).err().map(|e| e.to_string());
+        assert!(
+            err.as_deref()
+                .is_some_and(|m| m.contains("checksum mismatch")),
+            "{err:?}"
+        );
+    }
+    // A bit flip in a digit of the state, too.
+    let at = text
+        .find("\"t_us\":")
+        .map(|i| i + 8)
+        .or_else(|| text.rfind(|c: char| c.is_ascii_digit()));
+    let mut flipped = bytes.clone();
+    if let Some(i) = at {
+        flipped[i] ^= 0x01;
+    }
+    assert!(Engine::restore(&flipped).is_err());
+    assert!(Engine::restore(&bytes).is_ok());
+}
