@@ -8,7 +8,13 @@ import numpy as np
 
 from walkout.errors import InputError
 
-_U32_MAX = np.iinfo(np.uint32).max
+
+def as_array(values: Any, field: str) -> np.ndarray:
+    """``np.asarray`` with its failures (ragged nesting, odd objects) as InputError."""
+    try:
+        return np.asarray(values)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise InputError(f"`{field}` is not an array of numbers: {exc}") from None
 
 
 def column(values: Any, dtype: type[np.generic], field: str) -> np.ndarray:
@@ -18,7 +24,7 @@ def column(values: Any, dtype: type[np.generic], field: str) -> np.ndarray:
     width are accepted when every value fits; anything else raises :class:`InputError`
     naming ``field`` and the offending value.
     """
-    arr = np.asarray(values)
+    arr = as_array(values, field)
     if arr.ndim != 1:
         raise InputError(f"`{field}` must be 1-D (got shape {arr.shape})")
     if arr.dtype == dtype:
@@ -27,17 +33,21 @@ def column(values: Any, dtype: type[np.generic], field: str) -> np.ndarray:
     if target.kind in "iu":
         if arr.size and arr.dtype.kind not in "iu":
             raise InputError(f"`{field}` must hold integers (got dtype {arr.dtype})")
-        if arr.size and target == np.uint32:
+        if arr.size:
+            # Every integer width is range-checked: a cast must never wrap a value into
+            # another valid one (300 into gate kind 44, 2**64 - 1 into time -1).
+            info = np.iinfo(target)
             lo, hi = int(arr.min()), int(arr.max())
-            bad = lo if lo < 0 else hi if hi > _U32_MAX else None
+            bad = lo if lo < info.min else hi if hi > info.max else None
             if bad is not None:
                 row = int(np.flatnonzero(arr == bad)[0])
                 raise InputError(
-                    f"input error in `{field}` at row {row}: id must fit in uint32 (got {bad})"
+                    f"input error in `{field}` at row {row}: value must fit in {target} (got {bad})"
                 )
     elif target.kind == "f" and arr.size and arr.dtype.kind not in "iuf":
         raise InputError(f"`{field}` must hold numbers (got dtype {arr.dtype})")
-    return np.ascontiguousarray(arr.astype(dtype, copy=False))
+    with np.errstate(over="ignore"):  # out-of-range floats become inf; the core rejects them
+        return np.ascontiguousarray(arr.astype(dtype, copy=False))
 
 
 def rows(values: Any, dtype: type[np.generic], tail: tuple[int, ...], field: str) -> np.ndarray:
@@ -45,7 +55,7 @@ def rows(values: Any, dtype: type[np.generic], tail: tuple[int, ...], field: str
 
     No copy is made when the input already has that layout.
     """
-    arr = np.asarray(values)
+    arr = as_array(values, field)
     if arr.ndim == 1 and arr.size == 0:
         arr = arr.reshape((0, *tail))
     if arr.shape[1:] != tail:
@@ -53,12 +63,15 @@ def rows(values: Any, dtype: type[np.generic], tail: tuple[int, ...], field: str
         raise InputError(f"`{field}` must have shape ({want}) (got {arr.shape})")
     if arr.size and arr.dtype.kind not in "iuf":
         raise InputError(f"`{field}` must hold numbers (got dtype {arr.dtype})")
-    return np.ascontiguousarray(arr, dtype=dtype)
+    with np.errstate(over="ignore"):
+        return np.ascontiguousarray(arr, dtype=dtype)
 
 
 def epc_columns(values: Any) -> tuple[np.ndarray, np.ndarray]:
     """Split 96-bit EPCs (24-hex-character strings or ints) into high-32 and low-64 bit
     columns, the layout the core reads."""
+    if isinstance(values, (str, bytes)) or as_array(values, "rfid_reads.epc").ndim != 1:
+        raise InputError("`rfid_reads.epc` must be a 1-D sequence of EPCs")
     items = list(values)
     hi = np.empty(len(items), dtype=np.uint64)
     lo = np.empty(len(items), dtype=np.uint64)

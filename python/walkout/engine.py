@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from os import PathLike
 from typing import Any
@@ -9,11 +10,39 @@ from typing import Any
 import numpy as np
 
 from walkout import _core
-from walkout._columns import column, epc_columns, rows
+from walkout._columns import as_array, column, epc_columns, rows
 from walkout.config import StoreConfig, load_config
-from walkout.errors import InputError
+from walkout.errors import InputError, StateError
 
 GATE_KIND_CODES = {"enter": 0, "exit": 1}
+_I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
+
+
+def _tokens(token: Any, n: int) -> list[str | None]:
+    """Account tokens as the core takes them: a string, or None for no check-in (None,
+    an empty string and a float NaN, as pandas writes a missing value, all mean none)."""
+    if token is None:
+        return [None] * n
+    if isinstance(token, (str, bytes)):
+        raise InputError("`gates.token` must be a sequence of tokens, one per row")
+    try:
+        items = list(token)
+    except TypeError:
+        raise InputError(
+            f"`gates.token` must be a sequence of tokens (got {type(token).__name__})"
+        ) from None
+    out: list[str | None] = []
+    for row, t in enumerate(items):
+        if t is None or (isinstance(t, float) and math.isnan(t)):
+            out.append(None)
+        elif isinstance(t, (str, int, np.integer, np.str_)):
+            out.append(str(t) or None)
+        else:
+            raise InputError(
+                f"input error in `gates.token` at row {row}: a token is a string "
+                f"(got {type(t).__name__})"
+            )
+    return out
 
 
 def as_config(config: StoreConfig | str | PathLike[str] | Mapping[str, Any]) -> StoreConfig:
@@ -79,7 +108,9 @@ class Engine:
         ``token`` is the account token of an explicit check-in (an app QR scan at the
         gate): the only way an account is ever bound to a shopper.
         """
-        kinds = np.asarray(kind)
+        kinds = as_array(kind, "gates.kind")
+        if kinds.ndim != 1:
+            raise InputError(f"`gates.kind` must be 1-D (got shape {kinds.shape})")
         if kinds.dtype.kind in "USO":
             codes = np.empty(len(kinds), dtype=np.uint8)
             for row, k in enumerate(kinds):
@@ -92,12 +123,11 @@ class Engine:
                 codes[row] = code
             kinds = codes
         gate_ids = column(gate_id, np.uint32, "gates.gate_id")
-        tokens = list(token) if token is not None else [None] * len(gate_ids)
         self._core.ingest_gates(
             gate_ids,
             column(t_us, np.int64, "gates.t_us"),
             column(kinds, np.uint8, "gates.kind"),
-            [None if t is None or t == "" else str(t) for t in tokens],
+            _tokens(token, len(gate_ids)),
         )
 
     def ingest_person_detections(
@@ -173,7 +203,13 @@ class Engine:
 
     @classmethod
     def restore(cls, data: bytes) -> Engine:
-        """An engine in the state :meth:`snapshot` captured (config included)."""
+        """An engine in the state :meth:`snapshot` captured (config included).
+
+        Damaged or foreign bytes raise :class:`walkout.StateError`."""
+        if isinstance(data, (bytearray, memoryview)):
+            data = bytes(data)
+        if not isinstance(data, bytes):
+            raise StateError(f"a snapshot is bytes (got {type(data).__name__})")
         core = _core.Engine.restore(data)
         engine = cls.__new__(cls)
         engine.config = StoreConfig.model_validate_json(core.config_json())
@@ -182,6 +218,14 @@ class Engine:
 
     def step(self, until_us: int | None = None) -> None:
         """Process buffered events up to ``until_us`` (default: the watermark)."""
+        if until_us is not None:
+            if isinstance(until_us, (bool, np.bool_)) or not isinstance(
+                until_us, (int, np.integer)
+            ):
+                raise InputError(f"`until_us` must be an integer time in µs (got {until_us!r})")
+            if not _I64_MIN <= int(until_us) <= _I64_MAX:
+                raise InputError(f"`until_us` must fit in int64 (got {until_us})")
+            until_us = int(until_us)
         self._core.step(until_us)
 
     def finish(self) -> None:
@@ -213,6 +257,10 @@ class Engine:
     def tracks(self) -> list[_core.Track]:
         """Shopper tracks the engine knows now (pseudonymous, one visit each)."""
         return self._core.tracks()
+
+    def hand_overs(self) -> list[_core.HandOver]:
+        """Units the cameras saw pass from one shopper to another (moved between carts)."""
+        return self._core.hand_overs()
 
     def gate_passages(self) -> list[_core.GatePassage]:
         """Gate events with the track each was bound to."""

@@ -132,6 +132,30 @@ SCHEMAS: dict[str, pa.Schema] = {
 # Modalities a session may lack (no such sensor in the store, or an older session).
 OPTIONAL = ("person_detections", "product_detections", "thermal_blobs", "rfid_reads")
 
+# Columns that may hold nulls; every other column of a modality file must not.
+NULLABLE = {("gates", "token")}
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """Bounds on what :meth:`Session.read` accepts from untrusted files.
+
+    A Parquet footer states its row count and sizes before any data is decoded; a file
+    claiming more than these limits is refused before reading, so a truncated, hostile
+    or absurd file cannot make the reader allocate without bound. The defaults admit an
+    hour of the shipped 1000-plate large store (about 220 M weight rows).
+    """
+
+    max_rows: int = 1_000_000_000
+    """Most rows in one Parquet file."""
+    max_bytes: int = 32 * 2**30
+    """Most bytes one Parquet file may hold on disk or decode to (uncompressed)."""
+    max_json_bytes: int = 16 * 2**20
+    """Largest ``session.json`` read."""
+
+
+DEFAULT_LIMITS = ReadLimits()
+
 
 def empty_columns(name: str) -> Columns:
     """Zero-row columns of modality ``name`` with the dtypes it reads back with."""
@@ -194,15 +218,28 @@ class Session:
         return out
 
     @classmethod
-    def read(cls, directory: str | Path) -> Session:
-        """Read a session directory written by :meth:`write` (or by ``walkout sim``)."""
+    def read(cls, directory: str | Path, *, limits: ReadLimits = DEFAULT_LIMITS) -> Session:
+        """Read a session directory written by :meth:`write` (or by ``walkout sim``).
+
+        Files are untrusted: anything malformed, of the wrong schema, with nulls where
+        none belong, or beyond ``limits`` raises :class:`walkout.SessionError` naming
+        the file and the problem.
+        """
         src = Path(directory)
-        if not (src / "session.json").is_file():
+        meta_path = src / "session.json"
+        if not meta_path.is_file():
             raise SessionError(f"{src}: not a session directory (no session.json)")
+        size = meta_path.stat().st_size
+        if size > limits.max_json_bytes:
+            raise SessionError(
+                f"{meta_path}: {size} bytes, more than the limit {limits.max_json_bytes}"
+            )
         try:
-            meta = json.loads((src / "session.json").read_text())
-        except json.JSONDecodeError as e:
-            raise SessionError(f"{src / 'session.json'}: invalid JSON: {e}") from e
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
+            raise SessionError(f"{meta_path}: invalid JSON: {e}") from e
+        if not isinstance(meta, dict):
+            raise SessionError(f"{meta_path}: must hold a JSON object (got {type(meta).__name__})")
         version = meta.get("format_version")
         if version != FORMAT_VERSION:
             raise SessionError(
@@ -210,14 +247,17 @@ class Session:
             )
         config = load_config(src / "store.json")
         modalities = {
-            name: _read_table(src / f"{name}.parquet", schema)
+            name: _read_table(src / f"{name}.parquet", schema, limits, name)
             for name, schema in SCHEMAS.items()
             if name not in OPTIONAL or (src / f"{name}.parquet").is_file()
         }
         truth = None
         truth_dir = src / "truth"
         if truth_dir.is_dir() and any(truth_dir.glob("*.parquet")):
-            truth = {p.stem: _read_table(p, None) for p in sorted(truth_dir.glob("*.parquet"))}
+            truth = {
+                p.stem: _read_table(p, None, limits, None)
+                for p in sorted(truth_dir.glob("*.parquet"))
+            }
         return cls(config=config, meta=meta, truth=truth, **modalities)
 
 
@@ -228,23 +268,90 @@ def _to_arrow(values: np.ndarray, type_: pa.DataType) -> pa.Array:
     return pa.array(values, type=type_)
 
 
-def _read_table(path: Path, schema: pa.Schema | None) -> Columns:
+def _read_table(
+    path: Path, schema: pa.Schema | None, limits: ReadLimits, modality: str | None
+) -> Columns:
+    """Read one Parquet file, checking its footer against ``limits`` and its schema
+    against ``schema`` before any data is decoded."""
     if not path.is_file():
         raise SessionError(f"{path}: missing")
+    size = path.stat().st_size
+    if size > limits.max_bytes:
+        raise SessionError(f"{path}: {size} bytes on disk, more than the limit {limits.max_bytes}")
     try:
-        table = pq.read_table(path)
-    except (pa.ArrowException, OSError) as e:
+        file = pq.ParquetFile(path)
+        meta = file.metadata
+        arrow_schema = file.schema_arrow
+    except (pa.ArrowException, OSError, ValueError) as e:
         raise SessionError(f"{path}: not a readable Parquet file: {e}") from e
+    if meta.num_rows < 0 or meta.num_rows > limits.max_rows:
+        raise SessionError(
+            f"{path}: the file claims {meta.num_rows} rows, outside the limit 0..{limits.max_rows}"
+        )
+    groups = [meta.row_group(i) for i in range(meta.num_row_groups)]
+    if sum(g.num_rows for g in groups) != meta.num_rows:
+        raise SessionError(
+            f"{path}: row groups hold {sum(g.num_rows for g in groups)} rows, "
+            f"the footer claims {meta.num_rows} (damaged file)"
+        )
+    # What the table takes in memory once decoded (a run of one value compresses to
+    # almost nothing on disk and in the footer's encoded sizes; memory it still takes).
+    decoded = meta.num_rows * _row_bytes(arrow_schema if schema is None else schema)
+    decoded = max(decoded, sum(max(g.total_byte_size, 0) for g in groups))
+    if decoded > limits.max_bytes:
+        raise SessionError(
+            f"{path}: decodes to {decoded} bytes, more than the limit {limits.max_bytes}"
+        )
     if schema is not None:
         for f in schema:
-            if f.name not in table.column_names:
+            if f.name not in arrow_schema.names:
                 raise SessionError(
-                    f"{path}: column `{f.name}` is missing (has {table.column_names})"
+                    f"{path}: column `{f.name}` is missing (has {arrow_schema.names})"
                 )
-            got = table.schema.field(f.name).type
+            got = arrow_schema.field(f.name).type
             if not got.equals(f.type):
                 raise SessionError(f"{path}: column `{f.name}` must be {f.type} (got {got})")
+    try:
+        table = file.read(columns=None if schema is None else schema.names)
+    except (pa.ArrowException, OSError, ValueError) as e:
+        raise SessionError(f"{path}: damaged Parquet data: {e}") from e
+    finally:
+        file.close()
+    if table.num_rows != meta.num_rows:
+        raise SessionError(
+            f"{path}: read {table.num_rows} rows, the footer claims {meta.num_rows} (damaged file)"
+        )
+    if schema is not None:
+        for f in schema:
+            col = table.column(f.name)
+            nulls = col.null_count
+            if pa.types.is_fixed_size_list(f.type) and not nulls:
+                nulls = sum(chunk.flatten().null_count for chunk in col.chunks)
+            if nulls and (modality, f.name) not in NULLABLE:
+                raise SessionError(f"{path}: column `{f.name}` has {nulls} null values")
+        if modality == "gates":
+            kinds = set(table.column("kind").unique().to_pylist())
+            bad = kinds - {"enter", "exit"}
+            if bad:
+                raise SessionError(
+                    f"{path}: column `kind` must hold 'enter' or 'exit' (got {sorted(bad)[:3]})"
+                )
     return {name: _to_numpy(table.column(name)) for name in table.column_names}
+
+
+def _row_bytes(schema: pa.Schema) -> int:
+    """Bytes one row takes in memory: fixed-width values at their width, fixed-size
+    lists at their length times that, anything else (strings) counted as 16."""
+
+    def width(t: pa.DataType) -> int:
+        if pa.types.is_fixed_size_list(t):
+            return t.list_size * width(t.value_type)
+        try:
+            return max(t.bit_width // 8, 1)
+        except ValueError:
+            return 16
+
+    return sum(width(f.type) for f in schema)
 
 
 def _to_numpy(col: pa.ChunkedArray) -> np.ndarray:
