@@ -14,6 +14,7 @@ seconds="${1:-10}"
 shift || true
 targets=("$@")
 [ "${#targets[@]}" -gt 0 ] || targets=(ingest config snapshot)
+cargo fmt --check  # the fuzz workspace is outside the root one that CI formats
 triple="$(rustc -vV | sed -n 's/^host: //p')"
 export RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
