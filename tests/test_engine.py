@@ -10,17 +10,23 @@ from hypothesis import strategies as st
 import walkout
 from conftest import receipt_summary
 from walkout import _core
-from walkout.replay import replay
+from walkout.replay import ingest, replay, sensor_set
 from walkout.session import Session
 
 T0 = 1_767_258_000_000_000
 
 
-def _arrivals(session: Session, rng: np.random.Generator, max_delay_s: float, dup_every: int):
-    """Every event with a random network delay; some sent twice. Returns per modality
-    the rows and their arrival times."""
+def _arrivals(
+    session: Session,
+    rng: np.random.Generator,
+    max_delay_s: float,
+    dup_every: int,
+    sensors: str = "positions",
+):
+    """Every event of the sensor set with a random network delay; some sent twice.
+    Returns per modality the rows and their arrival times."""
     out = {}
-    for name in ("weights", "positions", "gates"):
+    for name in sensor_set(session, sensors):
         cols = getattr(session, name)
         n = len(cols["t_us"])
         idx = np.arange(n)
@@ -43,13 +49,7 @@ def _feed(engine: walkout.Engine, arrivals: dict, chunk_s: float) -> None:
             a, b = cuts[name][i], cuts[name][i + 1]
             if a == b:
                 continue
-            c = {k: v[a:b] for k, v in cols.items()}
-            if name == "weights":
-                engine.ingest_weights(c["plate_id"], c["t_us"], c["grams"])
-            elif name == "positions":
-                engine.ingest_positions(c["t_us"], c["track_id"], c["x"], c["y"])
-            else:
-                engine.ingest_gates(c["gate_id"], c["t_us"], c["kind"], list(c["token"]))
+            ingest(engine, name, {k: v[a:b] for k, v in cols.items()})
         engine.step()
     engine.finish()
 
@@ -74,14 +74,18 @@ def test_replay_gives_the_true_receipt(single_session):
     max_delay_s=st.floats(0.0, 1.9),
     chunk_s=st.sampled_from([0.05, 0.3, 1.0, 4.0]),
     dup_every=st.sampled_from([0, 7, 101]),
+    sensors=st.sampled_from(["positions", "all"]),
 )
 def test_late_shuffled_duplicated_input_gives_identical_results(
-    two_shopper_session, seed, max_delay_s, chunk_s, dup_every
+    two_shopper_session, seed, max_delay_s, chunk_s, dup_every, sensors
 ):
-    reference = replay(two_shopper_session)
+    """Whether the shoppers are tracked upstream (positions) or by the engine from every
+    camera, thermal, RFID and product stream: the result is a function of the events."""
+    reference = replay(two_shopper_session, sensors=sensors)
     engine = walkout.Engine(two_shopper_session.config)
     rng = np.random.default_rng(seed)
-    _feed(engine, _arrivals(two_shopper_session, rng, max_delay_s, dup_every), chunk_s)
+    arrivals = _arrivals(two_shopper_session, rng, max_delay_s, dup_every, sensors)
+    _feed(engine, arrivals, chunk_s)
     assert receipt_summary(engine) == receipt_summary(reference)
     ev = [(e.plates, e.t_end_us, e.kind, e.assigned_to) for e in engine.shelf_events()]
     ev_ref = [(e.plates, e.t_end_us, e.kind, e.assigned_to) for e in reference.shelf_events()]
@@ -165,32 +169,28 @@ def test_zero_copy_columns_are_accepted_in_place():
 @settings(
     max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(cut_fraction=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=3))
+@given(
+    cut_fraction=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=3),
+    sensors=st.sampled_from(["positions", "all"]),
+)
 def test_snapshot_restore_at_random_points_gives_identical_receipts(
-    two_shopper_session, cut_fraction
+    two_shopper_session, cut_fraction, sensors
 ):
     """A process that crashes and restarts from its last checkpoint loses nothing."""
     s = two_shopper_session
-    reference = replay(s)
+    reference = replay(s, sensors=sensors)
     chunks = int((s.end_us - s.start_us) / 1e6) + 2
     cuts = {int(f * chunks) for f in cut_fraction}
     engine = walkout.Engine(s.config)
     rng = np.random.default_rng(0)
-    arrivals = _arrivals(s, rng, 0.0, 0)
+    arrivals = _arrivals(s, rng, 0.0, 0, sensors)
     start = s.start_us
     for i in range(chunks + 1):
         lo, hi = start + i * 1_000_000, start + (i + 1) * 1_000_000
         for name, (cols, arrival) in arrivals.items():
             a, b = np.searchsorted(arrival, [lo, hi])
-            c = {k: v[a:b] for k, v in cols.items()}
-            if a == b:
-                continue
-            if name == "weights":
-                engine.ingest_weights(c["plate_id"], c["t_us"], c["grams"])
-            elif name == "positions":
-                engine.ingest_positions(c["t_us"], c["track_id"], c["x"], c["y"])
-            else:
-                engine.ingest_gates(c["gate_id"], c["t_us"], c["kind"], list(c["token"]))
+            if a < b:
+                ingest(engine, name, {k: v[a:b] for k, v in cols.items()})
         engine.step()
         if i in cuts:
             engine = walkout.Engine.restore(engine.snapshot())

@@ -193,11 +193,6 @@ def test_cameras_off_leaves_thermal_and_charges_nothing_wrong(scenario: str, see
     assert stats["person_detections"]["received"] == 0
 
 
-@pytest.mark.xfail(
-    strict=False,  # a known engine problem; drop the marker once it is fixed
-    reason="engine: a receipt is not flagged for review when interactions during the "
-    "visit went unassigned (cameras off); see README 'Bad input and faults'",
-)
 def test_unassigned_interactions_during_a_visit_flag_its_receipt() -> None:
     s = _session("single-picks", 0)
 
@@ -278,12 +273,6 @@ def test_the_sensor_faults_scenario(use: Sequence[str]) -> None:
     assert total.f1 >= 0.9, f"F1 {total.f1:.3f} (tp {total.tp} fp {total.fp} fn {total.fn})"
 
 
-@pytest.mark.xfail(
-    strict=False,  # a known engine problem; drop the marker once it is fixed
-    reason="engine: exit-antenna reads of one shopper's tagged items are also added to "
-    "the receipt of a shopper who left just before (confidence 0.9, not flagged); see "
-    "README 'Bad input and faults'",
-)
 def test_exit_tags_are_charged_to_the_shopper_carrying_them() -> None:
     s = _session("two-shoppers-putback", 3)
     assert score(feed(s, VISION), s).fp == 0

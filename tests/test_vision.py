@@ -13,6 +13,7 @@ cv2 = pytest.importorskip("cv2")
 
 from walkout.engine import Engine  # noqa: E402
 from walkout.eval import score_receipts, true_receipts  # noqa: E402
+from walkout.replay import feed  # noqa: E402
 from walkout.session import Session  # noqa: E402
 from walkout.sim import default_store, simulate  # noqa: E402
 from walkout.vision import (  # noqa: E402
@@ -26,7 +27,6 @@ from walkout.vision import (  # noqa: E402
     box_iou,
     decode,
     detections_to_columns,
-    feed,
     letterbox_image,
     match_columns,
     match_frame,

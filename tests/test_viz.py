@@ -77,18 +77,19 @@ def under(entities: dict[str, Entity], prefix: str) -> dict[str, Entity]:
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory) -> tuple[Session, Engine, Path, dict[str, Entity]]:
-    """two-shoppers-putback seed 3, replayed with a recorder into a real .rrd file."""
+    """two-shoppers-putback seed 3, replayed with a recorder into a real .rrd file, the
+    shoppers tracked upstream (positions)."""
     from walkout.sim import simulate
 
     session = simulate("two-shoppers-putback", 3)
     path = tmp_path_factory.mktemp("viz") / "two.rrd"
-    engine = record_session(session, None, path)
+    engine = record_session(session, None, path, sensors="positions")
     return session, engine, path, read_rrd(path)
 
 
 def test_recording_is_the_same_fusion_as_a_plain_replay(recorded):
     session, engine, _, _ = recorded
-    plain = replay(session)
+    plain = replay(session, sensors="positions")
     assert [(r.track_id, r.quantities()) for r in engine.receipts()] == [
         (r.track_id, r.quantities()) for r in plain.receipts()
     ]
@@ -193,6 +194,22 @@ def test_carts_receipts_and_gate_passages(recorded):
     )
     assert passages == len(session.gates["t_us"])
     assert ents["/truth/actions"].rows == len(session.truth["actions"]["shopper"])
+
+
+def test_the_engines_own_camera_tracks_are_recorded(tmp_path):
+    """Fed cameras instead of positions, the engine tracks the shoppers itself; the
+    recording shows those tracks (ids from 2**31 up) beside the truth."""
+    from walkout.sim import simulate
+
+    session = simulate("two-shoppers-putback", 3)
+    path = tmp_path / "cams.rrd"
+    engine = record_session(session, None, path, sensors="all")
+    ents = read_rrd(path)
+    own = {int(r.track_id) for r in engine.receipts()}
+    assert len(own) == 2 and all(t >= 2**31 for t in own)
+    for tid in own:
+        assert ents[f"/shoppers/{tid}"].rows > 50
+    assert under(ents, "/truth/shoppers/")
 
 
 def test_time_ranges_cover_the_session(recorded):

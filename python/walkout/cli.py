@@ -165,11 +165,13 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return _serve_until_interrupted(args)
 
 
-def _eval_table(scenario: str, seeds: list[int], store: StoreConfig | None) -> float:
+def _eval_table(
+    scenario: str, seeds: list[int], store: StoreConfig | None, sensors: str = "auto"
+) -> float:
     from walkout.evaluate import evaluate, pooled
     from walkout.report import score_line
 
-    results = evaluate(scenario, seeds, store, progress=sys.stderr.isatty())
+    results = evaluate(scenario, seeds, store, progress=sys.stderr.isatty(), sensors=sensors)
     total = pooled(results)
     worst = min(results, key=lambda r: r.score.f1)
     out = _stdout()
@@ -178,10 +180,26 @@ def _eval_table(scenario: str, seeds: list[int], store: StoreConfig | None) -> f
     return total.f1
 
 
+#: The ablation ladder: what each modality adds.
+ABLATION = ("positions", "cameras", "cameras+rfid", "all")
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
-    """Receipt precision / recall / F1 of a scenario over many seeds."""
+    """Receipt precision / recall / F1 of a scenario, or of every tier, over many seeds."""
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
-    _eval_table(args.scenario, seeds, _store_arg(args))
+    if not (args.tiers or args.ablation):
+        _eval_table(args.scenario, seeds, _store_arg(args), args.sensors)
+        return 0
+    from walkout.evaluate import evaluate_tiers
+    from walkout.report import tier_table
+
+    if args.store:
+        _stderr().print("walkout eval: --tiers and --ablation use the shipped stores", markup=False)
+        return 2
+    sets = ABLATION if args.ablation else (args.sensors,)
+    chosen = args.scenario_list or None
+    tables = [evaluate_tiers(seeds, s, chosen, progress=sys.stderr.isatty()) for s in sets]
+    tier_table(_stdout(), tables)
     return 0
 
 
@@ -224,21 +242,24 @@ def _replay_recorded(args: argparse.Namespace, session: Session, chunk_s: float 
 
     explicit = bool(args.rerun or args.spawn or args.serve)
     path = None if getattr(args, "no_rerun", False) else args.rerun or args.rerun_default
+    sensors = getattr(args, "sensors", "auto")
     if not (path or args.spawn or args.serve):
-        return replay(session, chunk_s=chunk_s, progress=sys.stderr.isatty())
+        return replay(session, chunk_s=chunk_s, progress=sys.stderr.isatty(), sensors=sensors)
     try:
         from walkout.viz import open_recording, record_session, session_name
     except ImportError as exc:  # rerun-sdk needs Python >= 3.11
         if explicit:
             raise WalkoutError(f"Rerun recording needs rerun-sdk: {exc}") from exc
         _stderr().print(f"no Rerun recording (rerun-sdk is not installed: {exc})", markup=False)
-        return replay(session, chunk_s=chunk_s, progress=sys.stderr.isatty())
+        return replay(session, chunk_s=chunk_s, progress=sys.stderr.isatty(), sensors=sensors)
 
     rec, args.rerun_url = open_recording(
         session_name(session), path=path, spawn=args.spawn, serve=args.serve
     )
     args.rerun_stream = rec  # keeps a served recording alive until the command returns
-    engine = record_session(session, recording=rec, chunk_s=chunk_s, progress=sys.stderr.isatty())
+    engine = record_session(
+        session, recording=rec, chunk_s=chunk_s, progress=sys.stderr.isatty(), sensors=sensors
+    )
     if args.serve:
         rec.flush()
     else:
@@ -315,14 +336,35 @@ def _add_session_commands(commands: argparse._SubParsersAction) -> None:
     rep = commands.add_parser("replay", help="run the engine over a session directory")
     rep.add_argument("session", metavar="SESSION", help="session directory")
     rep.add_argument("--chunk-s", type=float, default=1.0, help="seconds of data per batch")
+    rep.add_argument(
+        "--sensors",
+        default="auto",
+        choices=["auto", *ABLATION],
+        help="which of the session's sensors the engine is fed (walkout.replay; default auto)",
+    )
     _add_rerun_options(rep, default=None)
     rep.set_defaults(func=cmd_replay)
 
-    ev = commands.add_parser("eval", help="receipt F1 of a scenario over many seeds")
+    ev = commands.add_parser("eval", help="receipt F1 of a scenario, or per tier, over many seeds")
     ev.add_argument("--scenario", default="two-shoppers-putback")
     ev.add_argument("--seeds", type=int, default=20)
     ev.add_argument("--first-seed", type=int, default=0)
     ev.add_argument("--store", help="store config (default: the shipped convenience store)")
+    ev.add_argument(
+        "--sensors",
+        default="auto",
+        choices=["auto", *ABLATION],
+        help="which of the session's sensors the engine is fed (walkout.replay; default auto)",
+    )
+    ev.add_argument("--tiers", action="store_true", help="every scenario, pooled per tier")
+    ev.add_argument("--ablation", action="store_true", help="--tiers for each sensor set in turn")
+    ev.add_argument(
+        "--scenarios",
+        dest="scenario_list",
+        nargs="+",
+        metavar="NAME",
+        help="with --tiers / --ablation: only these scenarios",
+    )
     ev.set_defaults(func=cmd_eval)
 
 

@@ -102,13 +102,15 @@ def _by_exit_time(preds: list[object], used: set[int], exit_us: int | None) -> o
     return best
 
 
-def score_receipts(predicted: Iterable[object], truth: Iterable[TrueReceipt]) -> ReceiptScore:
-    """Score predicted receipts (objects with ``token``, ``track_id``, ``quantities()``)."""
+def match_receipts(
+    predicted: Iterable[object], truth: Iterable[TrueReceipt]
+) -> tuple[list[tuple[TrueReceipt, object | None]], list[object]]:
+    """Pair each true shopper with their predicted receipt (or None), and list the
+    receipts that belong to nobody the truth knows."""
     preds = list(predicted)
     by_token = {p.token: p for p in preds if getattr(p, "token", None)}
     by_track = {p.track_id: p for p in preds}
     used: set[int] = set()
-    score = ReceiptScore()
     truth = list(truth)
     # Tokens and track ids first, so exit-time matching only sees what is left.
     matched: dict[int, object] = {}
@@ -125,8 +127,16 @@ def score_receipts(predicted: Iterable[object], truth: Iterable[TrueReceipt]) ->
             if p is not None:
                 matched[i] = p
                 used.add(id(p))
-    for i, t in enumerate(truth):
-        p = matched.get(i)
+    pairs = [(t, matched.get(i)) for i, t in enumerate(truth)]
+    return pairs, [p for p in preds if id(p) not in used]
+
+
+def score_receipts(predicted: Iterable[object], truth: Iterable[TrueReceipt]) -> ReceiptScore:
+    """Score predicted receipts (objects with ``token``, ``track_id``, ``exit_us`` and
+    ``quantities()``)."""
+    pairs, unmatched = match_receipts(predicted, truth)
+    score = ReceiptScore()
+    for t, p in pairs:
         pred_qty: Mapping[str, int] = p.quantities() if p is not None else {}
         s = _score_one(pred_qty, t.quantities)
         s.per_shopper.append(
@@ -142,9 +152,8 @@ def score_receipts(predicted: Iterable[object], truth: Iterable[TrueReceipt]) ->
         )
         score = score + s
     # Receipts for nobody the truth knows: every unit on them is a false positive.
-    for p in preds:
-        if id(p) not in used:
-            score = score + _score_one(p.quantities(), {})
+    for p in unmatched:
+        score = score + _score_one(p.quantities(), {})
     return score
 
 

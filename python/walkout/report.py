@@ -9,7 +9,8 @@ from rich.table import Table
 
 from walkout import _core
 from walkout.config import StoreConfig
-from walkout.eval import ReceiptScore, TrueReceipt, score_receipts
+from walkout.eval import ReceiptScore, TrueReceipt, match_receipts, score_receipts
+from walkout.evaluate import TierTable
 
 
 def _money(cents: int, currency: str) -> str:
@@ -24,12 +25,9 @@ def receipts_vs_truth(
 ) -> ReceiptScore:
     """Print one table per shopper (charged vs. taken) and return the pooled score."""
     names = {p.sku: p.name for p in config.products}
-    by_token = {r.token: r for r in receipts if r.token}
+    pairs, _ = match_receipts(receipts, truth)
     total = ReceiptScore()
-    for t in truth:
-        r = by_token.get(t.token) if t.token else None
-        if r is None:
-            r = next((x for x in receipts if x.track_id == t.track_id), None)
+    for t, r in pairs:
         charged = r.quantities() if r is not None else {}
         score = score_receipts([r] if r is not None else [], [t])
         total = total + score
@@ -69,3 +67,21 @@ def score_line(label: str, score: ReceiptScore) -> str:
         f"{label}: precision {score.precision:.4f}  recall {score.recall:.4f}  "
         f"F1 {score.f1:.4f}  (units: {score.tp} right, {score.fp} overcharged, {score.fn} missed)"
     )
+
+
+def tier_table(console: Console, tables: Sequence[TierTable]) -> None:
+    """Receipt F1 per scenario and per tier, one column per sensor set."""
+    first = tables[0]
+    table = Table(title=f"receipt F1 per scenario, {first.seeds} seeds each", title_justify="left")
+    table.add_column("tier", justify="right")
+    table.add_column("scenario")
+    for t in tables:
+        table.add_column(t.sensors, justify="right")
+    for name, tier in sorted(first.tier_of.items(), key=lambda kv: (kv[1], kv[0])):
+        table.add_row(str(tier), name, *(f"{t.by_scenario[name].f1:.3f}" for t in tables))
+    tiers = [t.by_tier() for t in tables]
+    for tier in tiers[0]:
+        table.add_row(
+            str(tier), "[bold]all of the tier[/]", *(f"[bold]{t[tier].f1:.3f}[/]" for t in tiers)
+        )
+    console.print(table)

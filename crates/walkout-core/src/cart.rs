@@ -13,6 +13,10 @@ pub struct CartLine {
     pub confidence: f64,
     /// Ids of the shelf events behind this line (the audit trail).
     pub evidence: Vec<u64>,
+    /// RFID tags (EPCs) of units on this line: tags that left the shelf when they were
+    /// taken. At most one per unit.
+    #[serde(default)]
+    pub tags: Vec<u128>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -37,6 +41,7 @@ impl Cart {
             quantity: 0,
             confidence: 1.0,
             evidence: Vec::new(),
+            tags: Vec::new(),
         });
         line.quantity += quantity;
         line.confidence = line.confidence.min(confidence);
@@ -51,22 +56,41 @@ impl Cart {
         let removed = quantity.min(line.quantity);
         line.quantity -= removed;
         line.evidence.push(event_id);
+        line.tags.truncate(line.quantity as usize);
         if line.quantity == 0 {
             self.lines.remove(&sku);
         }
         removed
     }
 
-    /// Take one unit out (it changed hands); returns 0 when there was none.
-    pub fn remove_unit(&mut self, sku: SkuIdx) -> u32 {
-        let Some(line) = self.lines.get_mut(&sku) else {
-            return 0;
-        };
+    /// Take one unit out (it changed hands) with its tag, if it had one; `None` when
+    /// there was no unit.
+    pub fn remove_unit(&mut self, sku: SkuIdx) -> Option<Option<u128>> {
+        let line = self.lines.get_mut(&sku)?;
         line.quantity -= 1;
+        let tag = (line.tags.len() > line.quantity as usize)
+            .then(|| line.tags.pop())
+            .flatten();
         if line.quantity == 0 {
             self.lines.remove(&sku);
         }
-        1
+        Some(tag)
+    }
+
+    /// Record the tags of units of `sku` already on the cart (no more than its units).
+    pub fn attach_tags(&mut self, sku: SkuIdx, tags: impl IntoIterator<Item = u128>) {
+        if let Some(line) = self.lines.get_mut(&sku) {
+            for tag in tags {
+                if line.tags.len() < line.quantity as usize && !line.tags.contains(&tag) {
+                    line.tags.push(tag);
+                }
+            }
+        }
+    }
+
+    /// Whether a unit with this tag is on the cart.
+    pub fn has_tag(&self, tag: u128) -> bool {
+        self.lines.values().any(|l| l.tags.contains(&tag))
     }
 
     pub fn quantity(&self, sku: SkuIdx) -> u32 {
@@ -175,5 +199,26 @@ impl Inventory {
 
     pub fn plates(&self) -> impl Iterator<Item = (usize, &BTreeMap<SkuIdx, u32>)> {
         self.counts.iter().enumerate()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_follow_the_units_they_belong_to() {
+        let mut cart = Cart::new(7);
+        cart.add(3, 2, 0.9, Some(1));
+        cart.attach_tags(3, [11, 12, 13]);
+        assert_eq!(cart.lines[&3].tags, vec![11, 12], "no more tags than units");
+        assert!(cart.has_tag(12) && !cart.has_tag(13));
+        // A unit handed over takes a tag along.
+        assert_eq!(cart.remove_unit(3), Some(Some(12)));
+        assert!(!cart.has_tag(12));
+        // A put-back leaves no tag for a unit that is gone.
+        cart.remove(3, 1, 2);
+        assert!(cart.lines.is_empty());
+        assert_eq!(cart.remove_unit(3), None);
     }
 }

@@ -200,6 +200,32 @@ impl RfidState {
             .collect()
     }
 
+    /// Tags of `sku` that left a zone covering any of `plates` within `[t0, t1]`, in
+    /// EPC order.
+    pub fn departed_tags(
+        &self,
+        model: &RfidModel,
+        plates: &[PlateIdx],
+        (t0, t1): (i64, i64),
+        sku: SkuIdx,
+    ) -> Vec<u128> {
+        let mut out: Vec<u128> = self
+            .departures
+            .iter()
+            .filter(|d| d.sku == sku && (t0..=t1).contains(&d.t_us))
+            .filter(|d| {
+                model.antennas[d.antenna]
+                    .plates
+                    .iter()
+                    .any(|p| plates.contains(p))
+            })
+            .map(|d| d.epc)
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// Distinct tags per product read at the exit within `[t0, t1]`.
     pub fn exit_tags(&self, t0: i64, t1: i64) -> BTreeMap<SkuIdx, u32> {
         let mut epcs: BTreeMap<u128, SkuIdx> = BTreeMap::new();

@@ -37,7 +37,6 @@ _EXPORTS = {
     "RuntimeOptions": "model",
     "YoloModel": "model",
     "VideoRun": "pipeline",
-    "feed": "pipeline",
     "run_video": "pipeline",
     "session_frames": "pipeline",
     "person_model_path": "shipped",
@@ -61,7 +60,6 @@ __all__ = [
     "box_iou",
     "decode",
     "detections_to_columns",
-    "feed",
     "letterbox_batch",
     "letterbox_image",
     "match_columns",
@@ -82,7 +80,7 @@ if TYPE_CHECKING:
     from walkout.vision.letterbox import Letterbox, letterbox_batch, letterbox_image
     from walkout.vision.metrics import MatchScore, match_columns, match_frame
     from walkout.vision.model import RuntimeOptions, YoloModel
-    from walkout.vision.pipeline import VideoRun, feed, run_video, session_frames
+    from walkout.vision.pipeline import VideoRun, run_video, session_frames
     from walkout.vision.shipped import person_model_path
     from walkout.vision.undistort import UndistortMap, undistort_map, undistort_maps
 

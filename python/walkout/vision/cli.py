@@ -27,11 +27,10 @@ def add_video_commands(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--threads", type=int, default=0, help="onnxruntime threads (0: auto)")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument(
-        "--drop",
-        nargs="*",
-        default=[],
-        metavar="MODALITY",
-        help="session modalities not to feed (e.g. positions: cameras as the only tracker)",
+        "--sensors",
+        default="all",
+        choices=["cameras", "cameras+rfid", "all"],
+        help="sensor set fed beside the video's detections (walkout.replay; default all)",
     )
     p.add_argument("--baseline", action="store_true", help="also score the sim's detections")
     p.add_argument("--receipts", action="store_true", help="print every receipt vs truth")
@@ -42,13 +41,13 @@ def cmd_video(args: argparse.Namespace) -> int:
     """Run and score the video path; prints one F1 line per scenario (and overall)."""
     from rich.console import Console
 
-    from walkout.engine import Engine
     from walkout.eval import ReceiptScore, score_receipts, true_receipts
+    from walkout.replay import replay
     from walkout.report import receipts_vs_truth, score_line
     from walkout.sim import simulate
     from walkout.vision.detector import PersonDetector
     from walkout.vision.model import RuntimeOptions
-    from walkout.vision.pipeline import feed, run_video, session_modalities
+    from walkout.vision.pipeline import run_video
 
     out = Console(highlight=False)
     runtime = RuntimeOptions(device=args.device, intra_op_threads=args.threads)
@@ -56,7 +55,7 @@ def cmd_video(args: argparse.Namespace) -> int:
     out.print(
         f"model {detector.model.path.name} on {detector.model.providers[0]}, "
         f"input {detector.model.input_size}, every {args.every} frame(s); "
-        f"not fed: {', '.join(args.drop) or 'nothing'}",
+        f"sensors: {args.sensors}",
         markup=False,
     )
     overall, overall_base = ReceiptScore(), ReceiptScore()
@@ -66,7 +65,7 @@ def cmd_video(args: argparse.Namespace) -> int:
             session = simulate(scenario, seed)
             truth = true_receipts(session.truth or {})
             run = run_video(
-                session, detector=detector, every=args.every, drop=args.drop,
+                session, detector=detector, every=args.every, sensors=args.sensors,
                 progress=sys.stderr.isatty(),
             )  # fmt: skip
             frames, secs = frames + run.frames, secs + run.detect_s
@@ -74,10 +73,7 @@ def cmd_video(args: argparse.Namespace) -> int:
                 receipts_vs_truth(out, session.config, run.engine.receipts(), truth)
             total = total + score_receipts(run.engine.receipts(), truth)
             if args.baseline:
-                engine = Engine(session.config)
-                mods = session_modalities(session)
-                keep = {k: v for k, v in mods.items() if k not in args.drop}
-                feed(engine, keep, start_us=session.start_us, end_us=session.end_us)
+                engine = replay(session, sensors=args.sensors)
                 base = base + score_receipts(engine.receipts(), truth)
         out.print(score_line(f"video  {scenario} ({args.seeds} seeds)", total), markup=False)
         if args.baseline:

@@ -9,14 +9,12 @@ session's other sensor modalities, in time chunks as a live store would.
 
 from __future__ import annotations
 
-import inspect
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
-
-import numpy as np
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from walkout.engine import Engine
+from walkout.replay import feed, sensor_set, session_modalities
 from walkout.session import Columns, Session
 from walkout.ui import progress_bar
 from walkout.vision.capture import Frame
@@ -41,17 +39,6 @@ class VideoRun:
     def fps(self) -> float:
         """Frames per second through render/capture + detector (all cameras together)."""
         return self.frames / self.detect_s if self.detect_s > 0 else float("nan")
-
-
-def session_modalities(session: Session) -> dict[str, Columns]:
-    """Every sensor modality a session holds (``{name: columns}``), truth and meta aside."""
-    names = [f.name for f in fields(session)] + list(vars(session))
-    out: dict[str, Columns] = {}
-    for name in dict.fromkeys(names):
-        value = getattr(session, name, None)
-        if name not in ("truth", "meta") and isinstance(value, Mapping) and "t_us" in value:
-            out[name] = dict(value)
-    return out
 
 
 def session_frames(session: Session, every: int = 1) -> Iterable[Frame]:
@@ -90,81 +77,24 @@ def detect_frames(
     return concat_columns(parts), count, time.perf_counter() - t0
 
 
-def feed(
-    engine: Engine,
-    modalities: Mapping[str, Columns],
-    *,
-    chunk_s: float = 1.0,
-    start_us: int | None = None,
-    end_us: int | None = None,
-) -> list[str]:
-    """Feed sensor columns to ``engine`` in time chunks of ``chunk_s``, stepping after
-    each chunk, then finish. Each modality goes to ``engine.ingest_<name>`` with its
-    columns passed by parameter name (a box stored as x1..y2 columns goes as ``bbox``,
-    a centroid stored as cx, cy as ``centroid``); returns the modalities the engine has
-    no ingest method for (skipped)."""
-    usable, skipped = {}, []
-    for name, cols in modalities.items():
-        method = getattr(engine, f"ingest_{name}", None)
-        if method is None:
-            skipped.append(name)
-        elif len(cols["t_us"]):
-            order = np.argsort(cols["t_us"], kind="stable")
-            usable[name] = (method, {k: np.asarray(v)[order] for k, v in cols.items()})
-    times = [c["t_us"] for _, c in usable.values()]
-    if not times:
-        engine.finish()
-        return skipped
-    lo = start_us if start_us is not None else int(min(t[0] for t in times))
-    hi = end_us if end_us is not None else int(max(t[-1] for t in times))
-    step = max(1, int(chunk_s * 1e6))
-    edges = np.arange(lo, hi + 2 * step, step, dtype=np.int64)
-    edges[0], edges[-1] = np.iinfo(np.int64).min, np.iinfo(np.int64).max
-    cuts = {n: np.searchsorted(c["t_us"], edges) for n, (_, c) in usable.items()}
-    for i in range(len(edges) - 1):
-        for name, (method, cols) in usable.items():
-            a, b = cuts[name][i], cuts[name][i + 1]
-            if b > a:
-                method(**_arguments(method, {k: v[a:b] for k, v in cols.items()}))
-        engine.step()
-    engine.finish()
-    return skipped
-
-
-#: Engine parameters that sessions store as several flat columns.
-_COMPOSED = {"bbox": ("x1", "y1", "x2", "y2"), "centroid": ("cx", "cy")}
-
-
-def _arguments(method: object, cols: Columns) -> dict[str, object]:
-    params = inspect.signature(method).parameters  # type: ignore[arg-type]
-    args: dict[str, object] = {}
-    for p in params:
-        if p in cols:
-            v = cols[p]
-            args[p] = list(v) if v.dtype == object else v
-        elif p in _COMPOSED and all(c in cols for c in _COMPOSED[p]):
-            args[p] = np.stack([cols[c] for c in _COMPOSED[p]], axis=1)
-    return args
-
-
 def run_video(
     source: Session | Iterable[Frame],
     engine: Engine | None = None,
     *,
     detector: PersonDetector | None = None,
     every: int = 1,
-    drop: Sequence[str] = (),
+    sensors: str | Sequence[str] = "all",
     batch_size: int = 8,
     chunk_s: float = 1.0,
     progress: bool = False,
 ) -> VideoRun:
     """Video -> detector -> engine -> receipts.
 
-    ``source``: a session (its frames are rendered from its data, and its other
-    modalities -- weights, gates, ... -- are fed beside the video's detections, except
-    those named in ``drop``, e.g. ``("positions",)`` for cameras as the only tracker),
-    or a stream of frames (then ``engine`` is required and only detections are fed).
-    ``every``: run the detector on every n-th frame of each camera.
+    ``source``: a session (its frames are rendered from its data, and the other
+    modalities of the sensor set ``sensors`` -- see :mod:`walkout.replay` -- are fed
+    beside the video's person detections, which replace the session's own), or a stream
+    of frames (then ``engine`` is required and only detections are fed). ``every``: run
+    the detector on every n-th frame of each camera.
     """
     detector = detector or PersonDetector()
     if isinstance(source, Session):
@@ -173,13 +103,10 @@ def run_video(
         dets, count, secs = detect_frames(
             session_frames(source, every), detector, batch_size=batch_size, progress_total=total
         )
-        mods = {
-            k: v
-            for k, v in session_modalities(source).items()
-            if k not in REPLACED and k not in drop
-        }
-        mods["person_detections"] = dets
-        feed(engine, mods, chunk_s=chunk_s, start_us=source.start_us, end_us=source.end_us)
+        mods = session_modalities(source)
+        chosen = {k: mods[k] for k in sensor_set(source, sensors) if k in mods}
+        chosen.update({k: dets for k in REPLACED})
+        feed(engine, chosen, chunk_s=chunk_s, start_us=source.start_us, end_us=source.end_us)
         return VideoRun(engine, dets, count, secs)
     if engine is None:
         raise ValueError("run_video over a frame stream needs an engine (its store config)")

@@ -14,7 +14,7 @@ attached, which is exactly what ``walkout replay SESSION --rerun FILE`` runs.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -131,6 +131,7 @@ class Recorder:
         self._n_gates = 0
         self._n_receipts = 0
         self._tracks: dict[int, int] = {}  # track id -> last_us
+        self._trajectory_rows = 0
         self.truth_rows = 0
         if truth is not None:
             self.truth_rows = log_truth(rec, truth, config, trail_s=trail_s)
@@ -204,8 +205,27 @@ class Recorder:
         when = {pid: self._plate_changed.get(pid, now) for pid in inventory}
         self._inventory.update(inventory, when)
 
+    def _log_own_tracks(self) -> bool:
+        """Positions of the engine's own tracks from its trajectory log (when it keeps
+        one): every logged position since the last call. False without a log."""
+        log = self.engine.trajectories()
+        n = len(log["t_us"])
+        if n == 0:
+            return False
+        if n > self._trajectory_rows:
+            rows = slice(self._trajectory_rows, n)
+            self._shoppers.positions(
+                np.asarray(log["t_us"][rows], dtype=np.int64),
+                np.asarray(log["track_id"][rows], dtype=np.int64),
+                np.asarray(log["x"][rows], dtype=np.float64),
+                np.asarray(log["y"][rows], dtype=np.float64),
+            )
+            self._trajectory_rows = n
+        return True
+
     def _update_tracks(self, now: int) -> None:
         tracks = self.engine.tracks()
+        from_log = not self._raw_positions and self._log_own_tracks()
         live = set()
         for tr in tracks:
             live.add(tr.track_id)
@@ -215,7 +235,10 @@ class Recorder:
                 state, since = "in store", tr.entered_us
             else:
                 state, since = "not through a gate yet", tr.first_us
-            if not self._raw_positions and self._tracks.get(tr.track_id) != tr.last_us:
+            if (
+                not (self._raw_positions or from_log)
+                and self._tracks.get(tr.track_id) != tr.last_us
+            ):
                 self._shoppers.positions(
                     np.array([tr.last_us]),
                     np.array([tr.track_id]),
@@ -281,6 +304,10 @@ class _RecordingFeed:
         self._engine = engine
         self._recorder = recorder
 
+    def __getattr__(self, name: str) -> Any:
+        # Modalities the recorder does not draw go straight to the engine.
+        return getattr(self._engine, name)
+
     def ingest_weights(self, plate_id: Any, t_us: Any, grams: Any) -> None:
         self._engine.ingest_weights(plate_id, t_us, grams)
         self._recorder.log_weights(plate_id, t_us, grams)
@@ -317,6 +344,7 @@ def record_session(
     chunk_s: float = 1.0,
     progress: bool = False,
     weight_plates: Collection[int] | None = None,
+    sensors: str | Sequence[str] = "auto",
 ) -> Engine:
     """Replay ``session`` through ``engine`` (default: a new one for the session's
     store) as a live store would feed it, recording everything to Rerun; returns the
@@ -324,11 +352,13 @@ def record_session(
 
     The recording goes to ``recording`` if given, else to a new stream writing the
     ``.rrd`` file ``path`` and/or a spawned viewer (``spawn``). Ground truth, when the
-    session has it, is recorded beside the estimate.
+    session has it, is recorded beside the estimate. ``sensors`` chooses what the
+    engine is fed (:mod:`walkout.replay`).
     """
     from walkout.replay import replay
 
-    engine = engine if engine is not None else Engine(session.config)
+    # The engine's own tracks are drawn from its trajectory log (5 Hz is plenty to see).
+    engine = engine if engine is not None else Engine(session.config, trajectory_log_hz=5.0)
     if engine.finished:
         raise StateError("record_session needs an engine that has not been finished")
     if recording is not None and (path is not None or spawn):
@@ -351,7 +381,7 @@ def record_session(
         f"{n['positions']:,} positions, {n['gates']} gate events",
     )
     feed = _RecordingFeed(engine, recorder)
-    replay(session, engine=cast(Engine, feed), chunk_s=chunk_s, progress=progress)
+    replay(session, engine=cast(Engine, feed), chunk_s=chunk_s, progress=progress, sensors=sensors)
     recorder.close(end_us=session.end_us)
     if own:
         recording.disconnect()  # closes the file (with its footer) and the viewer link

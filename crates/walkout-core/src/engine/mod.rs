@@ -28,7 +28,7 @@ use buffer::{
 };
 pub use events::{EngineStats, GatePassage, InteractionKind, ShelfEvent};
 pub use fusion::HandOver;
-use fusion::{Interaction, Queued, HOLD_WAIT_US};
+use fusion::{Interaction, Queued, HOLD_WAIT_US, RECEIPT_AFTER_EXIT_US};
 pub use snapshot::checksum;
 
 fn us(seconds: f64) -> i64 {
@@ -766,7 +766,7 @@ impl Engine {
         self.check_open()?;
         if let Some(last) = self.buffer.max_seen_us {
             // Far enough past the last event that every hold in the pipeline expires.
-            let horizon = us(self.params.receipt_delay_s)
+            let horizon = us(self.params.receipt_delay_s).max(RECEIPT_AFTER_EXIT_US)
                 + HOLD_WAIT_US
                 + self.fusion_delay_us
                 + self.merge_window_us

@@ -58,6 +58,8 @@ const SHOULDERS: [usize; 2] = [5, 6];
 /// Below this horizontal share of a ray's direction, the camera looks too steeply down
 /// to tell a head's height.
 const MIN_HORIZONTAL_DIR: f64 = 0.15;
+/// Foot points at least this direct (ankles, hips, shoulders) carry a head height.
+const FOOT_STD_FOR_HEAD_M: f64 = 0.12;
 /// Heights between which the body axis point (hips or shoulders) is searched.
 const AXIS_Z_RANGE: (f64, f64) = (0.3, 1.9);
 
@@ -150,7 +152,8 @@ pub fn person_on_floor(cam: &CameraModel, det: &PersonDetection) -> Option<Floor
             })
     };
     // Ankles sit ~8 cm above the floor; the box bottom is at the sole.
-    let (pos, base_std) = match seen_mean(det, &[LEFT_ANKLE, RIGHT_ANKLE], false) {
+    let ankles = seen_mean(det, &[LEFT_ANKLE, RIGHT_ANKLE], false);
+    let (pos, base_std) = match ankles {
         Some(ankles) => (floor_hit(ankles, 0.08)?, 0.08),
         None if cut => return None,
         None => match axis() {
@@ -175,7 +178,12 @@ pub fn person_on_floor(cam: &CameraModel, det: &PersonDetection) -> Option<Floor
         std_m: base_std + 0.02 * dist,
         wrists,
         score: det.score,
-        head_height_m: head_height(cam, det, pos),
+        // Only over feet placed by the ankles or the hips: a foot point a little off
+        // along the line of sight makes the head a lot higher or lower, and a cue learnt
+        // from such heights would tell shoppers apart by the camera angle.
+        head_height_m: (base_std <= FOOT_STD_FOR_HEAD_M)
+            .then(|| head_height(cam, det, pos))
+            .flatten(),
         temperature_c: None,
         top_area_m2: None,
     })

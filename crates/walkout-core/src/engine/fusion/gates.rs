@@ -2,7 +2,7 @@
 //! turn carts into receipts, reconciled with the tags the exit antenna read.
 
 use super::super::buffer::GateEvent;
-use super::super::events::GatePassage;
+use super::super::events::{GatePassage, InteractionKind};
 use super::super::Engine;
 use super::{Item, Queued};
 use crate::cart::{Cart, Receipt};
@@ -21,6 +21,9 @@ const RFID_EXIT_CONFIDENCE: f64 = 0.9;
 const RFID_MISS_FACTOR: f64 = 0.9;
 /// Exit-antenna reads this close to a shopper's exit passage are what they carry.
 const EXIT_READ_WINDOW_US: i64 = 2_000_000;
+/// A receipt waits at least this long after the exit passage: the read window, and
+/// another passage as far beyond it that could claim the same reads.
+pub(in crate::engine) const RECEIPT_AFTER_EXIT_US: i64 = 2 * EXIT_READ_WINDOW_US + 500_000;
 
 impl Engine {
     pub(super) fn apply_gate(&mut self, g: GateEvent) {
@@ -60,7 +63,11 @@ impl Engine {
                         }
                         GateEventKind::Exit => {
                             track.exited_us = Some(g.t_us);
-                            let key = g.t_us + super::super::us(self.params.receipt_delay_s);
+                            // Not before every exit read of the pass is in, and every
+                            // other passage those reads could belong to.
+                            let key = g.t_us
+                                + super::super::us(self.params.receipt_delay_s)
+                                    .max(RECEIPT_AFTER_EXIT_US);
                             self.queue.push(Queued {
                                 key,
                                 rank: 2,
@@ -94,30 +101,46 @@ impl Engine {
             .filter_map(|g| Some((g.t_us, g.track_id?)))
             .collect();
         let (t0, t1) = (exit_us - EXIT_READ_WINDOW_US, exit_us + EXIT_READ_WINDOW_US);
-        let mut tags: BTreeMap<u128, SkuIdx> = BTreeMap::new();
+        // The exit antenna reads a tag over the whole pass of the shopper carrying it;
+        // the pass ends at that shopper's gate passage. So a tag belongs to the exit
+        // passage closest to its last read, not to whichever was closest to any read.
+        let mut last_read: BTreeMap<u128, (i64, SkuIdx)> = BTreeMap::new();
         for r in self
             .rfid
             .exit_reads
             .iter()
             .filter(|r| (t0..=t1).contains(&r.t_us))
         {
+            let e = last_read.entry(r.epc).or_insert((r.t_us, r.sku));
+            e.0 = e.0.max(r.t_us);
+        }
+        let mut tags: BTreeMap<u128, SkuIdx> = BTreeMap::new();
+        for (&epc, &(t, sku)) in &last_read {
             let closest = exits
                 .iter()
-                .min_by_key(|(t, id)| ((t - r.t_us).abs(), *id))
+                .min_by_key(|(te, id)| ((te - t).abs(), *id))
                 .map(|e| e.1);
-            if closest == Some(cart.track_id) {
-                tags.insert(r.epc, r.sku);
+            // A tag that left a shelf in another shopper's hands is theirs, however
+            // close in time the two passed the exit.
+            let someone_elses = self.carts.values().any(|c| c.has_tag(epc));
+            if closest == Some(cart.track_id) && !someone_elses {
+                tags.insert(epc, sku);
             }
         }
         let mut read: BTreeMap<SkuIdx, u32> = BTreeMap::new();
-        for sku in tags.into_values() {
+        for &sku in tags.values() {
             *read.entry(sku).or_insert(0) += 1;
         }
         for (&sku, &n) in &read {
             let have = cart.quantity(sku);
-            if n > have {
+            // Units another shopper leaving at the same time already carries explain
+            // the reads as well as a pick the weights missed would: charge nobody twice.
+            if n > have && !self.carried_by_another_leaving(cart.track_id, sku, exit_us) {
                 cart.add(sku, n - have, RFID_EXIT_CONFIDENCE, None);
             }
+        }
+        for (&epc, &sku) in &tags {
+            cart.attach_tags(sku, [epc]);
         }
         let tagged: Vec<SkuIdx> = cart
             .lines
@@ -134,6 +157,24 @@ impl Engine {
         }
     }
 
+    /// Whether a shopper other than `track_id` who passed the exit within the read
+    /// window of `exit_us` has `sku` in their cart (or on their receipt).
+    fn carried_by_another_leaving(&self, track_id: u32, sku: SkuIdx, exit_us: i64) -> bool {
+        let near = |t: i64| (t - exit_us).abs() <= 2 * EXIT_READ_WINDOW_US;
+        let product = &self.store.product(sku).sku;
+        let in_cart = self.gate_log.iter().any(|g| {
+            g.kind == GateEventKind::Exit
+                && near(g.t_us)
+                && g.track_id.is_some_and(|id| {
+                    id != track_id && self.carts.get(&id).is_some_and(|c| c.quantity(sku) > 0)
+                })
+        });
+        let on_receipt = self.receipts.iter().rev().any(|r| {
+            r.track_id != track_id && near(r.exit_us) && r.lines.iter().any(|l| &l.sku == product)
+        });
+        in_cart || on_receipt
+    }
+
     pub(super) fn issue_receipt(&mut self, track_id: u32) {
         self.settle_holds_of(track_id);
         let Some(track) = self.tracks.get(track_id) else {
@@ -146,12 +187,23 @@ impl Engine {
             .remove(&track_id)
             .unwrap_or_else(|| Cart::new(track_id));
         self.reconcile_exit_tags(&mut cart, exit_us);
-        self.receipts.push(Receipt::from_cart(
+        let entered_us = track.entered_us.unwrap_or(track.first_us);
+        let mut receipt = Receipt::from_cart(
             &self.store,
             &cart,
             token,
             exit_us,
             self.params.review_confidence,
-        ));
+        );
+        // Something left a shelf while this shopper was in the store and nobody could
+        // be given it: it may be theirs, so a person looks before the charge stands.
+        let unassigned_pick = self.shelf_events.iter().any(|e| {
+            e.kind == InteractionKind::Pick
+                && e.assigned_to.is_none()
+                && e.t_end_us >= entered_us
+                && e.t_start_us <= exit_us
+        });
+        receipt.needs_review |= unassigned_pick;
+        self.receipts.push(receipt);
     }
 }

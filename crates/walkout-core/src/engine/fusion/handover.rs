@@ -109,13 +109,15 @@ impl Engine {
                 continue;
             };
             let confidence = from.lines.get(&m.sku).map_or(1.0, |l| l.confidence);
-            if from.remove_unit(m.sku) == 0 {
+            let Some(tag) = from.remove_unit(m.sku) else {
                 continue;
-            }
-            self.carts
+            };
+            let to = self
+                .carts
                 .entry(m.to_track)
-                .or_insert_with(|| crate::cart::Cart::new(m.to_track))
-                .add(m.sku, 1, confidence * HAND_OVER_CONFIDENCE, None);
+                .or_insert_with(|| crate::cart::Cart::new(m.to_track));
+            to.add(m.sku, 1, confidence * HAND_OVER_CONFIDENCE, None);
+            to.attach_tags(m.sku, tag);
             self.stats.hand_overs += 1;
             self.hand_overs.push(m);
         }

@@ -16,6 +16,7 @@ mod handover;
 mod holds;
 mod shelf;
 
+pub(super) use gates::RECEIPT_AFTER_EXIT_US;
 pub use handover::HandOver;
 pub(super) use holds::HOLD_WAIT_US;
 

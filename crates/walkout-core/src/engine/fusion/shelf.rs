@@ -108,10 +108,13 @@ impl Engine {
                     self.inventory.take(plate, best.sku, best.quantity);
                     if let Some(s) = r.shoppers.first() {
                         confidence = s.probability * best.probability;
-                        self.carts
+                        let tags = self.departed_untaken_tags(it, best.sku);
+                        let cart = self
+                            .carts
                             .entry(s.track_id)
-                            .or_insert_with(|| Cart::new(s.track_id))
-                            .add(best.sku, best.quantity, confidence, Some(id));
+                            .or_insert_with(|| Cart::new(s.track_id));
+                        cart.add(best.sku, best.quantity, confidence, Some(id));
+                        cart.attach_tags(best.sku, tags);
                         assigned_to = Some(s.track_id);
                     }
                 }
@@ -229,6 +232,16 @@ impl Engine {
                 .then(a.track_id.cmp(&b.track_id))
         });
         shoppers
+    }
+
+    /// Tags of `sku` that left the interaction's plates around it and are on nobody's
+    /// cart yet: the units this pick took.
+    fn departed_untaken_tags(&self, it: &Interaction, sku: SkuIdx) -> Vec<u128> {
+        self.rfid
+            .departed_tags(&self.rfid_model, &it.plates, Self::evidence_window(it), sku)
+            .into_iter()
+            .filter(|&tag| !self.carts.values().any(|c| c.has_tag(tag)))
+            .collect()
     }
 
     /// The plate of an interaction that holds `sku` (the first one when none does).
