@@ -28,6 +28,9 @@ fn wrist_pixels(d: &PersonDetection) -> Vec<[f32; 2]> {
         .collect()
 }
 
+/// Another shopper's wrist must be this many times further from a product than the
+/// nearest wrist for the product to count as in the nearest one's hand.
+const HOLDER_MARGIN: f32 = 1.5;
 /// A product this close (pixels) to a wrist is in that hand, however small its box.
 const MIN_HOLD_PX: f32 = 60.0;
 
@@ -100,11 +103,13 @@ impl Engine {
                 }
             }
             // A product in view belongs to the confirmed track whose wrist is nearest to
-            // it in the image, if any wrist is within the product's own size.
+            // it in the image, if any wrist is within the product's own size, and no
+            // other shopper's wrist is nearly as near (then whose hand it is in is a
+            // guess, and a guess is no evidence).
             for &(sku, b) in &frame.products {
                 let centre = [(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0];
                 let reach_px = ((b[2] - b[0]).hypot(b[3] - b[1])).max(MIN_HOLD_PX);
-                let holder = frame
+                let mut near: Vec<(f32, u32)> = frame
                     .wrists_px
                     .iter()
                     .zip(&result.assignment)
@@ -117,8 +122,16 @@ impl Engine {
                             .min_by(f32::total_cmp)
                             .map(|d| (d, id))
                     })
-                    .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-                if let Some((_, id)) = holder {
+                    .collect();
+                near.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                let clear = match near.as_slice() {
+                    [] => None,
+                    [only] => Some(only.1),
+                    [first, second, ..] => (first.1 == second.1
+                        || second.0 > HOLDER_MARGIN * first.0.max(1.0))
+                    .then_some(first.1),
+                };
+                if let Some(id) = clear {
                     self.tracks.push_sighting(t, id, sku);
                     self.note_sighting(t);
                 }

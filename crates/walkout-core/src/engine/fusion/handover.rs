@@ -1,10 +1,11 @@
 //! Items passed from one shopper to another.
 //!
 //! No plate sees a hand-over; the cameras do: the product shows up in the hands of a
-//! shopper whose cart lacks it, next to a shopper whose cart has it. Sightings are
-//! checked in fixed windows of sensor time, each once its evidence is in (the window's
-//! end plus the fusion delay), in event-time order with the shelf events, so a shopper
-//! seen holding what they just took from a shelf already has it in their cart.
+//! shopper whose cart lacks it, next to a shopper whose cart has it and in whose hands
+//! it was seen just before. Sightings are checked in fixed windows of sensor time, each
+//! once its evidence is in (the window's end plus the fusion delay), in event-time
+//! order with the shelf events, so a shopper seen holding what they just took from a
+//! shelf already has it in their cart.
 
 use serde::{Deserialize, Serialize};
 
@@ -12,15 +13,18 @@ use super::super::Engine;
 use super::{Item, Queued};
 use crate::store::SkuIdx;
 
-/// Sightings are counted in windows this long.
-const WINDOW_US: i64 = 2_000_000;
+/// Sightings are counted in windows this long (a receiver may hold the item only
+/// briefly before reaching for the next one).
+const WINDOW_US: i64 = 1_000_000;
+/// The giver must have been seen holding the product this long before the window.
+const GIVER_LOOKBACK_US: i64 = 2_000_000;
 /// A window is checked this long after it ended (on top of the fusion delay).
 const CHECK_AFTER_US: i64 = 1_000_000;
 /// Sightings of one product in a window that make it held.
-const MIN_SIGHTINGS: usize = 3;
+const MIN_SIGHTINGS: usize = 2;
 /// ... and the share of all the shopper's sightings in the window it must have (a
 /// detector confuses look-alikes now and then, not most of the time).
-const MIN_SHARE: f64 = 0.4;
+const MIN_SHARE: f64 = 0.5;
 /// Giver and receiver stand at most this far apart.
 const HAND_OVER_REACH_M: f64 = 1.5;
 /// Sightings this close to the shopper's own shelf event with the product are that
@@ -87,6 +91,11 @@ impl Engine {
                     .iter()
                     .filter(|g| g.id != receiver.id && g.is_open())
                     .filter(|g| self.carts.get(&g.id).is_some_and(|c| c.quantity(sku) > 0))
+                    // The giver held it just before and has let go: seen with it less
+                    // now than the receiver is (a product between two shoppers' hands
+                    // seen by both is not a hand-over).
+                    .filter(|g| g.sightings_of(sku, t0 - GIVER_LOOKBACK_US, t0) > 0)
+                    .filter(|g| 2 * g.sightings_of(sku, t0, t1) < n)
                     .filter_map(|g| {
                         let p = g.position_near(mid)?;
                         let d = (p[0] - at[0]).hypot(p[1] - at[1]);

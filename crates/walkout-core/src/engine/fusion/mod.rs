@@ -10,6 +10,7 @@ use crate::shelf::weight::WeightChange;
 use crate::store::{PlateIdx, SkuIdx};
 use serde::{Deserialize, Serialize};
 
+mod concurrent;
 mod frames;
 mod gates;
 mod handover;

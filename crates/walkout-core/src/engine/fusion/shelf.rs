@@ -9,10 +9,45 @@ use crate::cart::Cart;
 use crate::shelf::hypothesis::{hypotheses, Expectation, Hypothesis};
 use crate::store::{PlateIdx, SkuIdx};
 
-/// Log-prior bonus of a product that another sensor points at (about e^2.5 = 12x).
+/// Log-prior bonus of a product whose tag left the plates' zone (about e^2.5 = 12x).
 const EVIDENCE_BONUS: f64 = 2.5;
+/// Log-odds of one sighting of a product in a likely shopper's hand: a detector that
+/// confuses look-alikes a quarter of the time is right three times as often as not.
+const SIGHTING_LOG_ODDS: f64 = 1.1;
+/// Sightings beyond this many add nothing (frames of one hold are not independent).
+const SIGHTINGS_COUNTED: usize = 6;
 /// Weight of each sighting of the product in a shopper's hand (up to 3).
 const SIGHTING_WEIGHT: f64 = 2.0;
+
+/// A second shopper this likely, seen reaching into the plate this often, took a share
+/// of a several-unit pick: two hands in one plate at once, one weight change.
+const SHARE_MIN_P: f64 = 0.25;
+const SHARE_MIN_HANDS: u32 = 3;
+
+/// Who gets the units of a pick: all to the likeliest shopper, unless the runner-up
+/// also reached in; then each gets units in proportion (at least one each). Returns
+/// (track, units, the probability that shopper took them).
+fn split_units(shoppers: &[ShopperScore], quantity: u32) -> Vec<(u32, u32, f64)> {
+    let Some(first) = shoppers.first() else {
+        return Vec::new();
+    };
+    match shoppers.get(1) {
+        Some(second)
+            if quantity >= 2
+                && second.probability >= SHARE_MIN_P
+                && second.hands >= SHARE_MIN_HANDS
+                && first.hands >= SHARE_MIN_HANDS =>
+        {
+            let share = second.probability / (first.probability + second.probability);
+            let theirs = ((quantity as f64 * share).round() as u32).clamp(1, quantity - 1);
+            vec![
+                (first.track_id, quantity - theirs, first.probability),
+                (second.track_id, theirs, second.probability),
+            ]
+        }
+        _ => vec![(first.track_id, quantity, first.probability)],
+    }
+}
 
 /// What an interaction most likely was.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,6 +81,7 @@ impl Engine {
             self.params.association_sigma_m,
             self.params.reach_m,
         );
+        let shoppers = self.discount_busy_shoppers(it, shoppers);
         let mut candidates = self.plate_candidates(&it.plates);
         if kind == InteractionKind::PutBack {
             // Only what a likely shopper holds can come back: to its own plate (most
@@ -108,13 +144,15 @@ impl Engine {
                     self.inventory.take(plate, best.sku, best.quantity);
                     if let Some(s) = r.shoppers.first() {
                         confidence = s.probability * best.probability;
-                        let tags = self.departed_untaken_tags(it, best.sku);
-                        let cart = self
-                            .carts
-                            .entry(s.track_id)
-                            .or_insert_with(|| Cart::new(s.track_id));
-                        cart.add(best.sku, best.quantity, confidence, Some(id));
-                        cart.attach_tags(best.sku, tags);
+                        let mut tags = self.departed_untaken_tags(it, best.sku).into_iter();
+                        for (track_id, units, p) in split_units(&r.shoppers, best.quantity) {
+                            let cart = self
+                                .carts
+                                .entry(track_id)
+                                .or_insert_with(|| Cart::new(track_id));
+                            cart.add(best.sku, units, p * best.probability, Some(id));
+                            cart.attach_tags(best.sku, tags.by_ref().take(units as usize));
+                        }
                         assigned_to = Some(s.track_id);
                     }
                 }
@@ -189,16 +227,16 @@ impl Engine {
                 if departed.contains(&sku) {
                     bonus += EVIDENCE_BONUS;
                 }
-                let seen = shoppers.iter().any(|s| {
-                    s.probability >= SECOND_SHOPPER_MIN_P
-                        && self
-                            .tracks
-                            .get(s.track_id)
-                            .is_some_and(|t| t.sightings_of(sku, t0, t1) > 0)
-                });
-                if seen {
-                    bonus += EVIDENCE_BONUS;
-                }
+                // Each sighting is evidence on its own: a detector that mistakes a
+                // look-alike now and then is outvoted by the frames that saw it right.
+                let seen = shoppers
+                    .iter()
+                    .filter(|s| s.probability >= SECOND_SHOPPER_MIN_P)
+                    .filter_map(|s| self.tracks.get(s.track_id))
+                    .map(|t| t.sightings_of(sku, t0, t1))
+                    .max()
+                    .unwrap_or(0);
+                bonus += SIGHTING_LOG_ODDS * seen.min(SIGHTINGS_COUNTED) as f64;
                 (sku, e, bonus)
             })
             .collect()
