@@ -140,7 +140,9 @@ impl Receipt {
                     name: p.name.clone(),
                     quantity: l.quantity,
                     unit_price_cents: p.price_cents,
-                    total_cents: p.price_cents * l.quantity as i64,
+                    // Saturating: a line can never overflow into a negative charge,
+                    // whatever a restored cart holds (prices go up to 10¹² cents).
+                    total_cents: p.price_cents.saturating_mul(i64::from(l.quantity)),
                     confidence: l.confidence,
                     needs_review: l.confidence < review_confidence,
                     evidence: l.evidence.clone(),
@@ -151,7 +153,9 @@ impl Receipt {
             track_id: cart.track_id,
             token,
             exit_us,
-            total_cents: lines.iter().map(|l| l.total_cents).sum(),
+            total_cents: lines
+                .iter()
+                .fold(0i64, |sum, l| sum.saturating_add(l.total_cents)),
             needs_review: lines.iter().any(|l| l.needs_review),
             lines,
         }

@@ -125,6 +125,12 @@ pub struct RfidState {
 }
 
 impl RfidState {
+    /// Tags present in a shelf zone: epc → (antenna index, last read), for checking a
+    /// restored snapshot.
+    pub(crate) fn present(&self) -> &BTreeMap<u128, (usize, i64)> {
+        &self.present
+    }
+
     /// Apply reads sorted by time.
     pub fn apply(&mut self, model: &RfidModel, reads: &[RfidRead], absent_us: i64) {
         for r in reads {

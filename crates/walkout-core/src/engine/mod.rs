@@ -10,6 +10,7 @@ pub mod buffer;
 pub mod events;
 mod fusion;
 mod snapshot;
+mod snapshot_check;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

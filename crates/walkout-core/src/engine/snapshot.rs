@@ -35,36 +35,37 @@ pub fn checksum(body: &[u8]) -> u64 {
     })
 }
 
+/// Everything a snapshot holds; [`super::snapshot_check`] checks it against its store.
 #[derive(Serialize, Deserialize)]
-struct State {
-    config: StoreConfig,
-    detectors: Vec<PlateDetector>,
-    buffer: ReorderBuffer,
-    pending_changes: Vec<WeightChange>,
-    queue: Vec<Queued>,
+pub(super) struct State {
+    pub(super) config: StoreConfig,
+    pub(super) detectors: Vec<PlateDetector>,
+    pub(super) buffer: ReorderBuffer,
+    pub(super) pending_changes: Vec<WeightChange>,
+    pub(super) queue: Vec<Queued>,
     #[serde(default)]
-    holds: Vec<Interaction>,
+    pub(super) holds: Vec<Interaction>,
     #[serde(default)]
-    hand_over_windows: BTreeSet<i64>,
+    pub(super) hand_over_windows: BTreeSet<i64>,
     #[serde(default)]
-    hand_overs: Vec<HandOver>,
-    tracks: TrackStore,
-    tracker: Tracker,
-    rfid: RfidState,
-    trajectory_log: Vec<(i64, u32, f64, f64)>,
-    trajectory_interval_us: i64,
-    trajectory_last: HashMap<u32, i64>,
-    carts: BTreeMap<u32, Cart>,
-    inventory: Inventory,
-    shelf_events: Vec<ShelfEvent>,
-    gate_log: Vec<GatePassage>,
-    receipts: Vec<Receipt>,
-    stats: EngineStats,
-    processed_until: Option<i64>,
-    finished: bool,
+    pub(super) hand_overs: Vec<HandOver>,
+    pub(super) tracks: TrackStore,
+    pub(super) tracker: Tracker,
+    pub(super) rfid: RfidState,
+    pub(super) trajectory_log: Vec<(i64, u32, f64, f64)>,
+    pub(super) trajectory_interval_us: i64,
+    pub(super) trajectory_last: HashMap<u32, i64>,
+    pub(super) carts: BTreeMap<u32, Cart>,
+    pub(super) inventory: Inventory,
+    pub(super) shelf_events: Vec<ShelfEvent>,
+    pub(super) gate_log: Vec<GatePassage>,
+    pub(super) receipts: Vec<Receipt>,
+    pub(super) stats: EngineStats,
+    pub(super) processed_until: Option<i64>,
+    pub(super) finished: bool,
 }
 
-fn corrupt(reason: impl std::fmt::Display) -> WalkoutError {
+pub(super) fn corrupt(reason: impl std::fmt::Display) -> WalkoutError {
     WalkoutError::State(format!("snapshot cannot be restored: {reason}"))
 }
 
@@ -137,18 +138,12 @@ impl Engine {
             ));
         }
         let state: State = serde_json::from_slice(json).map_err(corrupt)?;
-        let mut engine = Engine::new(state.config)?;
-        if state.detectors.len() != engine.detectors.len() {
-            return Err(corrupt("detector count does not match the store's plates"));
-        }
-        let plates = engine.detectors.len();
-        if state.buffer.weights.len() > plates
-            || state.pending_changes.iter().any(|c| c.plate >= plates)
-        {
-            return Err(corrupt(
-                "a weight buffer or change names a plate the store lacks",
-            ));
-        }
+        let mut engine = Engine::new(state.config.clone())?;
+        // The checksum only proves the bytes are the ones written; a hand-made file can
+        // carry a valid one. Every index and number the engine relies on is checked
+        // against the store before the state is used, so a bad one is an error here
+        // and never a panic in a later `step`.
+        super::snapshot_check::check(&state, &engine)?;
         engine.detectors = state.detectors;
         engine.buffer = state.buffer;
         engine.pending_changes = state.pending_changes;

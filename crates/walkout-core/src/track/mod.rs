@@ -182,6 +182,11 @@ impl TrackStore {
         self.tracks.values()
     }
 
+    /// Tracks with the id each is stored under, for checking a restored snapshot.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (u32, &Track)> {
+        self.tracks.iter().map(|(&id, t)| (id, t))
+    }
+
     /// Forget positions older than `before_us`, and closed tracks last seen before it.
     pub fn prune(&mut self, before_us: i64) {
         self.tracks

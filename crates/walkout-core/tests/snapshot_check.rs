@@ -1,0 +1,920 @@
+//! A restored snapshot never crashes the engine: a snapshot edited by hand and re-sealed
+//! with a valid checksum is checked against its store, and every index, time and count
+//! that does not fit is refused by `restore` with a `StateError` naming the field (its
+//! JSON path in the snapshot) and the value.
+//!
+//! Each case takes a real snapshot of an engine fed every modality, first restores it
+//! with the place it edits present and valid (so the case shows that the check, not
+//! some other problem, refuses the edit), then puts a value there that does not fit.
+
+mod common;
+
+use common::{session, T0};
+use serde_json::{json, Value};
+use walkout_core::cart::{Cart, Receipt};
+use walkout_core::config::{Antenna, AntennaKind, RfidReader, StoreConfig, ThermalCamera};
+use walkout_core::engine::checksum;
+use walkout_core::epc::{encode_sgtin96, FILTER_POS_ITEM};
+use walkout_core::geometry::CameraModel;
+use walkout_core::input::GateEventKind;
+use walkout_core::store::StoreModel;
+use walkout_core::{Engine, WalkoutError};
+
+const GTIN: &str = "04012345000108";
+
+/// The shared test store with every sensor: vision classes, RFID tags on cola, a shelf
+/// antenna over the first two plates and an exit antenna, a thermal camera.
+fn store() -> StoreConfig {
+    let mut cfg = common::store();
+    cfg.products[0].vision_class = Some(0);
+    cfg.products[1].vision_class = Some(1);
+    cfg.products[0].rfid = true;
+    cfg.products[0].gtin = Some(GTIN.into());
+    cfg.thermal_cameras.push(ThermalCamera {
+        id: 5,
+        width: 640,
+        height: 512,
+        fps: 9.0,
+        homography: [[0.01, 0.0, 0.0], [0.0, 0.01, 0.0], [0.0, 0.0, 1.0]],
+    });
+    cfg.rfid_readers.push(RfidReader {
+        id: 1,
+        antennas: vec![
+            Antenna {
+                id: 0,
+                kind: AntennaKind::Shelf,
+                min: [0.95, 1.95, 0.4],
+                max: [1.55, 2.5, 0.9],
+            },
+            Antenna {
+                id: 1,
+                kind: AntennaKind::Exit,
+                min: [5.0, 0.0, 0.0],
+                max: [6.0, 1.0, 2.0],
+            },
+        ],
+    });
+    cfg
+}
+
+fn epc(serial: u64) -> u128 {
+    encode_sgtin96(GTIN, 7, serial, FILTER_POS_ITEM).expect("valid GTIN")
+}
+
+/// Pixels of a standing shopper at `pos` in `cam` (box and COCO keypoints: head, wrists,
+/// ankles), the right wrist at `hand`; `None` when out of view.
+fn person(cam: &CameraModel, pos: [f64; 2], hand: [f64; 3]) -> Option<([f32; 4], Vec<f32>)> {
+    let [x, y] = pos;
+    let joints = [
+        (0, [x, y, 1.65]),
+        (9, [x - 0.25, y, 0.85]),
+        (10, hand),
+        (15, [x - 0.1, y, 0.08]),
+        (16, [x + 0.1, y, 0.08]),
+    ];
+    let mut kp = vec![0.0f32; 51];
+    let (mut x1, mut y1, mut x2, mut y2) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for (j, p) in joints {
+        let px = cam.project(p)?;
+        if !cam.in_image(px) {
+            return None;
+        }
+        kp[j * 3..j * 3 + 3].copy_from_slice(&[px[0] as f32, px[1] as f32, 0.9]);
+        (x1, y1, x2, y2) = (x1.min(px[0]), y1.min(px[1]), x2.max(px[0]), y2.max(px[1]));
+    }
+    Some(([x1 as f32, y1 as f32, x2 as f32, y2 as f32], kp))
+}
+
+/// An engine fed the shared session, stepped to `until_s` (or finished when `None`).
+fn engine(until_s: Option<f64>) -> Engine {
+    let mut e = fed();
+    match until_s {
+        Some(s) => e.step(Some(T0 + (s * 1e6) as i64)).expect("step"),
+        None => e.finish().expect("finish"),
+    }
+    e
+}
+
+/// An engine fed the shared session (weights, positions of track 77, gates) plus the
+/// same shopper seen by the cameras (with a can of cola in hand after the first pick),
+/// thermal blobs, shelf RFID reads of two cola tags (one leaves with the pick) and exit
+/// reads, nothing processed yet.
+fn fed() -> Engine {
+    let cfg = store();
+    let cams: Vec<CameraModel> = cfg.cameras.iter().map(CameraModel::from_config).collect();
+    let mut e = Engine::new(cfg).expect("store");
+    e.set_trajectory_log(2.0);
+    let s = session(3);
+    let (p, t, g): (Vec<u32>, Vec<i64>, Vec<f64>) =
+        s.weights
+            .iter()
+            .fold((vec![], vec![], vec![]), |mut acc, w| {
+                acc.0.push(w.0);
+                acc.1.push(w.1);
+                acc.2.push(w.2);
+                acc
+            });
+    e.ingest_weights(&p, &t, &g).expect("weights");
+    let (pt, pid, px, py) =
+        s.positions
+            .iter()
+            .fold((vec![], vec![], vec![], vec![]), |mut acc, p| {
+                acc.0.push(p.0);
+                acc.1.push(p.1);
+                acc.2.push(p.2);
+                acc.3.push(p.3);
+                acc
+            });
+    e.ingest_positions(&pt, &pid, &px, &py).expect("positions");
+    let gk: Vec<GateEventKind> = s.gates.iter().map(|g| g.2).collect();
+    let gtok: Vec<Option<String>> = s.gates.iter().map(|g| g.3.clone()).collect();
+    let gid: Vec<u32> = s.gates.iter().map(|g| g.0).collect();
+    let gt: Vec<i64> = s.gates.iter().map(|g| g.1).collect();
+    e.ingest_gates(&gid, &gt, &gk, &gtok).expect("gates");
+
+    let (mut cid, mut ct, mut boxes, mut scores, mut kps) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    let (mut qid, mut qt, mut qbox, mut qclass, mut qscore) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    for &(t, _, x, y) in &s.positions {
+        let sec = (t - T0) as f64 / 1e6;
+        // Reaching into plate 10 around the pick at 10 s, holding the can after it.
+        let reach = (9.6..10.4).contains(&sec);
+        let hand = if reach {
+            [1.15, 1.98, 0.62]
+        } else {
+            [x + 0.25, y, 0.85]
+        };
+        for cam in &cams {
+            let Some((b, k)) = person(cam, [x, y], hand) else {
+                continue;
+            };
+            cid.push(cam.id);
+            ct.push(t);
+            boxes.extend(b);
+            scores.push(0.9f32);
+            if (10.4..12.0).contains(&sec) {
+                let (wx, wy) = (k[30], k[31]);
+                qid.push(cam.id);
+                qt.push(t);
+                qbox.extend([wx - 20.0, wy - 30.0, wx + 20.0, wy + 30.0]);
+                qclass.push(0);
+                qscore.push(0.8f32);
+            }
+            kps.extend(k);
+        }
+    }
+    e.ingest_person_detections(&cid, &ct, &boxes, &scores, Some(&kps))
+        .expect("person detections");
+    e.ingest_product_detections(&qid, &qt, &qbox, &qclass, &qscore)
+        .expect("product detections");
+    let bt: Vec<i64> = (0..40).map(|i| T0 + 30_000_000 + i * 111_111).collect();
+    let n = bt.len();
+    e.ingest_thermal_blobs(
+        &vec![5; n],
+        &bt,
+        &[320.0f32, 256.0].repeat(n),
+        &vec![900.0; n],
+        &vec![33.5; n],
+    )
+    .expect("thermal blobs");
+    // Shelf reads every 0.5 s: tag 1 until the pick at 10 s, tag 2 throughout; exit
+    // reads of tag 1 as the shopper leaves.
+    let mut reads = (vec![], vec![], vec![], vec![]);
+    for i in 0..100i64 {
+        let t = T0 + i * 500_000;
+        for serial in [1, 2] {
+            if serial == 1 && t > T0 + 10_000_000 {
+                continue;
+            }
+            reads.0.push(0);
+            reads.1.push(t);
+            reads.2.push(epc(serial));
+            reads.3.push(-50.0f32);
+        }
+    }
+    for i in 0..6 {
+        reads.0.push(1);
+        reads.1.push(T0 + 42_000_000 + i * 200_000);
+        reads.2.push(epc(1));
+        reads.3.push(-55.0);
+    }
+    let n = reads.0.len();
+    let hi: Vec<u64> = reads.2.iter().map(|&e| (e >> 64) as u64).collect();
+    let lo: Vec<u64> = reads.2.iter().map(|&e| e as u64).collect();
+    e.ingest_rfid_reads(&vec![1; n], &reads.0, &reads.1, &hi, &lo, &reads.3)
+        .expect("rfid reads");
+    e
+}
+
+/// Marks an integer too large for `serde_json::Value` (EPCs are 96-bit; a `Value`
+/// would read them as floats and lose digits) while the JSON is edited as a value.
+const BIG: &str = "#u128:";
+
+/// `text` with every integer literal of more than 18 digits quoted as `"#u128:DIGITS"`.
+fn quote_big_ints(text: &str) -> String {
+    let (mut out, mut in_string, mut escaped) = (String::new(), false, false);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            (in_string, escaped) = (escaped || c != '"', !escaped && c == '\\');
+            continue;
+        }
+        if c == '"' {
+            in_string = true;
+            out.push(c);
+            continue;
+        }
+        if !c.is_ascii_digit() {
+            out.push(c);
+            continue;
+        }
+        let mut number = c.to_string();
+        while let Some(&d) = chars
+            .peek()
+            .filter(|d| d.is_ascii_alphanumeric() || "+-.".contains(**d))
+        {
+            number.push(d);
+            chars.next();
+        }
+        if number.len() > 18 && number.chars().all(|d| d.is_ascii_digit()) {
+            out.push_str(&format!("\"{BIG}{number}\""));
+        } else {
+            out.push_str(&number);
+        }
+    }
+    out
+}
+
+/// The inverse of [`quote_big_ints`].
+fn unquote_big_ints(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    let marker = format!("\"{BIG}");
+    while let Some(i) = rest.find(&marker) {
+        out.push_str(&rest[..i]);
+        let digits = &rest[i + marker.len()..];
+        let end = digits.find('"').expect("a closed marker");
+        out.push_str(&digits[..end]);
+        rest = &digits[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The JSON body of a snapshot, as a value to edit.
+fn body(bytes: &[u8]) -> Value {
+    let text = std::str::from_utf8(bytes).expect("snapshots are text");
+    let json = text.splitn(4, '\n').nth(3).expect("three header lines");
+    serde_json::from_str(&quote_big_ints(json)).expect("JSON body")
+}
+
+/// A snapshot of `v` with a valid checksum, as a hand-edited file would be re-sealed.
+fn seal(v: &Value) -> Vec<u8> {
+    let json = unquote_big_ints(&v.to_string());
+    let mut out = format!("walkout-snapshot\n2\n{:016x}\n", checksum(json.as_bytes())).into_bytes();
+    out.extend_from_slice(json.as_bytes());
+    out
+}
+
+/// Where in the session a case's snapshot is taken.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Base {
+    /// 12 s: the first pick queued for fusion, hand-over windows open.
+    Queued,
+    /// 25 s: two weight changes pending, every modality still in the reorder buffer.
+    Pending,
+    /// 45 s: a cart, shelf events, exit reads, the exit passage queued.
+    Late,
+    /// Finished: receipts.
+    Done,
+}
+
+impl Base {
+    const ALL: [Base; 4] = [Base::Queued, Base::Pending, Base::Late, Base::Done];
+
+    fn until_s(self) -> Option<f64> {
+        match self {
+            Base::Queued => Some(12.0),
+            Base::Pending => Some(25.0),
+            Base::Late => Some(45.0),
+            Base::Done => None,
+        }
+    }
+}
+
+/// The first element of the array at `ptr` that `pick` accepts, after pushing
+/// `template` when there is none: its index.
+fn ensure(v: &mut Value, ptr: &str, pick: impl Fn(&Value) -> bool, template: Value) -> usize {
+    let a = v
+        .pointer_mut(ptr)
+        .and_then(Value::as_array_mut)
+        .unwrap_or_else(|| panic!("no array at {ptr}: the snapshot layout changed"));
+    match a.iter().position(pick) {
+        Some(i) => i,
+        None => {
+            a.push(template);
+            a.len() - 1
+        }
+    }
+}
+
+fn any(_: &Value) -> bool {
+    true
+}
+
+/// The first key of the object at `ptr`.
+fn first_key(v: &Value, ptr: &str) -> String {
+    v.pointer(ptr)
+        .and_then(Value::as_object)
+        .and_then(|o| o.keys().next().cloned())
+        .unwrap_or_else(|| panic!("no entry at {ptr}: the snapshot layout changed"))
+}
+
+fn at<'a>(v: &'a mut Value, ptr: &str) -> &'a mut Value {
+    v.pointer_mut(ptr)
+        .unwrap_or_else(|| panic!("nothing at {ptr}: the snapshot layout changed"))
+}
+
+const T: i64 = T0 + 30_000_000;
+
+fn interaction() -> Value {
+    json!({"plates": [0], "t_start_us": T, "t_end_us": T + 1_000_000,
+           "delta_g": -100.0, "delta_std_g": 1.5})
+}
+
+/// Is this queued item of fusion item kind `kind`?
+fn queued(kind: &'static str) -> impl Fn(&Value) -> bool {
+    move |q| q["item"].get(kind).is_some()
+}
+
+/// One edit: the snapshot it starts from, and a function that makes sure the place it
+/// edits exists (valid) and, when `bad`, puts the bad value there; it returns the path
+/// and value the error must name.
+struct Case {
+    base: Base,
+    edit: fn(&mut Value, bool) -> (String, String),
+}
+
+fn cases() -> Vec<Case> {
+    use Base::*;
+    let case = |base, edit| Case { base, edit };
+    vec![
+        // --- weight detectors and pending changes
+        case(Pending, |v, bad| {
+            if bad {
+                at(v, "/detectors").as_array_mut().unwrap().pop();
+            }
+            ("detectors".into(), "3 detectors".into())
+        }),
+        case(Pending, |v, bad| {
+            if bad {
+                *at(v, "/detectors/1/plate") = json!(3);
+            }
+            ("detectors[1].plate".into(), "3".into())
+        }),
+        case(Pending, |v, bad| {
+            if bad {
+                *at(v, "/detectors/0/level") = json!(5e6);
+            }
+            ("detectors[0].level".into(), "5000000".into())
+        }),
+        case(Pending, |v, bad| {
+            if bad {
+                *at(v, "/detectors/0/phase") = json!({"Unstable": {"since_us": T0, "steady": 99}});
+            }
+            ("detectors[0].phase.Unstable.steady".into(), "99".into())
+        }),
+        case(Pending, |v, bad| {
+            if bad {
+                *at(v, "/detectors/2/params/window") = json!(99);
+            }
+            ("detectors[2].params".into(), "\"window\":99".into())
+        }),
+        case(Pending, |v, bad| {
+            if bad {
+                *at(v, "/detectors/3/window/0/0") = json!(0);
+            }
+            ("detectors[3].window[0][0]".into(), "0".into())
+        }),
+        case(Pending, |v, bad| {
+            let i = ensure(
+                v,
+                "/pending_changes",
+                any,
+                json!({"plate": 0, "t_start_us": T,
+                "t_end_us": T + 1, "level_before_g": 2000.0, "level_after_g": 1655.0,
+                "delta_std_g": 1.0}),
+            );
+            if bad {
+                *at(v, &format!("/pending_changes/{i}/plate")) = json!(9);
+            }
+            (format!("pending_changes[{i}].plate"), "9".into())
+        }),
+        case(Pending, |v, bad| {
+            if bad {
+                *at(v, "/pending_changes/0/t_end_us") = json!(i64::MIN);
+            }
+            ("pending_changes[0].t_end_us".into(), i64::MIN.to_string())
+        }),
+        // --- the reorder buffer
+        case(Pending, |v, bad| {
+            if bad {
+                let w = at(v, "/buffer/weights").as_array_mut().unwrap();
+                for _ in 0..2 {
+                    w.push(json!({"samples": [[T, 2000.0]], "sorted": true}));
+                }
+            }
+            ("buffer.weights".into(), "6".into())
+        }),
+        case(Pending, |v, bad| {
+            if bad {
+                *at(v, "/buffer/weights/2/samples/3/1") = json!(2e6);
+            }
+            ("buffer.weights[2].samples[3][1]".into(), "2000000".into())
+        }),
+        case(Pending, |v, bad| {
+            let next = at(v, "/buffer/weights/1/samples/1/0").clone();
+            if bad {
+                *at(v, "/buffer/weights/1/samples/0/0") = json!(T0 + 60_000_000);
+            }
+            ("buffer.weights[1].samples[1][0]".into(), next.to_string())
+        }),
+        case(Pending, |v, bad| {
+            if bad {
+                *at(v, "/buffer/positions/0/t_us") = json!(-1);
+            }
+            ("buffer.positions[0].t_us".into(), "-1".into())
+        }),
+        case(Pending, |v, bad| {
+            if bad {
+                *at(v, "/buffer/gates/0/gate_id") = json!(99);
+            }
+            ("buffer.gates[0].gate_id".into(), "99".into())
+        }),
+        case(Pending, |v, bad| {
+            if bad {
+                *at(v, "/buffer/persons/0/camera_id") = json!(99);
+            }
+            ("buffer.persons[0].camera_id".into(), "99".into())
+        }),
+        case(Pending, |v, bad| {
+            if bad {
+                *at(v, "/buffer/persons/1/keypoints/9/1") = json!(1e6);
+            }
+            ("buffer.persons[1].keypoints[9][1]".into(), "1000000".into())
+        }),
+        case(Pending, |v, bad| {
+            if bad {
+                *at(v, "/buffer/thermal/0/camera_id") = json!(99);
+            }
+            ("buffer.thermal[0].camera_id".into(), "99".into())
+        }),
+        case(Pending, |v, bad| {
+            let i = ensure(
+                v,
+                "/buffer/products",
+                any,
+                json!({"t_us": T, "camera_id": 1,
+                "bbox": [0.0, 0.0, 10.0, 10.0], "class_id": 1, "score": 0.5}),
+            );
+            if bad {
+                *at(v, &format!("/buffer/products/{i}/class_id")) = json!(99);
+            }
+            (format!("buffer.products[{i}].class_id"), "99".into())
+        }),
+        case(Pending, |v, bad| {
+            if bad {
+                *at(v, "/buffer/rfid/0/antenna_id") = json!(99);
+            }
+            (
+                "buffer.rfid[0].antenna_id".into(),
+                "reader 1 antenna 99".into(),
+            )
+        }),
+        case(Pending, |v, bad| {
+            if bad {
+                *at(v, "/buffer/max_seen_us") = json!(i64::MAX);
+            }
+            ("buffer.max_seen_us".into(), i64::MAX.to_string())
+        }),
+        // --- the fusion queue, holds, hand-overs
+        case(Queued, |v, bad| {
+            let i = ensure(
+                v,
+                "/queue",
+                queued("Interaction"),
+                json!({"key": T, "rank": 1,
+                "tiebreak": 0, "item": {"Interaction": interaction()}}),
+            );
+            if bad {
+                *at(v, &format!("/queue/{i}/item/Interaction/plates/0")) = json!(9);
+            }
+            (format!("queue[{i}].item.Interaction.plates[0]"), "9".into())
+        }),
+        case(Queued, |v, bad| {
+            let i = ensure(
+                v,
+                "/queue",
+                queued("Interaction"),
+                json!({"key": T, "rank": 1,
+                "tiebreak": 0, "item": {"Interaction": interaction()}}),
+            );
+            if bad {
+                *at(v, &format!("/queue/{i}/item/Interaction/plates")) = json!([]);
+            }
+            (format!("queue[{i}].item.Interaction.plates"), "[]".into())
+        }),
+        case(Queued, |v, bad| {
+            let i = ensure(
+                v,
+                "/queue",
+                queued("HoldExpiry"),
+                json!({"key": T, "rank": 1,
+                "tiebreak": 0, "item": {"HoldExpiry": {"t_end_us": T, "plate": 0}}}),
+            );
+            if bad {
+                *at(v, &format!("/queue/{i}/item/HoldExpiry/plate")) = json!(4);
+            }
+            (format!("queue[{i}].item.HoldExpiry.plate"), "4".into())
+        }),
+        case(Queued, |v, bad| {
+            let i = ensure(
+                v,
+                "/queue",
+                queued("HandOverCheck"),
+                json!({"key": T, "rank": 3,
+                "tiebreak": 0, "item": {"HandOverCheck": {"window": T / 1_000_000}}}),
+            );
+            if bad {
+                *at(v, &format!("/queue/{i}/item/HandOverCheck/window")) = json!(i64::MAX);
+            }
+            (
+                format!("queue[{i}].item.HandOverCheck.window"),
+                i64::MAX.to_string(),
+            )
+        }),
+        case(Late, |v, bad| {
+            let i = ensure(
+                v,
+                "/queue",
+                queued("Gate"),
+                json!({"key": T, "rank": 0,
+                "tiebreak": 0, "item": {"Gate": {"t_us": T, "gate_id": 2, "kind": "exit",
+                "token": null}}}),
+            );
+            if bad {
+                *at(v, &format!("/queue/{i}/item/Gate/gate_id")) = json!(7);
+            }
+            (format!("queue[{i}].item.Gate.gate_id"), "7".into())
+        }),
+        case(Queued, |v, bad| {
+            if bad {
+                *at(v, "/queue/0/key") = json!(i64::MIN);
+            }
+            ("queue[0].key".into(), i64::MIN.to_string())
+        }),
+        case(Queued, |v, bad| {
+            let i = ensure(v, "/holds", any, interaction());
+            if bad {
+                *at(v, &format!("/holds/{i}/plates")) = json!([0, 4]);
+            }
+            (format!("holds[{i}].plates[1]"), "4".into())
+        }),
+        case(Queued, |v, bad| {
+            let i = ensure(v, "/holds", any, interaction());
+            if bad {
+                *at(v, &format!("/holds/{i}/delta_g")) = json!(-1e13);
+            }
+            (format!("holds[{i}].delta_g"), "-10000000000000".into())
+        }),
+        case(Queued, |v, bad| {
+            let w = at(v, "/hand_over_windows").as_array_mut().unwrap();
+            let i = w.len();
+            if bad {
+                w.push(json!(i64::MAX));
+            }
+            (format!("hand_over_windows[{i}]"), i64::MAX.to_string())
+        }),
+        case(Queued, |v, bad| {
+            let i = ensure(
+                v,
+                "/hand_overs",
+                any,
+                json!({"t_us": T, "sku": 1,
+                "from_track": 1, "to_track": 2, "sightings": 2}),
+            );
+            if bad {
+                *at(v, &format!("/hand_overs/{i}/sku")) = json!(4);
+            }
+            (format!("hand_overs[{i}].sku"), "4".into())
+        }),
+        // --- tracks and the tracker
+        case(Pending, |v, bad| {
+            let id = first_key(v, "/tracks/tracks");
+            if bad {
+                *at(v, &format!("/tracks/tracks/{id}/hands/3/1")) = json!(4);
+            }
+            (format!("tracks.tracks[{id}].hands[3][1]"), "4".into())
+        }),
+        case(Pending, |v, bad| {
+            let id = first_key(v, "/tracks/tracks");
+            if bad {
+                *at(v, &format!("/tracks/tracks/{id}/sightings/0/1")) = json!(4);
+            }
+            (format!("tracks.tracks[{id}].sightings[0][1]"), "4".into())
+        }),
+        case(Pending, |v, bad| {
+            if bad {
+                *at(v, "/tracks/tracks/77/id") = json!(78);
+            }
+            ("tracks.tracks[77].id".into(), "78".into())
+        }),
+        case(Pending, |v, bad| {
+            if bad {
+                *at(v, "/tracks/tracks/77/history/0/0") = json!(i64::MIN);
+            }
+            (
+                "tracks.tracks[77].history[0][0]".into(),
+                i64::MIN.to_string(),
+            )
+        }),
+        case(Pending, |v, bad| {
+            if bad {
+                *at(v, "/tracker/tracks/0/hits") = json!(u32::MAX);
+            }
+            ("tracker.tracks[0].hits".into(), u32::MAX.to_string())
+        }),
+        case(Pending, |v, bad| {
+            if bad {
+                *at(v, "/tracker/tracks/0/born_us") = json!(0);
+            }
+            ("tracker.tracks[0].born_us".into(), "0".into())
+        }),
+        case(Pending, |v, bad| {
+            if bad {
+                *at(v, "/tracker/tracks/0/kf/accel_std") = json!(3.0);
+            }
+            ("tracker.tracks[0].kf.accel_std".into(), "3".into())
+        }),
+        case(Pending, |v, bad| {
+            if bad {
+                *at(v, "/tracker/params/gate_chi2") = json!(1.0);
+            }
+            ("tracker.params".into(), "\"gate_chi2\":1.0".into())
+        }),
+        case(Pending, |v, bad| {
+            if bad {
+                *at(v, "/tracker/exits") = json!([[0.0, 0.0]]);
+            }
+            ("tracker.exits".into(), "[[0.0,0.0]]".into())
+        }),
+        case(Pending, |v, bad| {
+            if bad {
+                *at(v, "/trajectory_last/77") = json!(i64::MIN);
+            }
+            ("trajectory_last[77]".into(), i64::MIN.to_string())
+        }),
+        // --- RFID
+        case(Pending, |v, bad| {
+            let key = first_key(v, "/rfid/present");
+            if bad {
+                *at(v, &format!("/rfid/present/{key}/0")) = json!(2);
+            }
+            (format!("rfid.present[{key}][0]"), "2".into())
+        }),
+        case(Pending, |v, bad| {
+            let key = first_key(v, "/rfid/present");
+            if bad {
+                *at(v, &format!("/rfid/present/{key}/1")) = json!(T0 + 40_000_000);
+            }
+            (
+                format!("rfid.present[{key}][1]"),
+                (T0 + 40_000_000).to_string(),
+            )
+        }),
+        case(Pending, |v, bad| {
+            if bad {
+                *at(v, "/rfid/departures/0/antenna") = json!(2);
+            }
+            ("rfid.departures[0].antenna".into(), "2".into())
+        }),
+        case(Pending, |v, bad| {
+            if bad {
+                *at(v, "/rfid/departures/0/sku") = json!(4);
+            }
+            ("rfid.departures[0].sku".into(), "4".into())
+        }),
+        case(Late, |v, bad| {
+            if bad {
+                *at(v, "/rfid/exit_reads/0/sku") = json!(4);
+            }
+            ("rfid.exit_reads[0].sku".into(), "4".into())
+        }),
+        case(Late, |v, bad| {
+            if bad {
+                *at(v, "/rfid/unknown_tags") = json!(u64::MAX);
+            }
+            ("rfid.unknown_tags".into(), u64::MAX.to_string())
+        }),
+        // --- carts, inventory
+        case(Late, |v, bad| {
+            let id = first_key(v, "/carts");
+            if bad {
+                let lines = at(v, &format!("/carts/{id}/lines"))
+                    .as_object_mut()
+                    .unwrap();
+                let mut line = lines.remove("0").expect("a cola line");
+                line["sku"] = json!(4);
+                lines.insert("4".into(), line);
+            }
+            (format!("carts[{id}].lines[4].sku"), "4".into())
+        }),
+        case(Late, |v, bad| {
+            let id = first_key(v, "/carts");
+            if bad {
+                *at(v, &format!("/carts/{id}/lines/0/sku")) = json!(1);
+            }
+            (format!("carts[{id}].lines[0].sku"), "1".into())
+        }),
+        case(Late, |v, bad| {
+            let id = first_key(v, "/carts");
+            if bad {
+                *at(v, &format!("/carts/{id}/lines/0/tags")) = json!([1, 2, 3]);
+            }
+            (format!("carts[{id}].lines[0].tags"), "3".into())
+        }),
+        case(Late, |v, bad| {
+            let id = first_key(v, "/carts");
+            if bad {
+                *at(v, &format!("/carts/{id}/lines/0/quantity")) = json!(0);
+            }
+            (format!("carts[{id}].lines[0].quantity"), "0".into())
+        }),
+        case(Late, |v, bad| {
+            let id = first_key(v, "/carts");
+            if bad {
+                *at(v, &format!("/carts/{id}/lines/0/quantity")) = json!(u32::MAX);
+            }
+            (
+                format!("carts[{id}].lines[0].quantity"),
+                u32::MAX.to_string(),
+            )
+        }),
+        case(Late, |v, bad| {
+            let id = first_key(v, "/carts");
+            if bad {
+                *at(v, &format!("/carts/{id}/track_id")) = json!(5);
+            }
+            (format!("carts[{id}].track_id"), "5".into())
+        }),
+        case(Late, |v, bad| {
+            if bad {
+                let counts = at(v, "/inventory/counts/2").as_object_mut().unwrap();
+                counts.insert("7".into(), json!(1));
+            }
+            ("inventory.counts[2][7]".into(), "7".into())
+        }),
+        case(Late, |v, bad| {
+            if bad {
+                *at(v, "/inventory/counts/1/1") = json!(u32::MAX);
+            }
+            ("inventory.counts[1][1]".into(), u32::MAX.to_string())
+        }),
+        case(Late, |v, bad| {
+            if bad {
+                at(v, "/inventory/counts").as_array_mut().unwrap().pop();
+            }
+            ("inventory.counts".into(), "3 entries".into())
+        }),
+        // --- results and counters
+        case(Late, |v, bad| {
+            if bad {
+                *at(v, "/shelf_events/0/hypotheses/0/sku") = json!(4);
+            }
+            ("shelf_events[0].hypotheses[0].sku".into(), "4".into())
+        }),
+        case(Late, |v, bad| {
+            if bad {
+                *at(v, "/gate_log/0/t_us") = json!(i64::MIN);
+            }
+            ("gate_log[0].t_us".into(), i64::MIN.to_string())
+        }),
+        case(Done, |v, bad| {
+            if bad {
+                *at(v, "/receipts/0/exit_us") = json!(i64::MAX);
+            }
+            ("receipts[0].exit_us".into(), i64::MAX.to_string())
+        }),
+        case(Late, |v, bad| {
+            if bad {
+                *at(v, "/stats/weights/received") = json!(u64::MAX);
+            }
+            ("stats.weights.received".into(), u64::MAX.to_string())
+        }),
+        case(Late, |v, bad| {
+            if bad {
+                *at(v, "/stats/hand_overs") = json!(u64::MAX);
+            }
+            ("stats.hand_overs".into(), u64::MAX.to_string())
+        }),
+    ]
+}
+
+fn state_error(bytes: &[u8]) -> Option<String> {
+    match Engine::restore(bytes) {
+        Ok(_) => None,
+        Err(WalkoutError::State(m)) => Some(m),
+        Err(other) => panic!("expected a state error, got {other:?}"),
+    }
+}
+
+/// Every index, time and counter of the state that does not fit is refused, with its
+/// path and value named; the same place holding a fitting value restores.
+#[test]
+fn edited_snapshots_that_do_not_fit_the_store_are_refused() {
+    let bases: Vec<(Base, Value)> = Base::ALL
+        .iter()
+        .map(|&b| (b, body(&engine(b.until_s()).snapshot().expect("snapshot"))))
+        .collect();
+    for (b, v) in &bases {
+        assert_eq!(
+            state_error(&seal(v)),
+            None,
+            "{b:?}: a real snapshot must restore"
+        );
+    }
+    let mut failures = Vec::new();
+    for (n, case) in cases().iter().enumerate() {
+        let base = &bases.iter().find(|b| b.0 == case.base).expect("base").1;
+        let mut ok = base.clone();
+        let (path, got) = (case.edit)(&mut ok, false);
+        let name = format!("case {n} ({path})");
+        // Every base restores (checked below); a case that added a valid entry to edit
+        // shows that this entry restores too.
+        if ok != *base {
+            if let Some(m) = state_error(&seal(&ok)) {
+                failures.push(format!("{name}: the unedited snapshot must restore: {m}"));
+                continue;
+            }
+        }
+        let mut edited = base.clone();
+        (case.edit)(&mut edited, true);
+        assert_ne!(edited, ok, "{name}: the edit changed nothing");
+        match state_error(&seal(&edited)) {
+            None => failures.push(format!("{name}: an edit that does not fit was restored")),
+            Some(m) => {
+                let named = m.starts_with("snapshot cannot be restored: ")
+                    && m.contains(&format!(", at `{path}`, got "))
+                    && m.contains(&got);
+                if !named {
+                    failures.push(format!("{name}: {m}"));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The checks accept every real state: snapshots taken anywhere in the session (and
+/// read and re-sealed through the test's JSON editing) restore and run on to the same
+/// receipts as the engine they were taken of.
+#[test]
+fn real_snapshots_pass_the_checks_and_run_on_identically() {
+    let mut reference = engine(None);
+    reference
+        .finish()
+        .expect_err("finish twice is a state error");
+    for b in [Base::Queued, Base::Pending, Base::Late] {
+        let e = engine(b.until_s());
+        let bytes = e.snapshot().expect("snapshot");
+        // Read and re-sealed as the cases do (objects come back with sorted keys).
+        let mut restored = Engine::restore(&seal(&body(&bytes))).expect("a real snapshot restores");
+        // Compared as values: `trajectory_last` is a hash map, whose order differs
+        // between two engines.
+        assert!(
+            body(&restored.snapshot().expect("snapshot")) == body(&bytes),
+            "{b:?}: editing is not exact"
+        );
+        restored.finish().expect("finish");
+        assert_eq!(restored.receipts(), reference.receipts(), "{b:?}");
+    }
+    Engine::restore(&reference.snapshot().expect("snapshot")).expect("a finished engine");
+}
+
+/// `price_cents * quantity` and the receipt's sum saturate instead of overflowing (a
+/// panic in debug builds, a wrapped negative charge in release).
+#[test]
+fn receipt_totals_saturate() {
+    let mut cfg = common::store();
+    cfg.products[0].price_cents = 1_000_000_000_000;
+    let store = StoreModel::new(cfg).expect("prices up to 10¹² cents are valid");
+    let mut cart = Cart::new(7);
+    cart.add(0, u32::MAX, 1.0, None);
+    cart.add(1, 2, 1.0, None);
+    let r = Receipt::from_cart(&store, &cart, None, T0, 0.5);
+    assert_eq!(r.lines[0].total_cents, i64::MAX);
+    assert_eq!(r.lines[1].total_cents, 200);
+    assert_eq!(r.total_cents, i64::MAX);
+}
