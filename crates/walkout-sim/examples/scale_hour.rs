@@ -3,8 +3,8 @@
 //! dropped, as an engine benchmark would consume them.
 //!
 //! Run: `cargo run --release -p walkout-sim --example scale_hour [-- SECONDS [SEED]]`
-//! (default 3600 s, seed 1). Prints planning and rendering time and the speed as a
-//! multiple of real time.
+//! (default 3600 s, seed 1). Prints planning and rendering time, the speed as a
+//! multiple of real time, and a peer of the same run: summing every weight sample.
 
 use std::time::Instant;
 
@@ -62,7 +62,14 @@ fn main() -> Result<(), walkout_sim::SimError> {
     let mut rows = [0usize; 7];
     let mut chunks = chunks;
     let mut c = walkout_sim::SimChunk::default();
+    // Peer, same run: the cheapest pass over what was made (summing every weight
+    // sample), timed on its own (it is inside the total too, a fraction of a percent).
+    let mut peer_s = 0.0;
+    let mut peer_sum = 0.0;
     while chunks.next_into(&mut c) {
+        let p = Instant::now();
+        peer_sum += std::hint::black_box(c.weights.grams.iter().sum::<f64>());
+        peer_s += p.elapsed().as_secs_f64();
         for (r, n) in rows.iter_mut().zip([
             c.weights.len(),
             c.positions.len(),
@@ -91,6 +98,14 @@ fn main() -> Result<(), walkout_sim::SimError> {
         "planning {plan_s:.2} s + rendering {:.2} s = {total_s:.2} s on one core: {:.1}x real time",
         total_s - plan_s,
         session_s / total_s
+    );
+    println!(
+        "peer: summing the {} weight samples took {:.3} s ({:.0} M samples/s); simulator / peer {:.0}x (sum {:.3e})",
+        rows[0],
+        peer_s,
+        rows[0] as f64 / peer_s / 1e6,
+        total_s / peer_s,
+        peer_sum
     );
     if let Some(cpu) = cpu {
         println!(

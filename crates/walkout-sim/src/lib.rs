@@ -82,6 +82,10 @@ pub struct SimOptions {
     pub duration_s: Option<f64>,
     /// Replaces the scenario's own choice of sensor faults.
     pub faults: Option<Faults>,
+    /// How many shoppers an open-ended scenario keeps in the store (`scale-large`: 100);
+    /// for scale curves. Scenarios with a fixed cast ignore it.
+    #[serde(default)]
+    pub shoppers_in_store: Option<usize>,
 }
 
 /// Runs `scenario` in the store `config`. The same (config, scenario, seed) always
@@ -160,6 +164,13 @@ pub fn simulate_chunks_with(
             ));
         }
     }
+    if options.shoppers_in_store == Some(0) {
+        return Err(SimError::config(
+            "shoppers_in_store",
+            0,
+            "at least one shopper must be in the store",
+        ));
+    }
     config.validate()?;
     let store = store::Store::new(config).map_err(|e| e.for_scenario(def.name))?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -180,6 +191,7 @@ pub fn simulate_chunks_with(
     let mut tag_rng = ChaCha8Rng::seed_from_u64(more.random());
     let stock = stock::Stock::new(&store, &mut rng, &mut tag_rng)?;
     let mut world = world::World::new(store, stock, SESSION_START_US, seeds);
+    world.crowd = options.shoppers_in_store;
     let duration_us = duration_s.map(shopper::secs);
     (def.build)(&mut world, &mut rng, duration_us).map_err(|e| e.for_scenario(def.name))?;
     let chunk_us = if chunk_s.is_finite() {

@@ -76,6 +76,8 @@ pub(crate) struct World {
     plate_hands: Vec<Vec<(i64, i64, u32)>>,
     initial_load_g: Vec<f64>,
     seeds: Seeds,
+    /// [`crate::SimOptions::shoppers_in_store`]: the crowd an open-ended scenario keeps.
+    pub crowd: Option<usize>,
 }
 
 /// Every random stream of a session has its own seed, drawn before the scenario runs,
@@ -115,6 +117,7 @@ impl World {
             presses: Vec::new(),
             initial_load_g,
             seeds,
+            crowd: None,
         }
     }
 

@@ -55,6 +55,7 @@ pub(super) fn build(
     let last_entry = world.start_us + secs(open_s);
     let actions = if short { SHORT_ACTIONS } else { ACTIONS };
     let mut t = first_entry_us(world, rng);
+    let target = world.crowd.unwrap_or(TARGET_IN_STORE);
     let mut visit_s_sum = 0.0;
     while t < last_entry {
         let n = rng.random_range(actions.0..=actions.1);
@@ -67,11 +68,11 @@ pub(super) fn build(
             visit_s_sum += (s.exit_us - s.enter_us) as f64 * 1e-6;
         }
         let mean_visit_s = visit_s_sum / world.shoppers.len() as f64;
-        let gap = if world.in_store_at(t) < TARGET_IN_STORE {
+        let gap = if world.in_store_at(t) < target {
             FILL_GAP_S
         } else {
             // The rate at which as many leave as come.
-            mean_visit_s / TARGET_IN_STORE as f64
+            mean_visit_s / target as f64
         };
         t += exp_gap(gap, rng).max(1);
     }
