@@ -4,7 +4,10 @@ Reports, per scenario, the engine's speed as a multiple of real time (sensor sec
 per wall second) and, as a peer measured in the same run on the same session, the
 simulator that made the data (both are single-threaded Rust behind the same binding).
 
-Run: python benches/run.py [--scenario NAME ...] [--seeds N] [--repeat R]
+``--duration-s`` shortens open-ended scenarios (``scale-large`` is an hour, too much
+to hold in memory from Python: ``--scenario scale-large --duration-s 120 --seeds 1``).
+
+Run: python benches/run.py [--scenario NAME ...] [--seeds N] [--repeat R] [--duration-s S]
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenario", nargs="+", default=["single-picks", "two-shoppers-putback"])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--duration-s", type=float, default=None)
     args = parser.parse_args(argv)
 
     print(
@@ -47,9 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     for scenario in args.scenario:
         rows = []
         for seed in range(args.seeds):
-            session = simulate(scenario, seed)
+            d = args.duration_s
+            session = simulate(scenario, seed, duration_s=d)
             span = (session.end_us - session.start_us) / 1e6
-            t_sim = _best_of(args.repeat, lambda: simulate(scenario, seed))  # noqa: B023
+            t_sim = _best_of(args.repeat, lambda: simulate(scenario, seed, duration_s=d))  # noqa: B023
             t_eng = _best_of(args.repeat, lambda: replay(session))  # noqa: B023
             rows.append((span, len(session.weights["t_us"]), t_eng, t_sim))
         span = statistics.mean(r[0] for r in rows)

@@ -13,18 +13,10 @@
 //! Run: `cargo bench -p walkout-benches --bench sim`
 
 use std::hint::black_box;
-use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use walkout_benches::convenience_store;
-use walkout_core::StoreConfig;
+use walkout_benches::{convenience_store, large_store};
 use walkout_sim::{simulate, simulate_chunks_with, SimChunk, SimOptions};
-
-fn large_store() -> StoreConfig {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/stores/large.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    StoreConfig::from_json(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
 
 fn convenience(c: &mut Criterion) {
     let store = convenience_store();
