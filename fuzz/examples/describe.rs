@@ -17,7 +17,10 @@ fn main() {
             println!("{}", walkout_fuzz::config_text(&data).unwrap_or_default());
             walkout_fuzz::config(&data);
         }
-        "snapshot" => walkout_fuzz::snapshot(&data),
+        "snapshot" => {
+            println!("{}", walkout_fuzz::describe_snapshot(&data));
+            walkout_fuzz::snapshot(&data);
+        }
         other => panic!("unknown target {other}"),
     }
     println!("no panic");

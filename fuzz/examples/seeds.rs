@@ -21,10 +21,16 @@ fn main() {
         seed.extend_from_slice(text.as_bytes());
         write("config", name, &seed);
     }
-    // `snapshot`: a real snapshot of the minimal store after a short session.
+    // `snapshot`: real snapshots of the minimal store after a short session and of the
+    // sensor store mid-visit.
     write(
         "snapshot",
         "session.snapshot",
         &walkout_fuzz::seed_snapshot(),
+    );
+    write(
+        "snapshot",
+        "sensors.snapshot",
+        &walkout_fuzz::sensor_snapshot(),
     );
 }

@@ -7,8 +7,9 @@
 //!   interleaved with `step`, `snapshot`/`restore` and `finish`.
 //! * [`config`]: arbitrary text, or the minimal store config with arbitrary edits, into
 //!   `StoreConfig::from_json` and `Engine::new`, then a short session.
-//! * [`snapshot`]: arbitrary bytes, or a real snapshot with arbitrary edits, into
-//!   `Engine::restore`, then the engine is driven on.
+//! * [`snapshot`]: arbitrary bytes, or a real snapshot with arbitrary edits re-sealed
+//!   with a valid checksum, into `Engine::restore`; whatever it accepts is driven on
+//!   (`step`, `finish`) and must checkpoint and restore again.
 //!
 //! Every target asserts that nothing panics. [`ingest`] also checks the engine's
 //! contract: a rejected batch leaves the engine unchanged (its snapshot bytes are
@@ -1082,64 +1083,248 @@ pub fn seed_snapshot() -> Vec<u8> {
     e.snapshot().expect("snapshot")
 }
 
-fn base_snapshot() -> &'static Value {
-    static SNAP: OnceLock<Value> = OnceLock::new();
-    SNAP.get_or_init(|| {
-        let bytes = seed_snapshot();
-        let json = bytes
-            .iter()
-            .enumerate()
-            .filter(|(_, &b)| b == b'\n')
-            .nth(2)
-            .map(|(i, _)| &bytes[i + 1..])
-            .expect("three header lines");
-        serde_json::from_slice(json).expect("snapshot body is JSON")
+/// A real snapshot of the sensor store in the middle of a visit: a cart, a shelf event,
+/// the exit passage queued, an upstream track and a tracker track, RFID tags
+/// present, departed and read at the exit, and every modality still buffered. The
+/// second base the `snapshot` target's edits start from, so that they reach every part
+/// of the state.
+pub fn sensor_snapshot() -> Vec<u8> {
+    let store = &stores()[1];
+    let mut e = Engine::new(store.config.clone()).expect("sensor store");
+    let visit = Shop {
+        plate: 2,
+        start_s: 0,
+        units: 1,
+        put_back: false,
+        track: 7,
+        token: true,
+    };
+    for b in shop(store, &visit) {
+        b.apply(&mut e).expect("a generated visit is valid");
+    }
+    let at = |s: f64| T0 + (s * 1e6) as i64;
+    // The shopper seen by the thermal camera at the entry for half a second (the
+    // tracker's own track), then one detection of every camera modality buffered
+    // beyond the step below.
+    let h = store.config.thermal_cameras[0].homography;
+    let px = walkout_core::geometry::invert3(&h)
+        .and_then(|inv| walkout_core::geometry::apply_homography(&inv, store.entry))
+        .map_or([320.0, 256.0], |p| p.map(|v| v as f32));
+    let mut blobs = (vec![], vec![]);
+    for i in 0..6 {
+        blobs.0.push(at(f64::from(i) / 9.0));
+        blobs.1.extend(px);
+    }
+    blobs.0.push(at(11.0));
+    blobs.1.extend(px);
+    let n = blobs.0.len();
+    e.ingest_thermal_blobs(
+        &vec![store.thermal[0]; n],
+        &blobs.0,
+        &blobs.1,
+        &vec![900.0; n],
+        &vec![33.5; n],
+    )
+    .expect("thermal blobs");
+    e.ingest_person_detections(
+        &[store.cameras[0]],
+        &[at(11.0)],
+        &[100.0, 100.0, 200.0, 400.0],
+        &[0.9],
+        None,
+    )
+    .expect("person detections");
+    e.ingest_product_detections(
+        &[store.cameras[0]],
+        &[at(11.0)],
+        &[100.0, 100.0, 140.0, 160.0],
+        &[store.classes[0]],
+        &[0.8],
+    )
+    .expect("product detections");
+    // Two tags of the first product on the shelf antenna (reader 1), one leaving at
+    // 4 s and read by the exit antenna (reader 0) as the shopper leaves.
+    let epc = |serial| {
+        walkout_core::epc::encode_sgtin96(&store.gtins[0], 7, serial, 1).expect("valid GTIN")
+    };
+    let mut reads: (Vec<u32>, Vec<i64>, Vec<u128>) = (vec![], vec![], vec![]);
+    for i in 0..24 {
+        for serial in [1, 2] {
+            if serial == 1 && i > 8 {
+                continue;
+            }
+            reads.0.push(1);
+            reads.1.push(at(f64::from(i) * 0.5));
+            reads.2.push(epc(serial));
+        }
+    }
+    for i in 0..4 {
+        reads.0.push(0);
+        reads.1.push(at(9.4 + f64::from(i) * 0.2));
+        reads.2.push(epc(1));
+    }
+    let n = reads.0.len();
+    let hi: Vec<u64> = reads.2.iter().map(|&e| (e >> 64) as u64).collect();
+    let lo: Vec<u64> = reads.2.iter().map(|&e| e as u64).collect();
+    e.ingest_rfid_reads(&reads.0, &vec![0; n], &reads.1, &hi, &lo, &vec![-50.0; n])
+        .expect("rfid reads");
+    e.step(Some(at(10.5))).expect("step");
+    e.snapshot().expect("snapshot")
+}
+
+/// Marks an integer too large for `serde_json::Value` (EPCs have 96 bits; a `Value`
+/// reads them as floats and loses digits) while a snapshot is edited as a value.
+const BIG_INT: &str = "#u128:";
+
+/// `text` with every integer literal of more than 18 digits quoted as `"#u128:DIGITS"`.
+fn quote_big_ints(text: &str) -> String {
+    let (mut out, mut in_string, mut escaped) = (String::new(), false, false);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            (in_string, escaped) = (escaped || c != '"', !escaped && c == '\\');
+            continue;
+        }
+        if !c.is_ascii_digit() {
+            in_string = c == '"';
+            out.push(c);
+            continue;
+        }
+        let mut number = c.to_string();
+        while let Some(d) = chars.next_if(|d| d.is_ascii_alphanumeric() || "+-.".contains(*d)) {
+            number.push(d);
+        }
+        if number.len() > 18 && number.chars().all(|d| d.is_ascii_digit()) {
+            out.push_str(&format!("\"{BIG_INT}{number}\""));
+        } else {
+            out.push_str(&number);
+        }
+    }
+    out
+}
+
+/// The inverse of [`quote_big_ints`].
+fn unquote_big_ints(text: &str) -> String {
+    let marker = format!("\"{BIG_INT}");
+    let (mut out, mut rest) = (String::new(), text);
+    while let Some(i) = rest.find(&marker) {
+        out.push_str(&rest[..i]);
+        let digits = &rest[i + marker.len()..];
+        let end = digits.find('"').unwrap_or(digits.len());
+        out.push_str(&digits[..end]);
+        rest = digits.get(end + 1..).unwrap_or("");
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The JSON body of a snapshot, as a value to edit.
+fn snapshot_body(bytes: &[u8]) -> Value {
+    let json = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, &b)| b == b'\n')
+        .nth(2)
+        .map(|(i, _)| &bytes[i + 1..])
+        .expect("three header lines");
+    let text = std::str::from_utf8(json).expect("snapshots are text");
+    serde_json::from_str(&quote_big_ints(text)).expect("snapshot body is JSON")
+}
+
+/// The bases the edits start from: [`seed_snapshot`] and [`sensor_snapshot`].
+fn base_snapshots() -> &'static [Value; 2] {
+    static SNAPS: OnceLock<[Value; 2]> = OnceLock::new();
+    SNAPS.get_or_init(|| {
+        [
+            snapshot_body(&seed_snapshot()),
+            snapshot_body(&sensor_snapshot()),
+        ]
     })
 }
 
-/// Drive a restored engine on: whatever it was restored from, nothing may panic.
+/// A snapshot of `v` re-sealed with a valid checksum, as a hand-edited file would be.
+fn seal(v: &Value) -> Vec<u8> {
+    let json = unquote_big_ints(&v.to_string());
+    let mut bytes = format!(
+        "walkout-snapshot\n2\n{:016x}\n",
+        walkout_core::engine::checksum(json.as_bytes())
+    )
+    .into_bytes();
+    bytes.extend_from_slice(json.as_bytes());
+    bytes
+}
+
+/// Edits of one of the [`base_snapshots`].
+#[derive(Debug, Arbitrary)]
+struct SnapshotEdits {
+    sensors: bool,
+    edits: Vec<Edit>,
+}
+
+/// The re-sealed snapshot a [`snapshot`] input's edits make, if it is read as edits.
+fn edited_snapshot(data: &[u8]) -> Option<(SnapshotEdits, Vec<u8>)> {
+    // A snapshot starts with its magic; anything else is read as edits.
+    if data.starts_with(b"walkout") {
+        return None;
+    }
+    let input = SnapshotEdits::arbitrary_take_rest(Unstructured::new(data)).ok()?;
+    let mut v = base_snapshots()[usize::from(input.sensors)].clone();
+    for edit in input.edits.iter().take(8) {
+        edit_value(&mut v, edit);
+    }
+    let bytes = seal(&v);
+    Some((input, bytes))
+}
+
+/// Drive a restored engine on: whatever it was restored from, nothing may panic, and
+/// what it is left with it can checkpoint and restore again.
 fn drive(mut e: Engine) {
-    let _ = e.snapshot();
+    // A state `restore` accepted passes its checks again when written back.
+    let bytes = e.snapshot().expect("snapshot of a restored engine");
+    if let Err(err) = Engine::restore(&bytes) {
+        panic!("a restored engine's own snapshot was refused: {err}");
+    }
     let _ = e.ingest_weights(&[0, 1], &[T0 + 2_000_000, T0 + 2_000_000], &[1.0, 2.0]);
     let _ = e.ingest_positions(&[T0 + 2_000_000], &[7], &[2.5], &[2.2]);
     let _ = e.ingest_gates(&[1], &[T0 + 2_000_000], &[GateEventKind::Exit], &[None]);
     let _ = e.step(None);
     let _ = e.step(Some(T0 + 30_000_000));
     let _ = e.finish();
-    let _ = e.snapshot();
     let _ = e.stats();
+    let bytes = e.snapshot().expect("snapshot of a driven engine");
+    if let Err(err) = Engine::restore(&bytes) {
+        panic!("a driven restored engine's snapshot was refused: {err}");
+    }
 }
 
 /// Fuzz target: arbitrary bytes into `Engine::restore`.
 ///
-/// Raw bytes are restored and, if that works, the engine is driven on. Edits of a real
-/// snapshot are re-sealed with a valid checksum (as a hand-crafted file would be) and
-/// must restore or fail cleanly; they are not driven on: checking a crafted state's
-/// every index against the store is not done yet (see README "Fuzzing").
+/// Raw bytes are restored and, if that works, the engine is driven on. Other inputs
+/// are edits of a real snapshot (of the minimal store, or of the sensor store mid-visit),
+/// re-sealed with a valid checksum as a hand-crafted file would be: `restore` must
+/// refuse them cleanly or accept them, and whatever it accepts is driven on
+/// (`step`, `finish`, snapshot and restore) without a panic.
 pub fn snapshot(data: &[u8]) {
     if let Ok(e) = Engine::restore(data) {
         drive(e);
     }
-    // A snapshot starts with its magic; anything else is read as edits.
-    if data.starts_with(b"walkout") {
-        return;
-    }
-    if let Ok(edits) = Vec::<Edit>::arbitrary_take_rest(Unstructured::new(data)) {
-        let mut v = base_snapshot().clone();
-        for edit in edits.iter().take(8) {
-            edit_value(&mut v, edit);
-        }
-        let json = v.to_string();
-        let mut bytes = format!(
-            "walkout-snapshot\n2\n{:016x}\n",
-            walkout_core::engine::checksum(json.as_bytes())
-        )
-        .into_bytes();
-        bytes.extend_from_slice(json.as_bytes());
+    if let Some((_, bytes)) = edited_snapshot(data) {
         if let Ok(e) = Engine::restore(&bytes) {
-            let _ = e.snapshot();
-            let _ = e.stats();
+            drive(e);
         }
+    }
+}
+
+/// The decoded form of a [`snapshot`] input and what `restore` says to it, for reading
+/// a crash artifact (`cargo run --example describe -- snapshot FILE`).
+pub fn describe_snapshot(data: &[u8]) -> String {
+    match edited_snapshot(data) {
+        None => format!("raw bytes: restore says {:?}", Engine::restore(data).err()),
+        Some((input, bytes)) => format!(
+            "{input:#?}\nrestore says {:?}",
+            Engine::restore(&bytes).err()
+        ),
     }
 }
 
@@ -1179,6 +1364,43 @@ mod tests {
             let units: u32 = r[0].lines.iter().map(|l| l.quantity).sum();
             assert_eq!(units, 2, "store {i}: {:?}", r[0]);
         }
+    }
+
+    /// The edits of the `snapshot` target start from states that restore, and the
+    /// sensor base holds something in every part of the state an edit should reach.
+    #[test]
+    fn the_snapshot_bases_restore_and_reach_every_part_of_the_state() {
+        for (i, v) in base_snapshots().iter().enumerate() {
+            if let Err(e) = Engine::restore(&seal(v)) {
+                panic!("base {i} does not restore: {e}");
+            }
+        }
+        let v = &base_snapshots()[1];
+        let parts = [
+            "/buffer/weights/2/samples",
+            "/buffer/persons",
+            "/buffer/thermal",
+            "/buffer/products",
+            "/queue",
+            "/carts",
+            "/shelf_events",
+            "/gate_log",
+            "/tracks/tracks",
+            "/tracker/tracks",
+            "/rfid/present",
+            "/rfid/departures",
+            "/rfid/exit_reads",
+        ];
+        let empty: Vec<&str> = parts
+            .into_iter()
+            .filter(|p| {
+                v.pointer(p).is_none_or(|x| {
+                    x.as_array().is_some_and(Vec::is_empty)
+                        || x.as_object().is_some_and(|o| o.is_empty())
+                })
+            })
+            .collect();
+        assert!(empty.is_empty(), "empty in the sensor base: {empty:?}");
     }
 
     #[test]
