@@ -99,7 +99,7 @@ def test_convenience_store_shape() -> None:
     assert all(len(g.shelves) == 6 for g in cfg.gondolas)
     assert len(plates) == 360
     assert 25 <= len(cfg.products) <= 40
-    assert len(cfg.cameras) == 6 and len(cfg.thermal_cameras) == 2
+    assert len(cfg.cameras) == 8 and len(cfg.thermal_cameras) == 2
     fx, fy = cfg.floor
     assert 12 <= fx <= 16 and 9 <= fy <= 13
 
@@ -528,7 +528,7 @@ def test_cli_validate_ok(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["config", "validate", str(CONVENIENCE)]) == 0
     out = capsys.readouterr().out
     assert "Walkout convenience store" in out
-    for label, count in [("products", 33), ("gondolas", 5), ("plates", 360), ("cameras", 6)]:
+    for label, count in [("products", 33), ("gondolas", 5), ("plates", 360), ("cameras", 8)]:
         assert re.search(rf"{label}\W+{count}\b", out), f"{label} {count} not in:\n{out}"
     assert "1 entry, 1 exit" in out
 

@@ -82,8 +82,17 @@ impl Default for TrackerParams {
 
 /// Hard gate slack beyond the walking range: measurement error and body width.
 const JUMP_SLACK_M: f64 = 0.6;
-/// A candidate this close to a confirmed track is a second view of that shopper.
+/// A candidate this close to a confirmed track is a second view of that shopper...
 const SHADOW_RADIUS_M: f64 = 0.5;
+/// ... unless their appearance differs by more than this (at the entry).
+const SHADOW_UNLIKE_COST: f64 = 4.0;
+/// After an entry passage, detections within this radius of the gate, for this long,
+/// belong to a newcomer (tracks born this much before the passage are older shoppers).
+const NEWCOMER_RADIUS_M: f64 = 0.35;
+/// The check-in queue: people this close to the gate.
+const QUEUE_RADIUS_M: f64 = 1.2;
+const NEWCOMER_WINDOW_US: i64 = 1_000_000;
+const NEWCOMER_BORN_SLACK_US: i64 = 300_000;
 /// A confirmed track unseen this long may be re-linked like a lost one.
 const RELINK_COAST_US: i64 = 1_000_000;
 
@@ -134,6 +143,10 @@ pub struct Tracker {
     exits: Vec<Vec2>,
     tracks: Vec<FilterTrack>,
     next_id: u32,
+    /// Entry gate passages (time, gate position) of the last moments: someone new is at
+    /// that gate then, whoever stood there before.
+    #[serde(default)]
+    passages: Vec<(i64, Vec2)>,
 }
 
 fn dist(a: Vec2, b: Vec2) -> f64 {
@@ -148,7 +161,47 @@ impl Tracker {
             exits: exit_gates,
             tracks: Vec::new(),
             next_id: params.first_id,
+            passages: Vec::new(),
         }
+    }
+
+    /// An entry gate at `pos` reported a passage at `t_us`. Call before the frames from
+    /// `t_us` on: for a moment, detections right at that gate are the newcomer's, not
+    /// those of a shopper who was there already (a check-in queue: the one who scanned
+    /// walks on as the next steps up to the same spot).
+    pub fn note_entry(&mut self, t_us: i64, pos: Vec2) {
+        self.passages.push((t_us, pos));
+    }
+
+    /// For each measurement of a frame at `t_us`: the passage it is reserved for, if
+    /// any. A passage reserves the one measurement nearest its gate (within reach of
+    /// it) for the newcomer; tracks born before the passage may not take it.
+    fn newcomer_reservations(
+        &self,
+        t_us: i64,
+        measurements: &[FloorMeasurement],
+    ) -> Vec<Option<usize>> {
+        let mut out = vec![None; measurements.len()];
+        for (pi, &(tp, gate)) in self.passages.iter().enumerate() {
+            if !(tp..=tp + NEWCOMER_WINDOW_US).contains(&t_us) {
+                continue;
+            }
+            // Only when this view shows two people by the gate: the one nearest it is the
+            // newcomer. A lone detection there may as well be the one walking on.
+            let mut by_gate: Vec<(f64, usize)> = measurements
+                .iter()
+                .enumerate()
+                .filter(|(mi, m)| out[*mi].is_none() && dist(gate, m.pos) <= QUEUE_RADIUS_M)
+                .map(|(mi, m)| (dist(gate, m.pos), mi))
+                .collect();
+            by_gate.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            if let [(d, mi), _, ..] = by_gate.as_slice() {
+                if *d <= NEWCOMER_RADIUS_M {
+                    out[*mi] = Some(pi);
+                }
+            }
+        }
+        out
     }
 
     pub fn tracks(&self) -> &[FilterTrack] {
@@ -202,6 +255,8 @@ impl Tracker {
     /// Process all measurements of one sensor frame at `t_us`.
     pub fn process_frame(&mut self, t_us: i64, measurements: &[FloorMeasurement]) -> FrameResult {
         self.expire(t_us);
+        self.passages
+            .retain(|&(tp, _)| tp + NEWCOMER_WINDOW_US >= t_us);
         let p = self.params;
         let skew_std = 1.5 * p.clock_skew_s;
         let spread = |m: &FloorMeasurement| (m.std_m * m.std_m + skew_std * skew_std).sqrt();
@@ -215,16 +270,21 @@ impl Tracker {
                 tr.kf.predicted((t_us - tr.t_us).max(0) as f64 / 1e6)
             })
             .collect();
+        let reserved = self.newcomer_reservations(t_us, measurements);
         let cost: Vec<Vec<f64>> = measurements
             .iter()
-            .map(|m| {
+            .zip(&reserved)
+            .map(|(m, reservation)| {
                 active
                     .iter()
                     .zip(&predicted)
                     .map(|(&i, k)| {
                         let tr = &self.tracks[i];
                         let range = tr.walk_range_m(t_us, p.max_speed_m_s) + 3.0 * spread(m);
-                        if dist(m.pos, tr.last_hit_pos) > range {
+                        let older = reservation.is_some_and(|pi| {
+                            tr.born_us < self.passages[pi].0 - NEWCOMER_BORN_SLACK_US
+                        });
+                        if dist(m.pos, tr.last_hit_pos) > range || older {
                             return f64::INFINITY;
                         }
                         let m2 = k.mahalanobis2(m.pos, spread(m));
@@ -282,7 +342,7 @@ impl Tracker {
                 result.assignment[mi] = id;
             }
         }
-        self.births(t_us, measurements, &pairs, &mut result);
+        self.births(t_us, measurements, &pairs, &reserved, &mut result);
         self.tracks.retain(|t| t.hits > 0);
         result
     }
@@ -340,6 +400,7 @@ impl Tracker {
         t_us: i64,
         measurements: &[FloorMeasurement],
         pairs: &[Option<usize>],
+        reserved: &[Option<usize>],
         result: &mut FrameResult,
     ) {
         let p = self.params;
@@ -348,10 +409,16 @@ impl Tracker {
                 continue;
             }
             let at_entry = self.near_entry(m.pos);
+            // A detection right next to a confirmed shopper who looks the same is a stray
+            // view of them, not somebody new (at the entry too: one who looks different
+            // may be the next shopper in the queue).
             let shadow = self.tracks.iter().any(|t| {
-                t.state == TrackState::Confirmed && dist(t.kf.position(), m.pos) < SHADOW_RADIUS_M
+                t.state == TrackState::Confirmed
+                    && dist(t.kf.position(), m.pos) < SHADOW_RADIUS_M
+                    && (!at_entry || t.appearance.cost(m, p.cues) < SHADOW_UNLIKE_COST)
+                    && reserved[mi].is_none()
             });
-            if !at_entry && shadow {
+            if shadow {
                 continue;
             }
             let id = self.next_id;

@@ -4,6 +4,8 @@
 
 use super::buffer::GateEvent;
 use super::Engine;
+use crate::config::GateKind;
+use crate::input::GateEventKind;
 use crate::shelf::hypothesis::{hypotheses, Expectation};
 use crate::shelf::merge::group_changes;
 use crate::shelf::weight::WeightChange;
@@ -88,13 +90,24 @@ impl Engine {
         {
             self.push_position(p.t_us, p.track_id, [p.x, p.y]);
         }
+        let gates = self.buffer.drain_gates(until, &mut self.stats.gates);
+        // The tracker learns of entry passages before the frames of the same moments.
+        for g in gates.iter().filter(|g| g.kind == GateEventKind::Enter) {
+            if let Some(gate) = self
+                .store
+                .gate(g.gate_id)
+                .filter(|s| s.kind == GateKind::Entry)
+            {
+                self.tracker.note_entry(g.t_us, gate.position);
+            }
+        }
         self.track_detections(until);
         let reads = self.buffer.drain_rfid(until, &mut self.stats.rfid_reads);
         let absent = super::us(super::RFID_ABSENT_S);
         self.rfid.apply(&self.rfid_model, &reads, absent);
         self.rfid.sweep(&self.rfid_model, until, absent);
         self.rfid.prune(until.saturating_sub(TRACK_RETAIN_US));
-        for g in self.buffer.drain_gates(until, &mut self.stats.gates) {
+        for g in gates {
             let tiebreak = ((g.gate_id as u64) << 8) | g.kind as u64;
             self.queue.push(Queued {
                 key: g.t_us,
