@@ -635,6 +635,9 @@ struct TrackerView {
     entries: Vec<Vec2>,
     exits: Vec<Vec2>,
     tracks: Vec<FilterView>,
+    /// Entry passages the tracker still reserves detections for (time, gate).
+    #[serde(default)]
+    passages: Vec<(i64, Vec2)>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -675,6 +678,16 @@ fn check_tracker(restored: &Tracker, fresh: &Tracker) -> Result<()> {
     }
     for (i, (t, f)) in restored.tracks().iter().zip(&v.tracks).enumerate() {
         check_filter_track(i, t, f.kf.accel_std, v.params.accel_std)?;
+    }
+    for (i, &(t, gate)) in v.passages.iter().enumerate() {
+        time(t, || format!("tracker.passages[{i}][0]"))?;
+        if !v.entries.contains(&gate) {
+            return Err(bad(
+                "a passage at no entry gate of the store",
+                format!("tracker.passages[{i}][1]"),
+                json(&gate),
+            ));
+        }
     }
     Ok(())
 }
