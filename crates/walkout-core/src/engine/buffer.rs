@@ -47,15 +47,59 @@ pub struct ModalityCounts {
 /// Samples of one plate waiting for the watermark. Plates report in order almost
 /// always, so the buffer only remembers whether an arrival broke the order and sorts
 /// then; the common case costs no sort at all.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+///
+/// Draining takes a prefix; the samples still waiting (those inside the lateness bound,
+/// most of the buffer at frame rate) are not moved each time: the drained prefix is
+/// only skipped (`head`) and cut off once it is as long as what remains, so each sample
+/// is moved at most about once. A snapshot holds the waiting samples only, in the same
+/// format as a plain vector of them.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(from = "PlateBufferState")]
 pub struct PlateBuffer {
+    samples: Vec<(i64, f64)>,
+    /// Samples before this index have been drained.
+    head: usize,
+    sorted: bool,
+}
+
+/// What a snapshot holds of a [`PlateBuffer`].
+#[derive(Deserialize)]
+struct PlateBufferState {
     samples: Vec<(i64, f64)>,
     sorted: bool,
 }
 
+impl From<PlateBufferState> for PlateBuffer {
+    fn from(s: PlateBufferState) -> Self {
+        Self {
+            samples: s.samples,
+            head: 0,
+            sorted: s.sorted,
+        }
+    }
+}
+
+impl Serialize for PlateBuffer {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(rename = "PlateBuffer")]
+        struct View<'a> {
+            samples: &'a [(i64, f64)],
+            sorted: bool,
+        }
+        View {
+            samples: self.samples(),
+            sorted: self.sorted,
+        }
+        .serialize(serializer)
+    }
+}
+
 impl PlateBuffer {
     pub fn push(&mut self, t_us: i64, grams: f64) {
-        if self.samples.is_empty() {
+        if self.is_empty() {
+            self.samples.clear();
+            self.head = 0;
             self.sorted = true;
         } else if let Some(&(last_t, last_g)) = self.samples.last() {
             if (t_us, grams.to_bits()) <= (last_t, last_g.to_bits()) {
@@ -66,11 +110,28 @@ impl PlateBuffer {
     }
 
     pub fn len(&self) -> usize {
-        self.samples.len()
+        self.samples.len() - self.head
     }
 
     pub fn is_empty(&self) -> bool {
-        self.samples.is_empty()
+        self.len() == 0
+    }
+
+    /// The samples still waiting, (time, grams).
+    pub(crate) fn samples(&self) -> &[(i64, f64)] {
+        &self.samples[self.head..]
+    }
+
+    /// Forget the first `n` waiting samples (they have been drained).
+    fn consume(&mut self, n: usize) {
+        self.head += n;
+        if self.head == self.samples.len() {
+            self.samples.clear();
+            self.head = 0;
+        } else if self.head >= self.samples.len() - self.head {
+            self.samples.drain(..self.head);
+            self.head = 0;
+        }
     }
 }
 
@@ -110,17 +171,17 @@ impl ReorderBuffer {
         mut sink: impl FnMut(usize, i64, f64),
     ) {
         for (plate, buf) in self.weights.iter_mut().enumerate() {
-            if buf.samples.is_empty() {
+            if buf.is_empty() {
                 continue;
             }
+            let waiting = &mut buf.samples[buf.head..];
             if !buf.sorted {
-                buf.samples
-                    .sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+                waiting.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
                 buf.sorted = true;
             }
-            let ready = buf.samples.partition_point(|s| s.0 <= until);
+            let ready = waiting.partition_point(|s| s.0 <= until);
             let mut last_t = None;
-            for &(t, g) in &buf.samples[..ready] {
+            for &(t, g) in &waiting[..ready] {
                 if last_t == Some(t) {
                     counts.duplicates += 1;
                     continue;
@@ -129,7 +190,7 @@ impl ReorderBuffer {
                 counts.processed += 1;
                 sink(plate, t, g);
             }
-            buf.samples.drain(..ready);
+            buf.consume(ready);
         }
     }
 
@@ -249,13 +310,18 @@ impl ReorderBuffer {
     }
 }
 
-/// Move the elements with `key(e) <= until` out of `v`, keeping the rest.
+/// Move the elements with `key(e) <= until` out of `v`, keeping the rest in place (both
+/// in their order of arrival). Nothing is allocated when nothing is ready, and the rest
+/// is not copied into a new vector when something is.
 fn take_until<T>(v: &mut Vec<T>, until: i64, key: impl Fn(&T) -> i64) -> Vec<T> {
-    if v.iter().all(|e| key(e) > until) {
+    let ready = v.iter().filter(|e| key(e) <= until).count();
+    if ready == 0 {
         return Vec::new();
     }
-    let (ready, rest): (Vec<T>, Vec<T>) =
-        std::mem::take(v).into_iter().partition(|e| key(e) <= until);
-    *v = rest;
-    ready
+    if ready == v.len() {
+        return std::mem::take(v);
+    }
+    let mut out = Vec::with_capacity(ready);
+    out.extend(v.extract_if(.., |e| key(e) <= until));
+    out
 }
