@@ -8,14 +8,15 @@ use crate::assoc::{associate, ShopperScore};
 use crate::cart::Cart;
 use crate::shelf::hypothesis::{hypotheses, Expectation, Hypothesis};
 use crate::store::{PlateIdx, SkuIdx};
+use crate::track::Sightings;
 
 /// Log-prior bonus of a product whose tag left the plates' zone (about e^2.5 = 12x).
 const EVIDENCE_BONUS: f64 = 2.5;
-/// Log-odds of one sighting of a product in a likely shopper's hand: a detector that
-/// confuses look-alikes a quarter of the time is right three times as often as not.
-const SIGHTING_LOG_ODDS: f64 = 1.1;
-/// Sightings beyond this many add nothing (frames of one hold are not independent).
-const SIGHTINGS_COUNTED: usize = 6;
+/// Log-prior bonus of a product that all of a likely shopper's sightings around the
+/// interaction show (a share of them gets that share of it).
+const SIGHTING_SHARE_LOG_ODDS: f64 = 6.0;
+/// Fewer sightings than this say nothing.
+const MIN_SIGHTINGS: usize = 2;
 /// Weight of each sighting of the product in a shopper's hand (up to 3).
 const SIGHTING_WEIGHT: f64 = 2.0;
 
@@ -220,6 +221,14 @@ impl Engine {
                 .departed_near(&self.rfid_model, &it.plates, t0, t1),
             false => Vec::new(),
         };
+        // What the likely shoppers were seen holding around the interaction.
+        let seen: Vec<Sightings> = shoppers
+            .iter()
+            .filter(|s| s.probability >= SECOND_SHOPPER_MIN_P)
+            .filter_map(|s| self.tracks.get(s.track_id))
+            .map(|t| t.sightings_between(t0, t1))
+            .filter(|s| s.total >= MIN_SIGHTINGS)
+            .collect();
         candidates
             .into_iter()
             .map(|(sku, e)| {
@@ -227,16 +236,14 @@ impl Engine {
                 if departed.contains(&sku) {
                     bonus += EVIDENCE_BONUS;
                 }
-                // Each sighting is evidence on its own: a detector that mistakes a
-                // look-alike now and then is outvoted by the frames that saw it right.
-                let seen = shoppers
+                // By its share of the sightings: a detector that mistakes a look-alike
+                // now and then is outvoted by the frames that saw it right, however
+                // many frames there were.
+                let share = seen
                     .iter()
-                    .filter(|s| s.probability >= SECOND_SHOPPER_MIN_P)
-                    .filter_map(|s| self.tracks.get(s.track_id))
-                    .map(|t| t.sightings_of(sku, t0, t1))
-                    .max()
-                    .unwrap_or(0);
-                bonus += SIGHTING_LOG_ODDS * seen.min(SIGHTINGS_COUNTED) as f64;
+                    .map(|s| s.by_sku.get(&sku).copied().unwrap_or(0) as f64 / s.total as f64)
+                    .fold(0.0, f64::max);
+                bonus += SIGHTING_SHARE_LOG_ODDS * share;
                 (sku, e, bonus)
             })
             .collect()
