@@ -67,11 +67,53 @@ def rows(values: Any, dtype: type[np.generic], tail: tuple[int, ...], field: str
         return np.ascontiguousarray(arr, dtype=dtype)
 
 
+#: One EPC as 12 big-endian bytes: the high 32 bits, then the low 64.
+_EPC_BYTES = np.dtype([("hi", ">u4"), ("lo", ">u8")])
+
+
+def _epc_hex_fast(items: list[Any]) -> tuple[np.ndarray, np.ndarray] | None:
+    """EPCs given as strings of exactly 24 hex digits (as session files and readers give
+    them), converted without a Python loop per row; None when ``items`` is anything
+    else."""
+    try:
+        text = "".join(items)
+    except TypeError:  # not all strings
+        return None
+    n = len(items)
+    if len(text) != 24 * n or (n and set(map(len, items)) != {24}):
+        return None
+    try:
+        raw = bytes.fromhex(text)
+    except ValueError:  # not hex digits (or not ASCII)
+        return None
+    if len(raw) != 12 * n:  # fromhex skipped whitespace: let the row loop judge it
+        return None
+    both = np.frombuffer(raw, dtype=_EPC_BYTES)
+    return both["hi"].astype(np.uint64), both["lo"].astype(np.uint64)
+
+
 def epc_columns(values: Any) -> tuple[np.ndarray, np.ndarray]:
     """Split 96-bit EPCs (24-hex-character strings or ints) into high-32 and low-64 bit
-    columns, the layout the core reads."""
-    if isinstance(values, (str, bytes)) or as_array(values, "rfid_reads.epc").ndim != 1:
+    columns, the layout the core reads.
+
+    The common layouts take no Python loop per row: a list (or 1-D array) of 24-digit
+    hex strings, and a non-negative integer array. Anything else is converted row by
+    row, with the same results and an error naming the row where there is one."""
+    if isinstance(values, (str, bytes)):
         raise InputError("`rfid_reads.epc` must be a 1-D sequence of EPCs")
+    if isinstance(values, list):  # a list of strings is 1-D; no array needed to know
+        fast = _epc_hex_fast(values)
+        if fast is not None:
+            return fast
+    arr = as_array(values, "rfid_reads.epc")
+    if arr.ndim != 1:
+        raise InputError("`rfid_reads.epc` must be a 1-D sequence of EPCs")
+    if arr.dtype.kind in "iu" and not (arr.size and arr.dtype.kind == "i" and arr.min() < 0):
+        return np.zeros(arr.size, dtype=np.uint64), arr.astype(np.uint64)
+    if isinstance(values, np.ndarray) and arr.dtype.kind in "UO":
+        fast = _epc_hex_fast(arr.tolist())
+        if fast is not None:
+            return fast
     items = list(values)
     hi = np.empty(len(items), dtype=np.uint64)
     lo = np.empty(len(items), dtype=np.uint64)
