@@ -62,9 +62,8 @@ const MAX_LEVEL_G: f64 = 2.0 * MAX_ABS_GRAMS;
 /// holds): a million tonnes is beyond any real one and far below where their squares
 /// overflow to infinity.
 const MAX_DELTA_G: f64 = 1e12;
-/// Length of a hand-over window; mirrors `fusion::handover::WINDOW_US`, which that
-/// module keeps private. Windows are indices of sensor time in these units.
-const HAND_OVER_WINDOW_US: i64 = 1_000_000;
+/// Hand-over windows are indices of sensor time in these units.
+use super::fusion::HAND_OVER_WINDOW_STEP_US as HAND_OVER_WINDOW_US;
 
 /// The error for one bad value: what is wrong, where in the snapshot, and the value.
 fn bad(what: impl Display, at: impl Display, got: impl Display) -> WalkoutError {

@@ -14,8 +14,10 @@ use super::{Item, Queued};
 use crate::store::SkuIdx;
 
 /// Sightings are counted in windows this long (a receiver may hold the item only
-/// briefly before reaching for the next one).
+/// briefly before reaching for the next one), starting every `WINDOW_STEP_US` (each
+/// sighting is in two windows, so a short hold is not split between two).
 const WINDOW_US: i64 = 1_000_000;
+pub(in crate::engine) const WINDOW_STEP_US: i64 = WINDOW_US / 2;
 /// The giver must have been seen holding the product this long before the window.
 const GIVER_LOOKBACK_US: i64 = 2_000_000;
 /// A window is checked this long after it ended (on top of the fusion delay).
@@ -45,16 +47,19 @@ pub struct HandOver {
 }
 
 impl Engine {
-    /// A product was seen in a hand at `t_us`: make sure its window gets checked.
+    /// A product was seen in a hand at `t_us`: make sure the windows holding it get
+    /// checked.
     pub(super) fn note_sighting(&mut self, t_us: i64) {
-        let w = t_us.div_euclid(WINDOW_US);
-        if self.hand_over_windows.insert(w) {
-            self.queue.push(Queued {
-                key: (w + 1) * WINDOW_US + CHECK_AFTER_US,
-                rank: 3,
-                tiebreak: w as u64,
-                item: Item::HandOverCheck { window: w },
-            });
+        let last = t_us.div_euclid(WINDOW_STEP_US);
+        for w in [last - 1, last] {
+            if self.hand_over_windows.insert(w) {
+                self.queue.push(Queued {
+                    key: w * WINDOW_STEP_US + WINDOW_US + CHECK_AFTER_US,
+                    rank: 3,
+                    tiebreak: w as u64,
+                    item: Item::HandOverCheck { window: w },
+                });
+            }
         }
     }
 
@@ -72,7 +77,8 @@ impl Engine {
     /// carts have them.
     pub(super) fn check_hand_overs(&mut self, window: i64) {
         self.hand_over_windows.remove(&window);
-        let (t0, t1) = (window * WINDOW_US, (window + 1) * WINDOW_US - 1);
+        let t0 = window * WINDOW_STEP_US;
+        let t1 = t0 + WINDOW_US - 1;
         let mid = t0 + WINDOW_US / 2;
         let mut moves: Vec<HandOver> = Vec::new();
         for receiver in self.tracks.iter().filter(|t| t.is_open()) {

@@ -21,6 +21,7 @@ mod shelf;
 
 pub(super) use gates::RECEIPT_AFTER_EXIT_US;
 pub use handover::HandOver;
+pub(super) use handover::WINDOW_STEP_US as HAND_OVER_WINDOW_STEP_US;
 pub(super) use holds::HOLD_WAIT_US;
 
 /// A merged shelf interaction waiting for association.
