@@ -196,15 +196,22 @@ def test_carts_receipts_and_gate_passages(recorded):
     assert ents["/truth/actions"].rows == len(session.truth["actions"]["shopper"])
 
 
-def test_the_engines_own_camera_tracks_are_recorded(tmp_path):
-    """Fed cameras instead of positions, the engine tracks the shoppers itself; the
-    recording shows those tracks (ids from 2**31 up) beside the truth."""
+@pytest.fixture(scope="module")
+def recorded_all(tmp_path_factory) -> tuple[Session, Engine, Path, dict[str, Entity]]:
+    """two-shoppers-putback seed 3 fed every sensor (cameras, thermal, RFID, products):
+    the engine tracks the shoppers itself."""
     from walkout.sim import simulate
 
     session = simulate("two-shoppers-putback", 3)
-    path = tmp_path / "cams.rrd"
+    path = tmp_path_factory.mktemp("viz") / "all.rrd"
     engine = record_session(session, None, path, sensors="all")
-    ents = read_rrd(path)
+    return session, engine, path, read_rrd(path)
+
+
+def test_the_engines_own_camera_tracks_are_recorded(recorded_all):
+    """Fed cameras instead of positions, the engine tracks the shoppers itself; the
+    recording shows those tracks (ids from 2**31 up) beside the truth."""
+    _, engine, _, ents = recorded_all
     own = {int(r.track_id) for r in engine.receipts()}
     assert len(own) == 2 and all(t >= 2**31 for t in own)
     for tid in own:
@@ -383,3 +390,226 @@ def test_a_chosen_plate_gets_every_bin(tmp_path):
     bins = weights["/sensors/weights/plate_205"].rows
     duration_bins = (session.end_us - session.start_us) / 100_000
     assert duration_bins - 2 <= bins <= duration_bins + 2 and bins < samples / 5
+
+
+FRAME_US = 200_000  # the default frame interval: at most one frame per 0.2 s per sensor
+HOLD_US = 500_000  # a sensor's last frame is cleared after 0.5 s without a newer one
+
+
+def frames_of(e: Entity, name: str) -> list[tuple[int, list[object]]]:
+    """``(time in µs, instances)`` of every row of a component, in time order."""
+    times = [t // 1000 for t in e.times_ns]
+    rows = e.column(name)
+    assert len(rows) == len(times)
+    return sorted(zip(times, [r or [] for r in rows], strict=True), key=lambda tr: tr[0])
+
+
+def check_decimated(logged: list[int], session_frames: np.ndarray) -> None:
+    """Frames logged: real frames of the sensor, at most one per interval, and one in
+    every interval in which the sensor sent any."""
+    assert set(logged) <= set(session_frames.tolist())
+    bins = np.asarray(logged) // FRAME_US
+    assert len(np.unique(bins)) == len(bins) <= len(session_frames)
+    assert np.array_equal(np.unique(session_frames // FRAME_US), bins)
+
+
+def test_camera_detections_are_in_each_cameras_image(recorded_all):
+    session, _, _, ents = recorded_all
+    det = session.person_detections
+    cams = np.unique(det["camera_id"])
+    assert len(cams) >= 2
+    for cam in cams.tolist():
+        mine = det["camera_id"] == cam
+        t_cam = det["t_us"][mine]
+        people = ents[f"/store/cameras/{cam}/people"]
+        rows = frames_of(people, "Boxes2D:centers")
+        shown = [t for t, inst in rows if inst]
+        check_decimated(shown, np.unique(t_cam))
+        # Cleared once the camera stops seeing anyone: an empty row hold_s after a frame.
+        cleared = [t for t, inst in rows if not inst]
+        assert cleared and max(cleared) == max(shown) + HOLD_US
+        assert all(t - HOLD_US in set(shown) for t in cleared)
+        if len(np.unique(t_cam)) > 100:  # a busy camera at 15 fps: decimated to 5 fps
+            assert len(shown) < 0.5 * len(np.unique(t_cam))
+        # The boxes of a logged frame are that frame's detections, in pixels.
+        t0 = shown[len(shown) // 2]
+        at = mine & (det["t_us"] == t0)
+        want = np.column_stack(
+            [(det["x1"][at] + det["x2"][at]) / 2, (det["y1"][at] + det["y2"][at]) / 2]
+        )
+        got = np.asarray(dict(rows)[t0], dtype=float)
+        np.testing.assert_allclose(np.sort(got, axis=0), np.sort(want, axis=0), atol=1e-3)
+        # Keypoints of the same frames: the joints seen, each person a skeleton of its own.
+        kp = ents[f"/store/cameras/{cam}/keypoints"]
+        kp_rows = dict(frames_of(kp, "Points2D:keypoint_ids"))
+        assert set(shown) <= set(kp_rows)
+        seen = int(np.count_nonzero(det["keypoints"][at][:, :, 2] > 0))
+        assert len(kp_rows[t0]) == seen > 0
+        classes = dict(frames_of(kp, "Points2D:class_ids"))[t0]
+        assert len(set(classes)) == int(np.count_nonzero(at))
+    # The pinhole the boxes live under, and the skeleton they are joined by.
+    assert "Pinhole:resolution" in ents["/store/cameras/0"].components
+    assert "AnnotationContext:context" in ents["/store/cameras"].components
+
+
+def test_product_detections_are_labelled_with_their_sku(recorded_all):
+    session, _, _, ents = recorded_all
+    prod = session.product_detections
+    sku = {p.vision_class: p.sku for p in session.config.products}
+    for cam in np.unique(prod["camera_id"]).tolist():
+        mine = prod["camera_id"] == cam
+        rows = frames_of(ents[f"/store/cameras/{cam}/products"], "Boxes2D:labels")
+        shown = [(t, inst) for t, inst in rows if inst]
+        check_decimated([t for t, _ in shown], np.unique(prod["t_us"][mine]))
+        for t, labels in shown:
+            at = mine & (prod["t_us"] == t)
+            want = sorted(sku[c] for c in prod["class_id"][at].tolist())
+            assert sorted(lab.split()[0] for lab in labels) == want
+
+
+def test_thermal_blobs_in_the_thermal_image_and_on_the_floor(recorded_all):
+    session, _, _, ents = recorded_all
+    blobs = session.thermal_blobs
+    truth = session.truth["trajectories"]
+    cams = np.unique(blobs["camera_id"]).tolist()
+    assert cams == [c.id for c in session.config.thermal_cameras]
+    for cam in cams:
+        mine = blobs["camera_id"] == cam
+        image = frames_of(ents[f"/sensors/thermal/{cam}/blobs"], "Points2D:positions")
+        shown = [t for t, inst in image if inst]
+        check_decimated(shown, np.unique(blobs["t_us"][mine]))
+        assert ents[f"/sensors/thermal/{cam}/frame"].static_rows == 1
+        t0 = shown[len(shown) // 2]
+        at = mine & (blobs["t_us"] == t0)
+        np.testing.assert_allclose(
+            np.sort(np.asarray(dict(image)[t0]), axis=0),
+            np.sort(np.column_stack([blobs["cx"][at], blobs["cy"][at]]), axis=0),
+            atol=1e-3,
+        )
+        # On the floor, through the homography: where a shopper really stood then.
+        floor = frames_of(ents[f"/store/thermal/{cam}/blobs"], "Points3D:positions")
+        assert [t for t, inst in floor if inst] == shown
+        for t, inst in floor:
+            near = np.abs(truth["t_us"] - t) <= 100_000
+            for x, y, _ in inst:
+                d = np.hypot(truth["x"][near] - x, truth["y"][near] - y)
+                assert d.min() < 0.15, f"thermal {cam} blob at ({x:.2f}, {y:.2f}) is nobody"
+
+
+def test_rfid_reads_are_rates_and_exit_tags(recorded_all):
+    session, _, _, ents = recorded_all
+    reads = session.rfid_reads
+    kinds = {(r.id, a.id): a.kind for r in session.config.rfid_readers for a in r.antennas}
+    ant = list(zip(reads["reader_id"].tolist(), reads["antenna_id"].tolist(), strict=True))
+    assert {"exit", "shelf"} <= {kinds[k] for k in set(ant)}
+    for key in sorted(set(ant)):
+        mine = np.array([a == key for a in ant])
+        t = reads["t_us"][mine]
+        rate = frames_of(ents[f"/sensors/rfid/{key[0]}/{key[1]}"], "Scalars:scalars")
+        times = np.array([tt for tt, _ in rate])
+        # From the start of the first read's second to the second after the last.
+        assert times.min() == t.min() // 1_000_000 * 1_000_000
+        assert t.max() <= times.max() <= session.end_us + 1_500_000
+        # Every logged value is that second's count of reads; equal runs keep their ends.
+        per_bin = dict(zip(*np.unique(t // 1_000_000, return_counts=True), strict=True))
+        for tt, (n_reads, _) in rate[1:]:
+            assert tt % 1_000_000 == 500_000  # at the centre of its second
+            assert n_reads == per_bin.get(tt // 1_000_000, 0), (key, tt)
+        assert rate[0][1] == [0.0, 0.0]
+        assert max(v[0] for _, v in rate) == max(per_bin.values())
+    # Exit reads are text rows naming each tag, when it was read.
+    for key, kind in kinds.items():
+        if kind != "exit":
+            continue
+        mine = np.array([a == key for a in ant])
+        log = ents[f"/store/rfid/{key[0]}/{key[1]}/reads"]
+        text = " ".join(log.first("TextLog:text"))
+        for epc in set(reads["epc"][mine].tolist()):
+            assert epc in text
+        t_log = np.asarray(log.times_ns) // 1000
+        assert t_log.min() == reads["t_us"][mine].min()
+        assert t_log.max() <= reads["t_us"][mine].max()
+
+
+def test_sensor_rows_stay_within_the_session(recorded_all):
+    session, _, _, ents = recorded_all
+    roots = (
+        "/store/cameras/",
+        "/store/thermal/",
+        "/store/rfid/",
+        "/sensors/thermal/",
+        "/sensors/rfid/",
+    )
+    times = np.concatenate(
+        [
+            np.asarray(e.times_ns, dtype=np.int64) // 1000
+            for p, e in ents.items()
+            if p.startswith(roots)
+        ]
+    )
+    assert len(times) > 500
+    assert times.min() >= session.start_us
+    assert times.max() <= session.end_us + 1_500_000  # a last clear, a last zero rate
+
+
+def test_blueprint_has_sensor_tabs_behind_the_first_view(recorded_all):
+    session, _, path, _ = recorded_all
+    reader = RrdReader(path)
+    names, queries = {}, []
+    for chunk in reader.stream(store=reader.blueprints()[0]):
+        batch = chunk.to_record_batch()
+        cols = batch.schema.names
+        if "ViewBlueprint:display_name" in cols:
+            for name, origin in zip(
+                batch.column("ViewBlueprint:display_name").to_pylist(),
+                batch.column("ViewBlueprint:space_origin").to_pylist(),
+                strict=True,
+            ):
+                names[name[0]] = origin[0]
+        if "ViewContents:query" in cols:
+            queries += batch.column("ViewContents:query").to_pylist()
+    cfg = session.config
+    for cam in cfg.cameras:
+        assert names[f"camera {cam.id}"] == f"/store/cameras/{cam.id}"
+    for cam in cfg.thermal_cameras:
+        assert names[f"thermal {cam.id}"] == f"/sensors/thermal/{cam.id}"
+    assert names["RFID reads"] == "/store/rfid"
+    store = next(q for q in queries if "+ /shoppers/**" in q and "+ /store/**" in q)
+    assert "- /store/cameras/0/people/**" in store  # detections stay out of the 3D view
+
+
+def test_frame_decimation_and_clearing_follow_the_knobs(tmp_path):
+    """A live recorder fed camera frames directly: the interval keeps one frame per
+    interval (0 keeps them all), a pause clears the boxes, nothing is lost at close."""
+    engine = Engine(REPO / "examples/stores/convenience.toml")
+    t0 = 1_767_258_000_000_000
+    t = np.r_[t0 + np.arange(30) * 66_666, t0 + 4_000_000 + np.arange(15) * 66_666]
+    box = np.tile([100.0, 200.0, 300.0, 600.0], (len(t), 1))
+    kp = np.zeros((len(t), 17, 3))
+    kp[:, 15] = (150.0, 590.0, 0.9)  # the left ankle, seen
+    counts = {}
+    for interval in (0.0, 0.2):
+        path = tmp_path / f"frames-{interval}.rrd"
+        rec, _ = open_recording("frames", path=path)
+        recorder = Recorder(engine, recording=rec, frame_interval_s=interval)
+        for part in (slice(0, 20), slice(20, None)):  # two batches
+            n = len(t[part])
+            recorder.log_person_detections(
+                np.zeros(n, int), t[part], box[part], np.full(n, 0.9), kp[part]
+            )
+        recorder.close()
+        rec.disconnect()
+        counts[interval] = recorder.counts()
+        rows = frames_of(read_rrd(path)["/store/cameras/0/people"], "Boxes2D:centers")
+        shown = [tt for tt, inst in rows if inst]
+        cleared = [tt for tt, inst in rows if not inst]
+        before_pause = max(tt for tt in shown if tt < t[30])
+        assert cleared == [before_pause + HOLD_US, shown[-1] + HOLD_US]  # the pause, the end
+        if interval == 0.0:
+            assert shown == t.tolist()
+        else:
+            assert len(shown) == len(np.unique(t // 200_000)) < len(t)
+        kp_rows = frames_of(read_rrd(path)["/store/cameras/0/keypoints"], "Points2D:positions")
+        assert [tt for tt, inst in kp_rows if inst] == shown
+    assert counts[0.0]["person_frames"] == len(t) and counts[0.0]["frames_skipped"] == 0
+    assert counts[0.2]["person_frames"] + counts[0.2]["frames_skipped"] == len(t)

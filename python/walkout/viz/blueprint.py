@@ -1,4 +1,5 @@
-"""The layout a recording opens with: store in 3D, weight plots, event log, receipts."""
+"""The layout a recording opens with: store in 3D, weight plots, event log, receipts;
+camera, thermal and RFID views in tabs behind them."""
 
 from __future__ import annotations
 
@@ -13,9 +14,13 @@ def store_blueprint(config: StoreConfig) -> rrb.Blueprint:
 
     Left: the store in 3D (fixtures, plates coloured by stock, shoppers with trails,
     ground truth paler) above the decimated plate weights. Right: the event log (shelf
-    events, gate passages, receipts, true actions) above tabs with the open carts, the
-    receipts, items per cart over time and the true receipts. The side panels start
-    collapsed so that the views get the room; the timeline is the sensor clock.
+    events, gate passages, exit RFID reads, receipts, true actions) above tabs with the
+    open carts, the receipts, items per cart over time and the true receipts, and, when
+    the store has them, a grid of camera views (each camera's detections in its image;
+    add ``/shoppers/**`` to a camera view's contents in the viewer to see the tracks
+    projected through the camera), a grid of thermal images and the RFID read rates
+    above the RFID log. The side panels start collapsed so that the views get the room;
+    the timeline is the sensor clock.
     """
     fx, fy = config.floor
     eye = rrb.EyeControls3D(
@@ -30,6 +35,13 @@ def store_blueprint(config: StoreConfig) -> rrb.Blueprint:
             f"+ /{paths.STORE}/**",
             f"+ /{paths.SHOPPERS}/**",
             f"+ /{paths.TRUTH_SHOPPERS}/**",
+            # Detections live in the cameras' images; the 3D view would paint them on
+            # the little image planes of the frusta.
+            *(
+                f"- /{path(cam.id)}/**"
+                for cam in config.cameras
+                for path in (paths.camera_people, paths.camera_keypoints, paths.camera_products)
+            ),
         ],
         eye_controls=eye,
         background=(24, 24, 28),
@@ -43,6 +55,13 @@ def store_blueprint(config: StoreConfig) -> rrb.Blueprint:
             f"+ /{paths.RECEIPTS}",
             f"+ /{paths.TRUTH_ACTIONS}",
             f"+ /{paths.SESSION}",
+            # Shelf antennas' first reads are for the RFID tab; exit reads stay here.
+            *(
+                f"- /{paths.antenna_reads(r.id, a.id)}"
+                for r in config.rfid_readers
+                for a in r.antennas
+                if a.kind != "exit"
+            ),
         ],
     )
     details = rrb.Tabs(
@@ -50,6 +69,8 @@ def store_blueprint(config: StoreConfig) -> rrb.Blueprint:
         rrb.TextDocumentView(name="receipts", origin=f"/{paths.RECEIPTS}"),
         rrb.TimeSeriesView(name="items per cart", origin=f"/{paths.CART_ITEMS}"),
         rrb.TextDocumentView(name="true receipts", origin=f"/{paths.TRUTH_RECEIPTS}"),
+        *_sensor_tabs(config),
+        active_tab=0,
     )
     return rrb.Blueprint(
         rrb.Horizontal(
@@ -62,3 +83,52 @@ def store_blueprint(config: StoreConfig) -> rrb.Blueprint:
         rrb.SelectionPanel(state="collapsed"),
         collapse_panels=False,
     )
+
+
+def _sensor_tabs(config: StoreConfig) -> list[rrb.Container]:
+    """Camera views, thermal images and RFID: one tab each, for the sensors the store has."""
+    tabs: list[rrb.Container] = []
+    if config.cameras:
+        tabs.append(
+            rrb.Grid(
+                *(
+                    rrb.Spatial2DView(
+                        name=f"camera {cam.id}",
+                        origin=f"/{paths.camera(cam.id)}",
+                        background=(24, 24, 28),
+                        visual_bounds=rrb.VisualBounds2D(
+                            x_range=(0.0, float(cam.width)), y_range=(0.0, float(cam.height))
+                        ),
+                    )
+                    for cam in config.cameras
+                ),
+                name="cameras",
+            )
+        )
+    if config.thermal_cameras:
+        tabs.append(
+            rrb.Grid(
+                *(
+                    rrb.Spatial2DView(
+                        name=f"thermal {cam.id}",
+                        origin=f"/{paths.thermal_image(cam.id)}",
+                        background=(16, 16, 20),
+                        visual_bounds=rrb.VisualBounds2D(
+                            x_range=(0.0, float(cam.width)), y_range=(0.0, float(cam.height))
+                        ),
+                    )
+                    for cam in config.thermal_cameras
+                ),
+                name="thermal",
+            )
+        )
+    if config.rfid_readers:
+        tabs.append(
+            rrb.Vertical(
+                rrb.TimeSeriesView(name="RFID reads and tags per s", origin=f"/{paths.RFID_RATES}"),
+                rrb.TextLogView(name="RFID reads", origin=f"/{paths.RFID}"),
+                row_shares=[1, 1],
+                name="RFID",
+            )
+        )
+    return tabs

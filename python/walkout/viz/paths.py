@@ -8,10 +8,16 @@ The layout of a recording (``*`` is an id)::
     store/plates/*/marker                            a marker while an event is fresh
     store/gates/*/passages                           gate passages (text log)
     store/cameras/*, store/thermal/*, store/rfid/*/* sensors' poses and zones (static)
+    store/cameras/*/people, .../keypoints            person boxes and COCO keypoints in
+    store/cameras/*/products                         each camera's image (under its pinhole)
+    store/thermal/*/blobs                            thermal blobs on the floor (homography)
+    store/rfid/*/*/reads                             RFID reads worth reading (text log)
     shoppers/*, shoppers/*/trail                     estimated tracks
     truth/shoppers/*, truth/shoppers/*/trail         ground-truth trajectories
     truth/actions, truth/receipts/*                  ground-truth actions and receipts
     sensors/weights/plate_*                          decimated weight per plate (g)
+    sensors/thermal/*/blobs, sensors/thermal/*/frame thermal blobs in the thermal image
+    sensors/rfid/*/*                                 RFID reads and tags per second
     fusion/carts, fusion/cart_items/*                open carts; items per shopper
     fusion/receipts, fusion/receipts/*               receipt log; one document each
     session                                          notes: start, end with engine stats
@@ -35,6 +41,10 @@ TRUTH_SHOPPERS = "truth/shoppers"
 TRUTH_ACTIONS = "truth/actions"
 TRUTH_RECEIPTS = "truth/receipts"
 WEIGHTS = "sensors/weights"
+THERMAL_IMAGES = "sensors/thermal"
+RFID_RATES = "sensors/rfid"
+CAMERAS = "store/cameras"
+RFID = "store/rfid"
 CARTS = "fusion/carts"
 CART_ITEMS = "fusion/cart_items"
 RECEIPTS = "fusion/receipts"
@@ -76,14 +86,59 @@ def camera(camera_id: int) -> str:
     return f"store/cameras/{camera_id}"
 
 
+def camera_people(camera_id: int) -> str:
+    """Person boxes of a camera, in its image (under the camera's pinhole)."""
+    return f"{camera(camera_id)}/people"
+
+
+def camera_keypoints(camera_id: int) -> str:
+    """COCO keypoints of the persons a camera detected, in its image."""
+    return f"{camera(camera_id)}/keypoints"
+
+
+def camera_products(camera_id: int) -> str:
+    """Product boxes of a camera, in its image."""
+    return f"{camera(camera_id)}/products"
+
+
 def thermal(camera_id: int) -> str:
     """A thermal camera's footprint on the floor."""
     return f"store/thermal/{camera_id}"
 
 
+def thermal_floor(camera_id: int) -> str:
+    """A thermal camera's blobs on the floor, through its homography."""
+    return f"{thermal(camera_id)}/blobs"
+
+
+def thermal_image(camera_id: int) -> str:
+    """A thermal camera's image space (a 2D space of its own)."""
+    return f"{THERMAL_IMAGES}/{camera_id}"
+
+
+def thermal_blobs(camera_id: int) -> str:
+    """A thermal camera's blobs in its image (pixels)."""
+    return f"{thermal_image(camera_id)}/blobs"
+
+
+def thermal_frame(camera_id: int) -> str:
+    """The outline of a thermal camera's image."""
+    return f"{thermal_image(camera_id)}/frame"
+
+
 def antenna(reader_id: int, antenna_id: int) -> str:
     """An RFID antenna's read zone."""
     return f"store/rfid/{reader_id}/{antenna_id}"
+
+
+def antenna_reads(reader_id: int, antenna_id: int) -> str:
+    """Text log of an antenna's reads: tags at an exit, tags new to a shelf zone."""
+    return f"{antenna(reader_id, antenna_id)}/reads"
+
+
+def rfid_rate(reader_id: int, antenna_id: int) -> str:
+    """Reads and distinct tags per second of an antenna."""
+    return f"{RFID_RATES}/{reader_id}/{antenna_id}"
 
 
 def weight(plate_id: int) -> str:

@@ -3,9 +3,11 @@
 :class:`Recorder` wraps an :class:`~walkout.Engine` that someone else feeds: call
 :meth:`Recorder.update` after each ``engine.step()`` and it logs what changed since the
 last call (new shelf events, gate passages and receipts, tracks, carts, plate stock).
-Raw sensor batches never pass through the engine's outputs, so hand them to
-:meth:`Recorder.log_weights` / :meth:`Recorder.log_positions` as well, beside the
-``ingest_*`` calls, to get the weight plots and full-rate tracks.
+Raw sensor batches never pass through the engine's outputs, so hand them to the
+recorder as well, beside the ``ingest_*`` calls (:meth:`Recorder.log_weights`,
+``log_positions``, ``log_person_detections``, ``log_thermal_blobs``,
+``log_product_detections``, ``log_rfid_reads``: the same arguments), to get the weight
+plots, full-rate tracks, camera detections, thermal blobs and RFID reads.
 
 :func:`record_session` replays a session directory through an engine with a recorder
 attached, which is exactly what ``walkout replay SESSION --rerun FILE`` runs.
@@ -27,12 +29,23 @@ from walkout.session import Session
 from walkout.viz import paths
 from walkout.viz.blueprint import store_blueprint
 from walkout.viz.fusion import CartLayer, EventLayer, GateLayer, ReceiptLayer
+from walkout.viz.rfid import RfidLayer
 from walkout.viz.sensors import WeightLayer, plate_noise
 from walkout.viz.shoppers import ShopperLayer, track_label
 from walkout.viz.store import InventoryLayer, log_store
 from walkout.viz.truth import Truth, log_truth, true_quantities
+from walkout.viz.vision import (
+    DEFAULT_FRAME_INTERVAL_S,
+    DEFAULT_LATENCY_S,
+    PersonLayer,
+    ProductLayer,
+    ThermalLayer,
+    log_vision_static,
+)
 
 APPLICATION_ID = "walkout"
+# A replay is not watched live: sensor rows may wait longer, for larger chunks.
+_REPLAY_LATENCY_S = 30.0
 DEFAULT_SPAWN_PORT = 9876
 
 
@@ -91,6 +104,15 @@ class Recorder:
     ``None`` logs only the plates that change, around each change. ``start_us``: the
     session start, where the initial plate stock is drawn (default: the first time
     seen). ``truth``: a simulated session's ground truth, logged beside the estimate.
+
+    Camera and thermal frames are decimated per sensor: at most one frame each
+    ``frame_interval_s`` of sensor time (0: every frame); what a sensor showed is cleared
+    when it has sent nothing newer for ``max(0.5 s, 2 frame intervals)``. ``cameras``:
+    the RGB cameras whose person and product detections are logged (``None``: all).
+    RFID reads are counted per ``rfid_bin_s``. Camera, thermal and RFID rows are held
+    back for up to ``latency_s`` of sensor time so that they go out in larger chunks
+    (each chunk costs about 1.5 KB in a file): a live viewer sees them that much later;
+    :func:`record_session` uses 30 s.
     """
 
     def __init__(
@@ -104,6 +126,10 @@ class Recorder:
         start_us: int | None = None,
         truth: Truth | None = None,
         blueprint: bool = True,
+        frame_interval_s: float = DEFAULT_FRAME_INTERVAL_S,
+        cameras: Collection[int] | None = None,
+        rfid_bin_s: float = 1.0,
+        latency_s: float = DEFAULT_LATENCY_S,
     ) -> None:
         self.engine = engine
         rec = recording if recording is not None else rr.get_global_data_recording()
@@ -114,6 +140,7 @@ class Recorder:
         if blueprint:
             rec.send_blueprint(store_blueprint(config))
         log_store(rec, config)
+        log_vision_static(rec, config)
         self._inventory = InventoryLayer(rec, config)
         self._weights = WeightLayer(
             rec, plate_noise(config), plates=weight_plates, bin_s=weight_bin_s
@@ -123,6 +150,11 @@ class Recorder:
         self._gates = GateLayer(rec)
         self._carts = CartLayer(rec, config)
         self._receipts = ReceiptLayer(rec, config, true_quantities(truth) if truth else None)
+        frames = {"interval_s": frame_interval_s, "latency_s": latency_s}
+        self._people = PersonLayer(rec, cameras=cameras, **frames)
+        self._products = ProductLayer(rec, config, cameras=cameras, **frames)
+        self._thermal = ThermalLayer(rec, config, **frames)
+        self._rfid = RfidLayer(rec, config, bin_s=rfid_bin_s, latency_s=latency_s)
         self._start_us = start_us
         self._painted = False
         self._raw_positions = False
@@ -169,6 +201,42 @@ class Recorder:
             np.asarray(y, dtype=np.float64),
         )
 
+    def log_person_detections(
+        self, camera_id: Any, t_us: Any, bbox: Any, score: Any, keypoints: Any | None = None
+    ) -> None:
+        """Person detections, the batch given to ``engine.ingest_person_detections``:
+        boxes and keypoints in each camera's image, decimated per camera."""
+        self._started(t_us)
+        self._people.add(camera_id, t_us, bbox, score, keypoints)
+
+    def log_thermal_blobs(
+        self, camera_id: Any, t_us: Any, centroid: Any, area_px: Any, temperature_c: Any
+    ) -> None:
+        """Thermal blobs, the batch given to ``engine.ingest_thermal_blobs``: in the
+        thermal image and on the floor, decimated per thermal camera."""
+        self._started(t_us)
+        self._thermal.add(camera_id, t_us, centroid, area_px, temperature_c)
+
+    def log_product_detections(
+        self, camera_id: Any, t_us: Any, bbox: Any, class_id: Any, score: Any
+    ) -> None:
+        """Product detections, the batch given to ``engine.ingest_product_detections``."""
+        self._started(t_us)
+        self._products.add(camera_id, t_us, bbox, class_id, score)
+
+    def log_rfid_reads(
+        self, reader_id: Any, antenna_id: Any, t_us: Any, epc: Any, rssi_dbm: Any
+    ) -> None:
+        """RFID reads, the batch given to ``engine.ingest_rfid_reads``: counted per
+        antenna, logged (as rates and text rows) by the next :meth:`update`."""
+        self._started(t_us)
+        self._rfid.add(reader_id, antenna_id, t_us, epc, rssi_dbm)
+
+    def _started(self, t_us: Any) -> None:
+        t = np.asarray(t_us, dtype=np.int64)
+        if t.size:
+            self._paint(int(t.min()))
+
     def update(self) -> None:
         """Log what changed in the engine since the last call; call after each step."""
         engine = self.engine
@@ -179,6 +247,9 @@ class Recorder:
         now = int(now)
         self._paint(now)
         self._weights.flush(now)
+        self._rfid.flush(now)
+        for frames in (self._people, self._products, self._thermal):
+            frames.flush(now)
         changed_at: dict[int, int] = {}  # track id -> time of its newest cart change
         for ev in engine.shelf_events():
             if ev.id in self._seen_events:
@@ -264,8 +335,10 @@ class Recorder:
         """
         self.update()
         stats = self.engine.stats()
-        late = {k: stats[k]["late"] for k in ("weights", "positions", "gates")}
-        dups = {k: stats[k]["duplicates"] for k in ("weights", "positions", "gates")}
+        fed = [k for k, v in stats.items() if isinstance(v, dict) and v.get("received")]
+        fed = fed or ["weights", "positions", "gates"]
+        late = {k: stats[k]["late"] for k in fed}
+        dups = {k: stats[k]["duplicates"] for k in fed}
         end = end_us if end_us is not None else stats.get("processed_until_us")
         if end is not None:
             self.note(
@@ -273,9 +346,13 @@ class Recorder:
                 f"end: {stats['receipts']} receipts, {stats['shelf_events']} shelf events "
                 f"({stats['unassigned_shelf_events']} unassigned), "
                 f"{stats['unmatched_gate_events']} unmatched gate events; late {late}, "
-                f"duplicates {dups}; {self._weights.bins.late} samples too late to plot",
+                f"duplicates {dups}; {self._weights.bins.late} samples and "
+                f"{self._rfid.late} RFID reads too late to plot",
             )
         self._weights.flush(None)
+        self._rfid.flush(None)
+        for frames in (self._people, self._products, self._thermal):
+            frames.flush(None)
         self._events.expire(None)
         for tid, last in list(self._tracks.items()):
             self._shoppers.forget(tid, last + 1)
@@ -292,6 +369,14 @@ class Recorder:
             "cart_updates": self._carts.logged,
             "receipts": self._receipts.logged,
             "truth_rows": self.truth_rows,
+            "person_frames": self._people.frames,
+            "keypoints": self._people.keypoints,
+            "product_frames": self._products.frames,
+            "thermal_frames": self._thermal.frames,
+            "frames_skipped": sum(
+                f.gate.skipped for f in (self._people, self._products, self._thermal)
+            ),
+            **self._rfid.counts(),
         }
 
 
@@ -319,6 +404,31 @@ class _RecordingFeed:
     def ingest_gates(self, gate_id: Any, t_us: Any, kind: Any, token: Any = None) -> None:
         self._engine.ingest_gates(gate_id, t_us, kind, token)
 
+    # The parameter names are the engine's: walkout.replay passes columns by name.
+    def ingest_person_detections(
+        self, camera_id: Any, t_us: Any, bbox: Any, score: Any, keypoints: Any | None = None
+    ) -> None:
+        self._engine.ingest_person_detections(camera_id, t_us, bbox, score, keypoints)
+        self._recorder.log_person_detections(camera_id, t_us, bbox, score, keypoints)
+
+    def ingest_thermal_blobs(
+        self, camera_id: Any, t_us: Any, centroid: Any, area_px: Any, temperature_c: Any
+    ) -> None:
+        self._engine.ingest_thermal_blobs(camera_id, t_us, centroid, area_px, temperature_c)
+        self._recorder.log_thermal_blobs(camera_id, t_us, centroid, area_px, temperature_c)
+
+    def ingest_product_detections(
+        self, camera_id: Any, t_us: Any, bbox: Any, class_id: Any, score: Any
+    ) -> None:
+        self._engine.ingest_product_detections(camera_id, t_us, bbox, class_id, score)
+        self._recorder.log_product_detections(camera_id, t_us, bbox, class_id, score)
+
+    def ingest_rfid_reads(
+        self, reader_id: Any, antenna_id: Any, t_us: Any, epc: Any, rssi_dbm: Any
+    ) -> None:
+        self._engine.ingest_rfid_reads(reader_id, antenna_id, t_us, epc, rssi_dbm)
+        self._recorder.log_rfid_reads(reader_id, antenna_id, t_us, epc, rssi_dbm)
+
     def step(self, until_us: int | None = None) -> None:
         self._engine.step(until_us)
         self._recorder.update()
@@ -345,6 +455,8 @@ def record_session(
     progress: bool = False,
     weight_plates: Collection[int] | None = None,
     sensors: str | Sequence[str] = "auto",
+    frame_interval_s: float = DEFAULT_FRAME_INTERVAL_S,
+    cameras: Collection[int] | None = None,
 ) -> Engine:
     """Replay ``session`` through ``engine`` (default: a new one for the session's
     store) as a live store would feed it, recording everything to Rerun; returns the
@@ -353,9 +465,11 @@ def record_session(
     The recording goes to ``recording`` if given, else to a new stream writing the
     ``.rrd`` file ``path`` and/or a spawned viewer (``spawn``). Ground truth, when the
     session has it, is recorded beside the estimate. ``sensors`` chooses what the
-    engine is fed (:mod:`walkout.replay`).
+    engine is fed (:mod:`walkout.replay`), and so what is recorded;
+    ``frame_interval_s`` and ``cameras`` decimate camera and thermal frames
+    (:class:`Recorder`).
     """
-    from walkout.replay import replay
+    from walkout.replay import replay, sensor_set, session_modalities
 
     # The engine's own tracks are drawn from its trajectory log (5 Hz is plenty to see).
     engine = engine if engine is not None else Engine(session.config, trajectory_log_hz=5.0)
@@ -372,13 +486,20 @@ def record_session(
         start_us=session.start_us,
         truth=session.truth,
         weight_plates=weight_plates,
+        frame_interval_s=frame_interval_s,
+        cameras=cameras,
+        latency_s=_REPLAY_LATENCY_S,
     )
-    n = {k: len(getattr(session, k)["t_us"]) for k in ("weights", "positions", "gates")}
+    fed = sensor_set(session, sensors)
+    counts = ", ".join(
+        f"{len(cols['t_us']):,} {name.replace('_', ' ')}"
+        for name, cols in session_modalities(session).items()
+        if name in fed
+    )
     recorder.note(
         session.start_us,
         f"start: {session_name(session)} in {session.config.name}, "
-        f"{(session.end_us - session.start_us) / 1e6:.0f} s, {n['weights']:,} weight samples, "
-        f"{n['positions']:,} positions, {n['gates']} gate events",
+        f"{(session.end_us - session.start_us) / 1e6:.0f} s; fed: {counts or 'nothing'}",
     )
     feed = _RecordingFeed(engine, recorder)
     replay(session, engine=cast(Engine, feed), chunk_s=chunk_s, progress=progress, sensors=sensors)

@@ -16,6 +16,11 @@ RFID = (190, 120, 255)
 PICK = (255, 160, 30)
 PUT_BACK = (60, 170, 255)
 UNASSIGNED = (255, 60, 60)
+PERSON = (120, 220, 255)  # person boxes in a camera's image
+JOINT_LEFT = (255, 200, 60)  # COCO keypoints of the left side, of the right side, of the face
+JOINT_RIGHT = (90, 200, 255)
+JOINT_CENTRE = (235, 235, 235)
+EXIT_READ = (230, 110, 90)
 
 # Distinct hues for shoppers (estimated tracks); ground truth uses the same hue, paler.
 _SHOPPERS: list[Rgb] = [
@@ -72,3 +77,9 @@ def fill_color(fill: float) -> Rgb:
         return _OVER
     f = min(max(fill, 0.0), 1.0)
     return _mix(_EMPTY, _HALF, f * 2) if f < 0.5 else _mix(_HALF, _FULL, (f - 0.5) * 2)
+
+
+def temperature_color(celsius: float) -> Rgb:
+    """Colour of a thermal blob: yellow at 28 °C and below, deep red at 37 °C and above."""
+    f = min(max((celsius - 28.0) / 9.0, 0.0), 1.0)
+    return _mix((255, 230, 90), (200, 20, 30), f)
