@@ -26,18 +26,24 @@ const SHARE_MIN_P: f64 = 0.25;
 const SHARE_MIN_HANDS: u32 = 3;
 
 /// Who gets the units of a pick: all to the likeliest shopper, unless the runner-up
-/// also reached in; then each gets units in proportion (at least one each). Returns
-/// (track, units, the probability that shopper took them).
-fn split_units(shoppers: &[ShopperScore], quantity: u32) -> Vec<(u32, u32, f64)> {
+/// also reached in, or walks away holding the product too; then each gets units in
+/// proportion (at least one each). Returns (track, units, the probability that shopper
+/// took them).
+fn split_units(
+    shoppers: &[ShopperScore],
+    quantity: u32,
+    second_holds_it: bool,
+) -> Vec<(u32, u32, f64)> {
     let Some(first) = shoppers.first() else {
         return Vec::new();
     };
     match shoppers.get(1) {
         Some(second)
             if quantity >= 2
-                && second.probability >= SHARE_MIN_P
-                && second.hands >= SHARE_MIN_HANDS
-                && first.hands >= SHARE_MIN_HANDS =>
+                && (second_holds_it
+                    || (second.probability >= SHARE_MIN_P
+                        && second.hands >= SHARE_MIN_HANDS
+                        && first.hands >= SHARE_MIN_HANDS)) =>
         {
             let share = second.probability / (first.probability + second.probability);
             let theirs = ((quantity as f64 * share).round() as u32).clamp(1, quantity - 1);
@@ -146,7 +152,13 @@ impl Engine {
                     if let Some(s) = r.shoppers.first() {
                         confidence = s.probability * best.probability;
                         let mut tags = self.departed_untaken_tags(it, best.sku).into_iter();
-                        for (track_id, units, p) in split_units(&r.shoppers, best.quantity) {
+                        // ... and reached into this plate (not just holds one of the
+                        // same from another shelf).
+                        let second_holds_it = r.shoppers.get(1).is_some_and(|s| {
+                            s.hands > 0 && self.seen_holding(s.track_id, best.sku, it)
+                        });
+                        let shares = split_units(&r.shoppers, best.quantity, second_holds_it);
+                        for (track_id, units, p) in shares {
                             let cart = self
                                 .carts
                                 .entry(track_id)
@@ -277,6 +289,17 @@ impl Engine {
                 .then(a.track_id.cmp(&b.track_id))
         });
         shoppers
+    }
+
+    /// Whether `track` was seen holding `sku` after the interaction, more than anything
+    /// else (and it stood within reach: it is among the interaction's shoppers).
+    fn seen_holding(&self, track: u32, sku: SkuIdx, it: &Interaction) -> bool {
+        let (_, t1) = Self::evidence_window(it);
+        self.tracks.get(track).is_some_and(|t| {
+            let seen = t.sightings_between(it.t_end_us, t1);
+            seen.total >= MIN_SIGHTINGS
+                && 2 * seen.by_sku.get(&sku).copied().unwrap_or(0) > seen.total
+        })
     }
 
     /// Tags of `sku` that left the interaction's plates around it and are on nobody's
