@@ -198,7 +198,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return 2
     sets = ABLATION if args.ablation else (args.sensors,)
     chosen = args.scenario_list or None
-    tables = [evaluate_tiers(seeds, s, chosen, progress=sys.stderr.isatty()) for s in sets]
+    progress = sys.stderr.isatty()
+    # Tracking is measured where the engine tracks shoppers itself (not positions).
+    tables = [
+        evaluate_tiers(seeds, s, chosen, progress, tracking=args.tracking and s != "positions")
+        for s in sets
+    ]
     tier_table(_stdout(), tables)
     return 0
 
@@ -357,6 +362,12 @@ def _add_session_commands(commands: argparse._SubParsersAction) -> None:
         help="which of the session's sensors the engine is fed (walkout.replay; default auto)",
     )
     ev.add_argument("--tiers", action="store_true", help="every scenario, pooled per tier")
+    ev.add_argument(
+        "--tracking",
+        action="store_true",
+        help="with --tiers / --ablation: also MOTA / IDF1 of the engine's own tracks "
+        "(motmetrics, in the 'eval' extra)",
+    )
     ev.add_argument("--ablation", action="store_true", help="--tiers for each sensor set in turn")
     ev.add_argument(
         "--scenarios",

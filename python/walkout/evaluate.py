@@ -4,21 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from walkout.config import StoreConfig
+from walkout.engine import Engine
 from walkout.eval import ReceiptScore, score_receipts, true_receipts
 from walkout.replay import DEFAULT_SENSORS, replay
 from walkout.sim import simulate
 from walkout.ui import progress_bar
 
+if TYPE_CHECKING:
+    from walkout.eval_tracking import TrackingScore
+
 
 @dataclass
 class SeedResult:
-    """The score of one simulated session."""
+    """The score of one simulated session (and its tracking accumulator, a
+    ``motmetrics.MOTAccumulator``, when tracking was measured)."""
 
     scenario: str
     seed: int
     score: ReceiptScore
+    tracking: Any = None
 
 
 def evaluate(
@@ -27,20 +34,28 @@ def evaluate(
     config: StoreConfig | None = None,
     progress: bool = False,
     sensors: str | Sequence[str] = DEFAULT_SENSORS,
+    tracking: bool = False,
 ) -> list[SeedResult]:
     """Simulate ``scenario`` once per seed, replay it through the engine with the
     sensor set ``sensors`` (:mod:`walkout.replay`), and score the receipts against the
-    simulator's truth.
+    simulator's truth; with ``tracking``, also the engine's tracks against the true
+    trajectories (:mod:`walkout.eval_tracking`, needs motmetrics).
     """
     seeds = list(seeds)
     out = []
     with progress_bar(f"evaluating {scenario}", total=len(seeds), enabled=progress) as advance:
         for seed in seeds:
             session = simulate(scenario, seed, config)
-            engine = replay(session, sensors=sensors)
+            engine = Engine(session.config, trajectory_log_hz=5.0 if tracking else 0.0)
+            replay(session, engine=engine, sensors=sensors)
             assert session.truth is not None
             score = score_receipts(engine.receipts(), true_receipts(session.truth))
-            out.append(SeedResult(scenario, seed, score))
+            acc = None
+            if tracking:
+                from walkout.eval_tracking import accumulate
+
+                acc = accumulate(session.truth["trajectories"], engine.trajectories())
+            out.append(SeedResult(scenario, seed, score, acc))
             advance()
     return out
 
@@ -61,6 +76,8 @@ class TierTable:
     seeds: int
     by_scenario: dict[str, ReceiptScore] = field(default_factory=dict)
     tier_of: dict[str, int] = field(default_factory=dict)
+    #: Tracking accumulators per scenario (empty when tracking was not measured).
+    tracking: dict[str, list[Any]] = field(default_factory=dict)
 
     def by_tier(self) -> dict[int, ReceiptScore]:
         """Each tier's scenarios pooled."""
@@ -70,15 +87,32 @@ class TierTable:
             out[tier] = out.get(tier, ReceiptScore()) + score
         return dict(sorted(out.items()))
 
+    def tracking_by_scenario(self) -> dict[str, TrackingScore]:
+        """MOTA / IDF1 of each scenario's seeds pooled."""
+        from walkout.eval_tracking import score
+
+        return {name: score(accs) for name, accs in self.tracking.items() if accs}
+
+    def tracking_by_tier(self) -> dict[int, TrackingScore]:
+        """MOTA / IDF1 of each tier's scenarios and seeds pooled."""
+        from walkout.eval_tracking import score
+
+        tiers: dict[int, list[Any]] = {}
+        for name, accs in self.tracking.items():
+            tiers.setdefault(self.tier_of[name], []).extend(accs)
+        return {tier: score(accs) for tier, accs in sorted(tiers.items()) if accs}
+
 
 def evaluate_tiers(
     seeds: Iterable[int],
     sensors: str | Sequence[str] = DEFAULT_SENSORS,
     scenarios: Iterable[str] | None = None,
     progress: bool = False,
+    tracking: bool = False,
 ) -> TierTable:
     """Every scenario of the catalogue (but ``scale-large``, which is a speed test), or
-    the named ones, over ``seeds``: receipt scores per scenario and per tier."""
+    the named ones, over ``seeds``: receipt scores (and with ``tracking``, MOTA / IDF1)
+    per scenario and per tier."""
     from walkout.sim import scenarios as catalogue
 
     seeds = list(seeds)
@@ -86,6 +120,9 @@ def evaluate_tiers(
     names = list(scenarios) if scenarios is not None else [n for n in tiers if n != "scale-large"]
     table = TierTable(sensors if isinstance(sensors, str) else "+".join(sensors), len(seeds))
     for name in names:
-        table.by_scenario[name] = pooled(evaluate(name, seeds, None, progress, sensors))
+        results = evaluate(name, seeds, None, progress, sensors, tracking)
+        table.by_scenario[name] = pooled(results)
         table.tier_of[name] = tiers[name]
+        if tracking:
+            table.tracking[name] = [r.tracking for r in results if r.tracking is not None]
     return table

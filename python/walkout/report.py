@@ -70,18 +70,29 @@ def score_line(label: str, score: ReceiptScore) -> str:
 
 
 def tier_table(console: Console, tables: Sequence[TierTable]) -> None:
-    """Receipt F1 per scenario and per tier, one column per sensor set."""
+    """Receipt F1 per scenario and per tier, one column per sensor set (and MOTA / IDF1
+    of the engine's own tracking where it was measured)."""
     first = tables[0]
     table = Table(title=f"receipt F1 per scenario, {first.seeds} seeds each", title_justify="left")
     table.add_column("tier", justify="right")
     table.add_column("scenario")
     for t in tables:
         table.add_column(t.sensors, justify="right")
+    tracked = [t for t in tables if t.tracking]
+    for t in tracked:
+        table.add_column(f"MOTA ({t.sensors})", justify="right")
+        table.add_column(f"IDF1 ({t.sensors})", justify="right")
+    tracks = [t.tracking_by_scenario() for t in tracked]
     for name, tier in sorted(first.tier_of.items(), key=lambda kv: (kv[1], kv[0])):
-        table.add_row(str(tier), name, *(f"{t.by_scenario[name].f1:.3f}" for t in tables))
+        cells = [f"{t.by_scenario[name].f1:.3f}" for t in tables]
+        for tr in tracks:
+            cells += [f"{tr[name].mota:.3f}", f"{tr[name].idf1:.3f}"] if name in tr else ["", ""]
+        table.add_row(str(tier), name, *cells)
     tiers = [t.by_tier() for t in tables]
+    tier_tracks = [t.tracking_by_tier() for t in tracked]
     for tier in tiers[0]:
-        table.add_row(
-            str(tier), "[bold]all of the tier[/]", *(f"[bold]{t[tier].f1:.3f}[/]" for t in tiers)
-        )
+        cells = [f"[bold]{t[tier].f1:.3f}[/]" for t in tiers]
+        for tr in tier_tracks:
+            cells += [f"[bold]{tr[tier].mota:.3f}[/]", f"[bold]{tr[tier].idf1:.3f}[/]"]
+        table.add_row(str(tier), "[bold]all of the tier[/]", *cells)
     console.print(table)
