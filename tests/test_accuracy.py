@@ -1,0 +1,38 @@
+"""Accuracy guards of the fusion on every tier of the scenario catalogue, fed every sensor
+(the engine tracks the shoppers itself from cameras and thermal cameras; RFID and
+products in hand add evidence). A few seeds each, so CI stays fast; the figures of
+record come from ``walkout eval --ablation --seeds 20`` (README, "Accuracy")."""
+
+from __future__ import annotations
+
+import pytest
+
+from walkout.evaluate import evaluate_tiers
+
+SEEDS = range(4)
+
+
+@pytest.fixture(scope="module")
+def tiers():
+    return evaluate_tiers(SEEDS, "all", ["single-picks", "lean-and-hold", "multi-item-picks"])
+
+
+def test_simple_shopping_with_holds_and_many_units_is_exact(tiers):
+    for name, score in tiers.by_scenario.items():
+        assert score.f1 == 1.0, f"{name}: F1 {score.f1:.3f} ({score.fp} fp, {score.fn} fn)"
+
+
+@pytest.mark.parametrize(
+    ("scenario", "floor"),
+    [
+        ("wrong-plate-put-back", 0.95),
+        ("standing-close", 0.85),
+        ("crossing-arms", 0.85),
+        ("same-plate-same-time", 0.8),
+        ("hand-over", 0.8),
+    ],
+)
+def test_tier_3_confusions_are_mostly_resolved(scenario, floor):
+    table = evaluate_tiers(SEEDS, "all", [scenario])
+    score = table.by_scenario[scenario]
+    assert score.f1 >= floor, f"{scenario}: F1 {score.f1:.3f} ({score.fp} fp, {score.fn} fn)"
