@@ -116,7 +116,7 @@ impl Grid {
         ]
     }
 
-    fn is_free(&self, p: Vec2) -> bool {
+    pub fn is_free(&self, p: Vec2) -> bool {
         self.cell_of(p).is_some_and(|i| self.free[i])
     }
 

@@ -180,7 +180,7 @@ impl World {
             .count()
     }
 
-    pub fn finish(self, f: Finish<'_>) -> Result<SimChunks, SimError> {
+    pub fn finish(mut self, f: Finish<'_>) -> Result<SimChunks, SimError> {
         let scenario = f.scenario;
         let last_exit = self
             .shoppers
@@ -215,6 +215,7 @@ impl World {
             tags: self.true_tags(),
             ..GroundTruth::default()
         };
+        crate::avoid::step_around(&mut self.shoppers, &self.store.grid);
         let motions: Vec<Motion> = self.shoppers.iter().map(Motion::new).collect();
         let exits: Vec<(usize, i64, Vec<u32>)> = self
             .shoppers

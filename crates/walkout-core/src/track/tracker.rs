@@ -153,6 +153,30 @@ fn dist(a: Vec2, b: Vec2) -> f64 {
     (a[0] - b[0]).hypot(a[1] - b[1])
 }
 
+/// Two people this near a thermal blob may both be in it.
+const MERGED_BLOB_REACH_M: f64 = 0.75;
+
+/// Whether a thermal blob is two people's bodies seen as one: two tracks near it, the
+/// blob nearer their midpoint than to either. Its centroid lies between them, so as a
+/// measurement of either it would pull both towards each other until they swap; it
+/// says only that somebody is there, which the tracks already know.
+fn merged_blob(m: &FloorMeasurement, predicted: &[Vec2]) -> bool {
+    if m.temperature_c.is_none() {
+        return false;
+    }
+    let near: Vec<(Vec2, f64)> = predicted
+        .iter()
+        .map(|&p| (p, dist(p, m.pos)))
+        .filter(|&(_, d)| d < MERGED_BLOB_REACH_M)
+        .collect();
+    near.iter().enumerate().any(|(i, &(a, da))| {
+        near[i + 1..].iter().any(|&(b, db)| {
+            let mid = [(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0];
+            dist(mid, m.pos) < da.min(db)
+        })
+    })
+}
+
 impl Tracker {
     pub fn new(params: TrackerParams, entry_gates: Vec<Vec2>, exit_gates: Vec<Vec2>) -> Self {
         Self {
@@ -271,10 +295,19 @@ impl Tracker {
             })
             .collect();
         let reserved = self.newcomer_reservations(t_us, measurements);
+        let centres: Vec<Vec2> = predicted.iter().map(Kalman::position).collect();
+        let merged: Vec<bool> = measurements
+            .iter()
+            .map(|m| merged_blob(m, &centres))
+            .collect();
         let cost: Vec<Vec<f64>> = measurements
             .iter()
             .zip(&reserved)
-            .map(|(m, reservation)| {
+            .zip(&merged)
+            .map(|((m, reservation), &merged)| {
+                if merged {
+                    return vec![f64::INFINITY; active.len()];
+                }
                 active
                     .iter()
                     .zip(&predicted)
@@ -342,7 +375,7 @@ impl Tracker {
                 result.assignment[mi] = id;
             }
         }
-        self.births(t_us, measurements, &pairs, &reserved, &mut result);
+        self.births(t_us, measurements, &pairs, &reserved, &merged, &mut result);
         self.tracks.retain(|t| t.hits > 0);
         result
     }
@@ -401,11 +434,12 @@ impl Tracker {
         measurements: &[FloorMeasurement],
         pairs: &[Option<usize>],
         reserved: &[Option<usize>],
+        merged: &[bool],
         result: &mut FrameResult,
     ) {
         let p = self.params;
         for (mi, m) in measurements.iter().enumerate() {
-            if pairs[mi].is_some() || m.score < p.min_birth_score {
+            if pairs[mi].is_some() || merged[mi] || m.score < p.min_birth_score {
                 continue;
             }
             let at_entry = self.near_entry(m.pos);
@@ -487,6 +521,44 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_thermal_blob_of_two_close_shoppers_moves_neither() {
+        // Two shoppers stand half a metre apart at one plate; the cameras see each, the
+        // thermal camera one blob between them. The blob updates nobody and starts
+        // nobody, and the two keep their places and identities.
+        let mut tr = Tracker::new(TrackerParams::default(), vec![[3.6, 3.85]], vec![]);
+        let blob = |t: i64| FloorMeasurement {
+            temperature_c: Some(31.5),
+            top_area_m2: Some(0.5),
+            std_m: 0.2,
+            score: 1.0,
+            ..meas(t, 3.6, 3.86)
+        };
+        let mut ids = None;
+        for i in 0..150 {
+            let t = i * DT;
+            let r = tr.process_frame(t, &[meas(t, 3.6, 3.6), meas(t, 3.6, 4.1)]);
+            if i == 10 {
+                ids = Some((r.assignment[0], r.assignment[1]));
+            }
+            if i > 10 {
+                assert_eq!(Some((r.assignment[0], r.assignment[1])), ids, "frame {i}");
+                let r = tr.process_frame(t + 1, &[blob(t + 1)]);
+                assert_eq!(r.assignment, vec![None], "frame {i}");
+            }
+        }
+        assert_eq!(confirmed(&tr).len(), 2);
+        // A blob of one shopper standing half a metre from another is theirs.
+        let r = tr.process_frame(
+            150 * DT,
+            &[FloorMeasurement {
+                pos: [3.6, 3.62],
+                ..blob(150 * DT)
+            }],
+        );
+        assert_eq!(r.assignment, vec![ids.and_then(|i| i.0)]);
     }
 
     fn confirmed(tr: &Tracker) -> Vec<u32> {

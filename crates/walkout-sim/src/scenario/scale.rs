@@ -56,6 +56,13 @@ pub(super) fn build(
     let actions = if short { SHORT_ACTIONS } else { ACTIONS };
     let mut t = first_entry_us(world, rng);
     let target = world.crowd.unwrap_or(TARGET_IN_STORE);
+    // A larger crowd fills at a proportionally higher rate (else the arrivals, not the
+    // target, would cap it at about a visit's length over the gap).
+    let fill_gap_s = if target == TARGET_IN_STORE {
+        FILL_GAP_S
+    } else {
+        FILL_GAP_S * TARGET_IN_STORE as f64 / target as f64
+    };
     let mut visit_s_sum = 0.0;
     while t < last_entry {
         let n = rng.random_range(actions.0..=actions.1);
@@ -69,7 +76,7 @@ pub(super) fn build(
         }
         let mean_visit_s = visit_s_sum / world.shoppers.len() as f64;
         let gap = if world.in_store_at(t) < target {
-            FILL_GAP_S
+            fill_gap_s
         } else {
             // The rate at which as many leave as come.
             mean_visit_s / target as f64

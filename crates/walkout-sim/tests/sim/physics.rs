@@ -315,10 +315,18 @@ fn true_paths_stay_on_the_floor_and_out_of_gondolas() {
                 let inside = x > min[0] && x < max[0] && y > min[1] && y < max[1];
                 assert!(!inside, "({x}, {y}) inside a plate footprint");
             }
-            // Walking speed between consecutive frames of one shopper stays human.
+            // Walking speed between consecutive frames of one shopper stays human (a
+            // side-step around somebody adds its sideways speed for a moment).
             if let Some(&(t, px, py)) = last.get(&tr.shopper[i]) {
                 let v = (x - px).hypot(y - py) / ((tr.t_us[i] - t) as f64 / 1e6);
-                assert!(v <= 1.31, "speed {v} m/s");
+                assert!(
+                    v <= 1.5,
+                    "speed {v} m/s: {} seed {} shopper {} at {}",
+                    s.scenario,
+                    s.seed,
+                    tr.shopper[i],
+                    (tr.t_us[i] - s.start_us) as f64 / 1e6
+                );
             }
             last.insert(tr.shopper[i], (tr.t_us[i], x, y));
         }
