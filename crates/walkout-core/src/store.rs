@@ -7,6 +7,9 @@ use std::collections::HashMap;
 use crate::config::{GateKind, StoreConfig, Vec2};
 use crate::errors::Result;
 
+mod plate_grid;
+pub use plate_grid::PlateGrid;
+
 pub type PlateIdx = usize;
 pub type SkuIdx = u32;
 
@@ -67,6 +70,8 @@ pub struct StoreModel {
     sku_by_name: HashMap<String, SkuIdx>,
     /// Initial stock per plate: (sku, count) from the planogram.
     pub planogram: Vec<Vec<(SkuIdx, u32)>>,
+    /// The plates' front edges on a grid: the plates near a point.
+    pub fronts: PlateGrid,
 }
 
 impl StoreModel {
@@ -164,7 +169,14 @@ impl StoreModel {
             })
             .collect();
 
+        let fronts = PlateGrid::new(
+            &plates
+                .iter()
+                .map(|p| (p.front_a, p.front_b))
+                .collect::<Vec<_>>(),
+        );
         Ok(Self {
+            fronts,
             config,
             plates,
             products,

@@ -23,13 +23,18 @@ pub fn plates_at_hands(
     wrists: &[Ray],
     reach_m: f64,
 ) -> Vec<PlateIdx> {
-    let near: Vec<PlateIdx> = store
-        .plates
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| point_segment_distance(body, p.front_a, p.front_b) <= reach_m)
-        .map(|(i, _)| i)
-        .collect();
+    // Thermal blobs and detections without seen wrists have no hands to place.
+    if wrists.is_empty() {
+        return Vec::new();
+    }
+    // Only the plates the grid puts near the body can be within reach; ascending, as
+    // over the whole store, so ties between plates resolve the same way.
+    let mut near = Vec::new();
+    store.fronts.near(body, reach_m, &mut near);
+    near.retain(|&i| {
+        let p = &store.plates[i];
+        point_segment_distance(body, p.front_a, p.front_b) <= reach_m
+    });
     let mut out = Vec::new();
     for ray in wrists {
         let mut best: Option<(f64, PlateIdx)> = None;
