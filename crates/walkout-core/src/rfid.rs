@@ -118,7 +118,11 @@ impl RfidModel {
 pub struct RfidState {
     /// Tags present in a shelf zone: epc → (antenna, last read).
     present: BTreeMap<u128, (usize, i64)>,
+    /// In time order (ties in the order found), so that pruning pops the front and a
+    /// time window is found by bisection: at 1000 departures a second the deque holds
+    /// a hundred thousand, too many to scan every frame tick.
     pub departures: VecDeque<Departure>,
+    /// In time order: reads are applied in time order, none older than one applied.
     pub exit_reads: VecDeque<ExitRead>,
     /// Reads of tags that are no product of the store (foreign tags, cross-talk).
     pub unknown_tags: u64,
@@ -150,7 +154,7 @@ impl RfidState {
                 AntennaKind::Shelf => {
                     if let Some(&(zone, last)) = self.present.get(&r.epc) {
                         if r.t_us - last > absent_us {
-                            self.departures.push_back(Departure {
+                            self.push_departure(Departure {
                                 t_us: last,
                                 epc: r.epc,
                                 sku,
@@ -175,7 +179,7 @@ impl RfidState {
         for (epc, zone, last) in gone {
             self.present.remove(&epc);
             if let Some(sku) = model.sku_of(epc) {
-                self.departures.push_back(Departure {
+                self.push_departure(Departure {
                     t_us: last,
                     epc,
                     sku,
@@ -183,6 +187,37 @@ impl RfidState {
                 });
             }
         }
+    }
+
+    /// Insert keeping time order; a departure is dated at the tag's last read, a little
+    /// before the newest ones found, so it lands near the back.
+    fn push_departure(&mut self, d: Departure) {
+        let at = self.departures.partition_point(|x| x.t_us <= d.t_us);
+        self.departures.insert(at, d);
+    }
+
+    /// Departures with `t0 <= t <= t1`.
+    fn departures_between(&self, t0: i64, t1: i64) -> impl Iterator<Item = &Departure> {
+        let start = self.departures.partition_point(|d| d.t_us < t0);
+        self.departures
+            .range(start..)
+            .take_while(move |d| d.t_us <= t1)
+    }
+
+    /// Exit reads with `t0 <= t <= t1`.
+    pub fn exit_reads_between(&self, t0: i64, t1: i64) -> impl Iterator<Item = &ExitRead> {
+        let start = self.exit_reads.partition_point(|r| r.t_us < t0);
+        self.exit_reads
+            .range(start..)
+            .take_while(move |r| r.t_us <= t1)
+    }
+
+    /// Put the departures and exit reads of a restored snapshot in time order (one
+    /// written before they were kept in order may hold them as found). The sort is
+    /// stable, and what the queries return does not depend on the order within one time.
+    pub(crate) fn restore_order(&mut self) {
+        self.departures.make_contiguous().sort_by_key(|d| d.t_us);
+        self.exit_reads.make_contiguous().sort_by_key(|r| r.t_us);
     }
 
     /// Products whose tags left a zone covering any of `plates` within `[t0, t1]`.
@@ -193,9 +228,7 @@ impl RfidState {
         t0: i64,
         t1: i64,
     ) -> Vec<SkuIdx> {
-        self.departures
-            .iter()
-            .filter(|d| (t0..=t1).contains(&d.t_us))
+        self.departures_between(t0, t1)
             .filter(|d| {
                 model.antennas[d.antenna]
                     .plates
@@ -216,9 +249,8 @@ impl RfidState {
         sku: SkuIdx,
     ) -> Vec<u128> {
         let mut out: Vec<u128> = self
-            .departures
-            .iter()
-            .filter(|d| d.sku == sku && (t0..=t1).contains(&d.t_us))
+            .departures_between(t0, t1)
+            .filter(|d| d.sku == sku)
             .filter(|d| {
                 model.antennas[d.antenna]
                     .plates
@@ -235,11 +267,7 @@ impl RfidState {
     /// Distinct tags per product read at the exit within `[t0, t1]`.
     pub fn exit_tags(&self, t0: i64, t1: i64) -> BTreeMap<SkuIdx, u32> {
         let mut epcs: BTreeMap<u128, SkuIdx> = BTreeMap::new();
-        for r in self
-            .exit_reads
-            .iter()
-            .filter(|r| (t0..=t1).contains(&r.t_us))
-        {
+        for r in self.exit_reads_between(t0, t1) {
             epcs.insert(r.epc, r.sku);
         }
         let mut out = BTreeMap::new();
@@ -251,9 +279,12 @@ impl RfidState {
 
     /// Forget evidence older than `before_us`.
     pub fn prune(&mut self, before_us: i64) {
-        // Departures are found out of time order (reads vs. sweep): retain, not pop.
-        self.departures.retain(|d| d.t_us >= before_us);
-        self.exit_reads.retain(|r| r.t_us >= before_us);
+        while self.departures.front().is_some_and(|d| d.t_us < before_us) {
+            self.departures.pop_front();
+        }
+        while self.exit_reads.front().is_some_and(|r| r.t_us < before_us) {
+            self.exit_reads.pop_front();
+        }
     }
 }
 
