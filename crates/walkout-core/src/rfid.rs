@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{AntennaKind, StoreConfig};
-use crate::epc::decode_sgtin96;
+use crate::epc::encode_sgtin96;
 use crate::store::{PlateIdx, SkuIdx, StoreModel};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -61,8 +61,14 @@ pub struct ExitRead {
 pub struct RfidModel {
     pub antennas: Vec<AntennaModel>,
     by_id: HashMap<(u32, u32), usize>,
-    sku_by_gtin: HashMap<String, SkuIdx>,
+    /// SKU by an EPC's bits above the serial (header, filter, partition, company prefix,
+    /// item reference): every way an SGTIN-96 can spell each product's GTIN. Reads come
+    /// by the thousand a second; decoding each into a GTIN string to look it up did not.
+    sku_by_class: HashMap<u128, SkuIdx>,
 }
+
+/// Bits of an SGTIN-96 below the product: the serial number.
+const SERIAL_BITS: u32 = 38;
 
 impl RfidModel {
     pub fn new(config: &StoreConfig, store: &StoreModel) -> Self {
@@ -90,15 +96,28 @@ impl RfidModel {
             .enumerate()
             .map(|(i, a)| ((a.reader_id, a.antenna_id), i))
             .collect();
-        let sku_by_gtin = config
+        let sku_by_gtin: HashMap<String, SkuIdx> = config
             .products
             .iter()
             .filter_map(|p| Some((p.gtin.clone()?, store.sku_idx(&p.sku)?)))
             .collect();
+        // Decoding is a bijection between (partition, company prefix, item reference)
+        // and the GTIN of each partition, and the filter does not enter the GTIN: so
+        // every (partition, filter) encoding of a GTIN, and nothing else, decodes to it.
+        let mut sku_by_class = HashMap::new();
+        for (gtin, &sku) in &sku_by_gtin {
+            for prefix_len in 6..=12 {
+                for filter in 0..=7 {
+                    if let Ok(epc) = encode_sgtin96(gtin, prefix_len, 0, filter) {
+                        sku_by_class.insert(epc >> SERIAL_BITS, sku);
+                    }
+                }
+            }
+        }
         Self {
             antennas,
             by_id,
-            sku_by_gtin,
+            sku_by_class,
         }
     }
 
@@ -108,13 +127,12 @@ impl RfidModel {
 
     /// The product of an EPC, if it is an SGTIN-96 of a product the store sells.
     pub fn sku_of(&self, epc: u128) -> Option<SkuIdx> {
-        let tag = decode_sgtin96(epc).ok()?;
-        self.sku_by_gtin.get(&tag.gtin).copied()
+        self.sku_by_class.get(&(epc >> SERIAL_BITS)).copied()
     }
 }
 
 /// What RFID has seen so far.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RfidState {
     /// Tags present in a shelf zone: epc → (antenna, last read).
     present: BTreeMap<u128, (usize, i64)>,
@@ -126,6 +144,22 @@ pub struct RfidState {
     pub exit_reads: VecDeque<ExitRead>,
     /// Reads of tags that are no product of the store (foreign tags, cross-talk).
     pub unknown_tags: u64,
+    /// (time, epc) of every shelf read still within `absent_us` of the last sweep, in
+    /// time order: the sweep finds the silent tags at its front instead of going over
+    /// every tag on the shelves each tick. An entry whose tag was read again since is
+    /// stale and skipped. Derived from `present`, so not part of a snapshot.
+    #[serde(skip)]
+    reads_by_time: VecDeque<(i64, u128)>,
+}
+
+/// Equal states hold the same evidence; the sweep index is derived from it.
+impl PartialEq for RfidState {
+    fn eq(&self, other: &Self) -> bool {
+        self.present == other.present
+            && self.departures == other.departures
+            && self.exit_reads == other.exit_reads
+            && self.unknown_tags == other.unknown_tags
+    }
 }
 
 impl RfidState {
@@ -163,6 +197,7 @@ impl RfidState {
                         }
                     }
                     self.present.insert(r.epc, (antenna, r.t_us));
+                    self.reads_by_time.push_back((r.t_us, r.epc));
                 }
             }
         }
@@ -170,13 +205,18 @@ impl RfidState {
 
     /// Tags not read for `absent_us` before `until` have left their zone.
     pub fn sweep(&mut self, model: &RfidModel, until: i64, absent_us: i64) {
-        let gone: Vec<(u128, usize, i64)> = self
-            .present
-            .iter()
-            .filter(|(_, &(_, last))| until - last > absent_us)
-            .map(|(&epc, &(zone, last))| (epc, zone, last))
-            .collect();
-        for (epc, zone, last) in gone {
+        while let Some(&(t, epc)) = self.reads_by_time.front() {
+            if until - t <= absent_us {
+                break;
+            }
+            self.reads_by_time.pop_front();
+            // Only the tag's latest read says it fell silent.
+            let Some(&(zone, last)) = self.present.get(&epc) else {
+                continue;
+            };
+            if last != t {
+                continue;
+            }
             self.present.remove(&epc);
             if let Some(sku) = model.sku_of(epc) {
                 self.push_departure(Departure {
@@ -212,10 +252,18 @@ impl RfidState {
             .take_while(move |r| r.t_us <= t1)
     }
 
-    /// Put the departures and exit reads of a restored snapshot in time order (one
-    /// written before they were kept in order may hold them as found). The sort is
-    /// stable, and what the queries return does not depend on the order within one time.
-    pub(crate) fn restore_order(&mut self) {
+    /// After a snapshot is restored: rebuild the sweep index, and put the departures and
+    /// exit reads in time order (a snapshot written before they were kept in order may
+    /// hold them as found). The sort is stable, and what the queries return does not
+    /// depend on the order within one time.
+    pub(crate) fn reindex(&mut self) {
+        let mut reads: Vec<(i64, u128)> = self
+            .present
+            .iter()
+            .map(|(&epc, &(_, last))| (last, epc))
+            .collect();
+        reads.sort_unstable();
+        self.reads_by_time = reads.into();
         self.departures.make_contiguous().sort_by_key(|d| d.t_us);
         self.exit_reads.make_contiguous().sort_by_key(|r| r.t_us);
     }
@@ -292,7 +340,7 @@ impl RfidState {
 mod tests {
     use super::*;
     use crate::config::*;
-    use crate::epc::{encode_sgtin96, FILTER_POS_ITEM};
+    use crate::epc::{decode_sgtin96, FILTER_POS_ITEM};
 
     const GTIN: &str = "00614141123452";
 
@@ -385,6 +433,29 @@ mod tests {
         assert_eq!(model.antennas[0].plates, vec![0]);
         assert_eq!(model.sku_of(read(0.0, 1, 3).epc), Some(0));
         assert_eq!(model.sku_of(0x1234), None);
+    }
+
+    #[test]
+    fn the_sku_of_an_epc_is_the_sku_of_its_decoded_gtin() {
+        let cfg = store();
+        let model = RfidModel::new(&cfg, &StoreModel::new(cfg.clone()).unwrap());
+        let by_decoding = |epc: u128| {
+            let gtin = decode_sgtin96(epc).ok()?.gtin;
+            (gtin == GTIN).then_some(0)
+        };
+        // Every partition and filter of the product, and EPCs one bit away from them
+        // (other products, bad headers, overflowing fields, bits above 96).
+        let mut epcs = Vec::new();
+        for prefix_len in 6..=12 {
+            for filter in 0..=7 {
+                let epc = encode_sgtin96(GTIN, prefix_len, 12345, filter).unwrap();
+                epcs.push(epc);
+                epcs.extend((0..100).map(|bit| epc ^ (1u128 << bit)));
+            }
+        }
+        for epc in epcs {
+            assert_eq!(model.sku_of(epc), by_decoding(epc), "{epc:#x}");
+        }
     }
 
     #[test]
