@@ -153,6 +153,12 @@ fn dist(a: Vec2, b: Vec2) -> f64 {
     (a[0] - b[0]).hypot(a[1] - b[1])
 }
 
+/// `dist(a, b) > range`, without the square root when one axis alone is beyond it
+/// (`hypot` is never below the larger leg, so the answer is the same).
+fn beyond(a: Vec2, b: Vec2, range: f64) -> bool {
+    (a[0] - b[0]).abs() > range || (a[1] - b[1]).abs() > range || dist(a, b) > range
+}
+
 impl Tracker {
     pub fn new(params: TrackerParams, entry_gates: Vec<Vec2>, exit_gates: Vec<Vec2>) -> Self {
         Self {
@@ -263,39 +269,33 @@ impl Tracker {
         let active: Vec<usize> = (0..self.tracks.len())
             .filter(|&i| self.tracks[i].state != TrackState::Lost)
             .collect();
-        let predicted: Vec<Kalman> = active
-            .iter()
-            .map(|&i| {
-                let tr = &self.tracks[i];
-                tr.kf.predicted((t_us - tr.t_us).max(0) as f64 / 1e6)
-            })
-            .collect();
+        let predict = |tr: &FilterTrack| tr.kf.predicted((t_us - tr.t_us).max(0) as f64 / 1e6);
+        // Predicted only for tracks some measurement could be: one camera sees a corner
+        // of the store, and most tracks are out of walking range of all it saw.
+        let mut predicted: Vec<Option<Kalman>> = vec![None; active.len()];
         let reserved = self.newcomer_reservations(t_us, measurements);
-        let cost: Vec<Vec<f64>> = measurements
-            .iter()
-            .zip(&reserved)
-            .map(|(m, reservation)| {
-                active
-                    .iter()
-                    .zip(&predicted)
-                    .map(|(&i, k)| {
-                        let tr = &self.tracks[i];
-                        let range = tr.walk_range_m(t_us, p.max_speed_m_s) + 3.0 * spread(m);
-                        let older = reservation.is_some_and(|pi| {
-                            tr.born_us < self.passages[pi].0 - NEWCOMER_BORN_SLACK_US
-                        });
-                        if dist(m.pos, tr.last_hit_pos) > range || older {
-                            return f64::INFINITY;
-                        }
-                        let m2 = k.mahalanobis2(m.pos, spread(m));
-                        if m2 > p.gate_chi2 {
-                            return f64::INFINITY;
-                        }
-                        m2 + tr.appearance.cost(m, p.cues)
-                    })
-                    .collect()
-            })
-            .collect();
+        let mut cost: Vec<Vec<f64>> = Vec::with_capacity(measurements.len());
+        for (m, reservation) in measurements.iter().zip(&reserved) {
+            let mut row = Vec::with_capacity(active.len());
+            for (ai, &i) in active.iter().enumerate() {
+                let tr = &self.tracks[i];
+                let range = tr.walk_range_m(t_us, p.max_speed_m_s) + 3.0 * spread(m);
+                let older = reservation
+                    .is_some_and(|pi| tr.born_us < self.passages[pi].0 - NEWCOMER_BORN_SLACK_US);
+                if older || beyond(m.pos, tr.last_hit_pos, range) {
+                    row.push(f64::INFINITY);
+                    continue;
+                }
+                let k = predicted[ai].get_or_insert_with(|| predict(tr));
+                let m2 = k.mahalanobis2(m.pos, spread(m));
+                row.push(if m2 > p.gate_chi2 {
+                    f64::INFINITY
+                } else {
+                    m2 + tr.appearance.cost(m, p.cues)
+                });
+            }
+            cost.push(row);
+        }
         let pairs = assign(&cost, active.len(), p.gate_chi2 + CUE_COST_CAP);
 
         let mut result = FrameResult {
@@ -307,8 +307,12 @@ impl Tracker {
             let Some(ai) = *ai else { continue };
             let m = &measurements[mi];
             let ti = active[ai];
+            // Assigned pairs are inside the gate, so their prediction exists already.
+            let kf = predicted[ai]
+                .take()
+                .unwrap_or_else(|| predict(&self.tracks[ti]));
             let tr = &mut self.tracks[ti];
-            tr.kf = predicted[ai].clone();
+            tr.kf = kf;
             tr.kf.update(m.pos, spread(m));
             tr.t_us = tr.t_us.max(t_us);
             tr.last_hit_us = t_us;
