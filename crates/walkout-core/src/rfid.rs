@@ -67,6 +67,9 @@ pub struct RfidModel {
     sku_by_class: HashMap<u128, SkuIdx>,
 }
 
+/// Departures scanned from the back for an insertion place before bisecting.
+const BACK_SCAN: usize = 64;
+
 /// Bits of an SGTIN-96 below the product: the serial number.
 const SERIAL_BITS: u32 = 38;
 
@@ -229,10 +232,24 @@ impl RfidState {
         }
     }
 
-    /// Insert keeping time order; a departure is dated at the tag's last read, a little
-    /// before the newest ones found, so it lands near the back.
+    /// Insert keeping time order. A departure is dated at the tag's last read, which the
+    /// previous sweep saw within `absent_us` of its time: so it lands among the last
+    /// tick's departures, and a scan from the back finds the place in a few steps where
+    /// a bisection of the whole deque would miss the cache at each.
     fn push_departure(&mut self, d: Departure) {
-        let at = self.departures.partition_point(|x| x.t_us <= d.t_us);
+        let n = self.departures.len();
+        let behind = self
+            .departures
+            .iter()
+            .rev()
+            .take(BACK_SCAN)
+            .take_while(|x| x.t_us > d.t_us)
+            .count();
+        let at = if behind < BACK_SCAN {
+            n - behind
+        } else {
+            self.departures.partition_point(|x| x.t_us <= d.t_us)
+        };
         self.departures.insert(at, d);
     }
 
@@ -509,6 +526,31 @@ mod tests {
         };
         assert_eq!(times(&once), vec![2_000_000, 8_000_000]);
         assert_eq!(times(&often), times(&once));
+    }
+
+    #[test]
+    fn departures_stay_in_time_order_wherever_they_land() {
+        let mut st = RfidState::default();
+        // Near the back, far from it (past the back scan), and at equal times.
+        let times: Vec<i64> = (0..300)
+            .map(|i| (i * 37 % 101) * if i % 50 == 0 { 1 } else { 1000 })
+            .collect();
+        for (i, &t) in times.iter().enumerate() {
+            st.push_departure(Departure {
+                t_us: t,
+                epc: i as u128,
+                sku: 0,
+                antenna: 0,
+            });
+        }
+        let got: Vec<i64> = st.departures.iter().map(|d| d.t_us).collect();
+        let mut want = times.clone();
+        want.sort_unstable();
+        assert_eq!(got, want);
+        // Ties keep the order they were found in.
+        for w in st.departures.iter().collect::<Vec<_>>().windows(2) {
+            assert!(w[0].t_us < w[1].t_us || w[0].epc < w[1].epc);
+        }
     }
 
     #[test]
