@@ -70,7 +70,7 @@ pub struct StoreModel {
     sku_by_name: HashMap<String, SkuIdx>,
     /// Initial stock per plate: (sku, count) from the planogram.
     pub planogram: Vec<Vec<(SkuIdx, u32)>>,
-    /// The plates' front edges on a grid: the plates near a point.
+    /// The plates' front edges on a grid: the plates within reach of a point.
     pub fronts: PlateGrid,
 }
 
@@ -174,6 +174,7 @@ impl StoreModel {
                 .iter()
                 .map(|p| (p.front_a, p.front_b))
                 .collect::<Vec<_>>(),
+            config.fusion.reach_m,
         );
         Ok(Self {
             fronts,

@@ -29,12 +29,14 @@ pub fn plates_at_hands(
     }
     // Only the plates the grid puts near the body can be within reach; ascending, as
     // over the whole store, so ties between plates resolve the same way.
-    let mut near = Vec::new();
-    store.fronts.near(body, reach_m, &mut near);
-    near.retain(|&i| {
-        let p = &store.plates[i];
-        point_segment_distance(body, p.front_a, p.front_b) <= reach_m
-    });
+    let near: Vec<PlateIdx> = store
+        .fronts
+        .near(body, reach_m)
+        .filter(|&i| {
+            let p = &store.plates[i];
+            point_segment_distance(body, p.front_a, p.front_b) <= reach_m
+        })
+        .collect();
     let mut out = Vec::new();
     for ray in wrists {
         let mut best: Option<(f64, PlateIdx)> = None;
