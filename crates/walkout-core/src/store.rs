@@ -229,8 +229,19 @@ fn box_gap_xy(a: ([f64; 3], [f64; 3]), b: ([f64; 3], [f64; 3])) -> f64 {
     dx.hypot(dy)
 }
 
-/// Distance from point `p` to the segment `a`–`b`.
-pub fn point_segment_distance(p: Vec2, a: Vec2, b: Vec2) -> f64 {
+/// `point_segment_distance(p, a, b) <= r`, without the square root when one axis alone
+/// is beyond `r` (`hypot` is never below the larger leg, so the answer is the same).
+pub fn point_segment_within(p: Vec2, a: Vec2, b: Vec2, r: f64) -> bool {
+    let q = closest_on_segment(p, a, b);
+    let (dx, dy) = (p[0] - q[0], p[1] - q[1]);
+    if dx.abs() > r || dy.abs() > r {
+        return false;
+    }
+    dx.hypot(dy) <= r
+}
+
+/// The point of the segment `a`–`b` closest to `p`.
+fn closest_on_segment(p: Vec2, a: Vec2, b: Vec2) -> Vec2 {
     let ab = [b[0] - a[0], b[1] - a[1]];
     let ap = [p[0] - a[0], p[1] - a[1]];
     let len2 = ab[0] * ab[0] + ab[1] * ab[1];
@@ -239,6 +250,11 @@ pub fn point_segment_distance(p: Vec2, a: Vec2, b: Vec2) -> f64 {
     } else {
         0.0
     };
-    let q = [a[0] + t * ab[0], a[1] + t * ab[1]];
+    [a[0] + t * ab[0], a[1] + t * ab[1]]
+}
+
+/// Distance from point `p` to the segment `a`–`b`.
+pub fn point_segment_distance(p: Vec2, a: Vec2, b: Vec2) -> f64 {
+    let q = closest_on_segment(p, a, b);
     (p[0] - q[0]).hypot(p[1] - q[1])
 }

@@ -6,7 +6,7 @@
 
 use crate::config::Vec2;
 use crate::geometry::Ray;
-use crate::store::{point_segment_distance, PlateIdx, StoreModel};
+use crate::store::{point_segment_within, PlateIdx, StoreModel};
 
 /// Tolerances around a plate's face: the hand reaches a little beside and above it.
 const SIDE_MARGIN_M: f64 = 0.05;
@@ -34,7 +34,7 @@ pub fn plates_at_hands(
         .near(body, reach_m)
         .filter(|&i| {
             let p = &store.plates[i];
-            point_segment_distance(body, p.front_a, p.front_b) <= reach_m
+            point_segment_within(body, p.front_a, p.front_b, reach_m)
         })
         .collect();
     let mut out = Vec::new();

@@ -274,12 +274,18 @@ impl Tracker {
         // of the store, and most tracks are out of walking range of all it saw.
         let mut predicted: Vec<Option<Kalman>> = vec![None; active.len()];
         let reserved = self.newcomer_reservations(t_us, measurements);
+        // Per track and per measurement once, not per pair: the same numbers.
+        let walk: Vec<f64> = active
+            .iter()
+            .map(|&i| self.tracks[i].walk_range_m(t_us, p.max_speed_m_s))
+            .collect();
         let mut cost: Vec<Vec<f64>> = Vec::with_capacity(measurements.len());
         for (m, reservation) in measurements.iter().zip(&reserved) {
+            let m_spread = spread(m);
             let mut row = Vec::with_capacity(active.len());
             for (ai, &i) in active.iter().enumerate() {
                 let tr = &self.tracks[i];
-                let range = tr.walk_range_m(t_us, p.max_speed_m_s) + 3.0 * spread(m);
+                let range = walk[ai] + 3.0 * m_spread;
                 let older = reservation
                     .is_some_and(|pi| tr.born_us < self.passages[pi].0 - NEWCOMER_BORN_SLACK_US);
                 if older || beyond(m.pos, tr.last_hit_pos, range) {
@@ -287,7 +293,7 @@ impl Tracker {
                     continue;
                 }
                 let k = predicted[ai].get_or_insert_with(|| predict(tr));
-                let m2 = k.mahalanobis2(m.pos, spread(m));
+                let m2 = k.mahalanobis2(m.pos, m_spread);
                 row.push(if m2 > p.gate_chi2 {
                     f64::INFINITY
                 } else {
