@@ -25,6 +25,7 @@ use super::cues::{Appearance, CueSpreads, CUE_COST_CAP};
 use super::kalman::Kalman;
 use super::measure::FloorMeasurement;
 use crate::config::Vec2;
+use crate::store::beyond;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -153,10 +154,9 @@ fn dist(a: Vec2, b: Vec2) -> f64 {
     (a[0] - b[0]).hypot(a[1] - b[1])
 }
 
-/// `dist(a, b) > range`, without the square root when one axis alone is beyond it
-/// (`hypot` is never below the larger leg, so the answer is the same).
-fn beyond(a: Vec2, b: Vec2, range: f64) -> bool {
-    (a[0] - b[0]).abs() > range || (a[1] - b[1]).abs() > range || dist(a, b) > range
+/// `dist(a, b) > range`, mostly without the square root (same answer).
+fn out_of_range(a: Vec2, b: Vec2, range: f64) -> bool {
+    beyond(a[0] - b[0], a[1] - b[1], range)
 }
 
 impl Tracker {
@@ -288,7 +288,7 @@ impl Tracker {
                 let range = walk[ai] + 3.0 * m_spread;
                 let older = reservation
                     .is_some_and(|pi| tr.born_us < self.passages[pi].0 - NEWCOMER_BORN_SLACK_US);
-                if older || beyond(m.pos, tr.last_hit_pos, range) {
+                if older || out_of_range(m.pos, tr.last_hit_pos, range) {
                     row.push(f64::INFINITY);
                     continue;
                 }
