@@ -13,6 +13,7 @@
 //! for tags no longer read at all; so the set of departures does not depend on how
 //! `step` calls were spaced.
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
@@ -189,7 +190,15 @@ impl RfidState {
                     sku,
                 }),
                 AntennaKind::Shelf => {
-                    if let Some(&(zone, last)) = self.present.get(&r.epc) {
+                    // One walk down the tree per read, not a look-up and an insert.
+                    let previous = match self.present.entry(r.epc) {
+                        Entry::Occupied(mut e) => Some(e.insert((antenna, r.t_us))),
+                        Entry::Vacant(e) => {
+                            e.insert((antenna, r.t_us));
+                            None
+                        }
+                    };
+                    if let Some((zone, last)) = previous {
                         if r.t_us - last > absent_us {
                             self.push_departure(Departure {
                                 t_us: last,
@@ -199,7 +208,6 @@ impl RfidState {
                             });
                         }
                     }
-                    self.present.insert(r.epc, (antenna, r.t_us));
                     self.reads_by_time.push_back((r.t_us, r.epc));
                 }
             }
