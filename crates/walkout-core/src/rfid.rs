@@ -13,12 +13,13 @@
 //! for tags no longer read at all; so the set of departures does not depend on how
 //! `step` calls were spaced.
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
 use crate::config::{AntennaKind, StoreConfig};
-use crate::epc::decode_sgtin96;
+use crate::epc::encode_sgtin96;
 use crate::store::{PlateIdx, SkuIdx, StoreModel};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -61,8 +62,17 @@ pub struct ExitRead {
 pub struct RfidModel {
     pub antennas: Vec<AntennaModel>,
     by_id: HashMap<(u32, u32), usize>,
-    sku_by_gtin: HashMap<String, SkuIdx>,
+    /// SKU by an EPC's bits above the serial (header, filter, partition, company prefix,
+    /// item reference): every way an SGTIN-96 can spell each product's GTIN. Reads come
+    /// by the thousand a second; decoding each into a GTIN string to look it up did not.
+    sku_by_class: HashMap<u128, SkuIdx>,
 }
+
+/// Departures scanned from the back for an insertion place before bisecting.
+const BACK_SCAN: usize = 64;
+
+/// Bits of an SGTIN-96 below the product: the serial number.
+const SERIAL_BITS: u32 = 38;
 
 impl RfidModel {
     pub fn new(config: &StoreConfig, store: &StoreModel) -> Self {
@@ -90,15 +100,28 @@ impl RfidModel {
             .enumerate()
             .map(|(i, a)| ((a.reader_id, a.antenna_id), i))
             .collect();
-        let sku_by_gtin = config
+        let sku_by_gtin: HashMap<String, SkuIdx> = config
             .products
             .iter()
             .filter_map(|p| Some((p.gtin.clone()?, store.sku_idx(&p.sku)?)))
             .collect();
+        // Decoding is a bijection between (partition, company prefix, item reference)
+        // and the GTIN of each partition, and the filter does not enter the GTIN: so
+        // every (partition, filter) encoding of a GTIN, and nothing else, decodes to it.
+        let mut sku_by_class = HashMap::new();
+        for (gtin, &sku) in &sku_by_gtin {
+            for prefix_len in 6..=12 {
+                for filter in 0..=7 {
+                    if let Ok(epc) = encode_sgtin96(gtin, prefix_len, 0, filter) {
+                        sku_by_class.insert(epc >> SERIAL_BITS, sku);
+                    }
+                }
+            }
+        }
         Self {
             antennas,
             by_id,
-            sku_by_gtin,
+            sku_by_class,
         }
     }
 
@@ -108,20 +131,39 @@ impl RfidModel {
 
     /// The product of an EPC, if it is an SGTIN-96 of a product the store sells.
     pub fn sku_of(&self, epc: u128) -> Option<SkuIdx> {
-        let tag = decode_sgtin96(epc).ok()?;
-        self.sku_by_gtin.get(&tag.gtin).copied()
+        self.sku_by_class.get(&(epc >> SERIAL_BITS)).copied()
     }
 }
 
 /// What RFID has seen so far.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RfidState {
     /// Tags present in a shelf zone: epc → (antenna, last read).
     present: BTreeMap<u128, (usize, i64)>,
+    /// In time order (ties in the order found), so that pruning pops the front and a
+    /// time window is found by bisection: at 1000 departures a second the deque holds
+    /// a hundred thousand, too many to scan every frame tick.
     pub departures: VecDeque<Departure>,
+    /// In time order: reads are applied in time order, none older than one applied.
     pub exit_reads: VecDeque<ExitRead>,
     /// Reads of tags that are no product of the store (foreign tags, cross-talk).
     pub unknown_tags: u64,
+    /// (time, epc) of every shelf read still within `absent_us` of the last sweep, in
+    /// time order: the sweep finds the silent tags at its front instead of going over
+    /// every tag on the shelves each tick. An entry whose tag was read again since is
+    /// stale and skipped. Derived from `present`, so not part of a snapshot.
+    #[serde(skip)]
+    reads_by_time: VecDeque<(i64, u128)>,
+}
+
+/// Equal states hold the same evidence; the sweep index is derived from it.
+impl PartialEq for RfidState {
+    fn eq(&self, other: &Self) -> bool {
+        self.present == other.present
+            && self.departures == other.departures
+            && self.exit_reads == other.exit_reads
+            && self.unknown_tags == other.unknown_tags
+    }
 }
 
 impl RfidState {
@@ -148,9 +190,17 @@ impl RfidState {
                     sku,
                 }),
                 AntennaKind::Shelf => {
-                    if let Some(&(zone, last)) = self.present.get(&r.epc) {
+                    // One walk down the tree per read, not a look-up and an insert.
+                    let previous = match self.present.entry(r.epc) {
+                        Entry::Occupied(mut e) => Some(e.insert((antenna, r.t_us))),
+                        Entry::Vacant(e) => {
+                            e.insert((antenna, r.t_us));
+                            None
+                        }
+                    };
+                    if let Some((zone, last)) = previous {
                         if r.t_us - last > absent_us {
-                            self.departures.push_back(Departure {
+                            self.push_departure(Departure {
                                 t_us: last,
                                 epc: r.epc,
                                 sku,
@@ -158,7 +208,7 @@ impl RfidState {
                             });
                         }
                     }
-                    self.present.insert(r.epc, (antenna, r.t_us));
+                    self.reads_by_time.push_back((r.t_us, r.epc));
                 }
             }
         }
@@ -166,16 +216,21 @@ impl RfidState {
 
     /// Tags not read for `absent_us` before `until` have left their zone.
     pub fn sweep(&mut self, model: &RfidModel, until: i64, absent_us: i64) {
-        let gone: Vec<(u128, usize, i64)> = self
-            .present
-            .iter()
-            .filter(|(_, &(_, last))| until - last > absent_us)
-            .map(|(&epc, &(zone, last))| (epc, zone, last))
-            .collect();
-        for (epc, zone, last) in gone {
+        while let Some(&(t, epc)) = self.reads_by_time.front() {
+            if until - t <= absent_us {
+                break;
+            }
+            self.reads_by_time.pop_front();
+            // Only the tag's latest read says it fell silent.
+            let Some(&(zone, last)) = self.present.get(&epc) else {
+                continue;
+            };
+            if last != t {
+                continue;
+            }
             self.present.remove(&epc);
             if let Some(sku) = model.sku_of(epc) {
-                self.departures.push_back(Departure {
+                self.push_departure(Departure {
                     t_us: last,
                     epc,
                     sku,
@@ -183,6 +238,59 @@ impl RfidState {
                 });
             }
         }
+    }
+
+    /// Insert keeping time order. A departure is dated at the tag's last read, which the
+    /// previous sweep saw within `absent_us` of its time: so it lands among the last
+    /// tick's departures, and a scan from the back finds the place in a few steps where
+    /// a bisection of the whole deque would miss the cache at each.
+    fn push_departure(&mut self, d: Departure) {
+        let n = self.departures.len();
+        let behind = self
+            .departures
+            .iter()
+            .rev()
+            .take(BACK_SCAN)
+            .take_while(|x| x.t_us > d.t_us)
+            .count();
+        let at = if behind < BACK_SCAN {
+            n - behind
+        } else {
+            self.departures.partition_point(|x| x.t_us <= d.t_us)
+        };
+        self.departures.insert(at, d);
+    }
+
+    /// Departures with `t0 <= t <= t1`.
+    fn departures_between(&self, t0: i64, t1: i64) -> impl Iterator<Item = &Departure> {
+        let start = self.departures.partition_point(|d| d.t_us < t0);
+        self.departures
+            .range(start..)
+            .take_while(move |d| d.t_us <= t1)
+    }
+
+    /// Exit reads with `t0 <= t <= t1`.
+    pub fn exit_reads_between(&self, t0: i64, t1: i64) -> impl Iterator<Item = &ExitRead> {
+        let start = self.exit_reads.partition_point(|r| r.t_us < t0);
+        self.exit_reads
+            .range(start..)
+            .take_while(move |r| r.t_us <= t1)
+    }
+
+    /// After a snapshot is restored: rebuild the sweep index, and put the departures and
+    /// exit reads in time order (a snapshot written before they were kept in order may
+    /// hold them as found). The sort is stable, and what the queries return does not
+    /// depend on the order within one time.
+    pub(crate) fn reindex(&mut self) {
+        let mut reads: Vec<(i64, u128)> = self
+            .present
+            .iter()
+            .map(|(&epc, &(_, last))| (last, epc))
+            .collect();
+        reads.sort_unstable();
+        self.reads_by_time = reads.into();
+        self.departures.make_contiguous().sort_by_key(|d| d.t_us);
+        self.exit_reads.make_contiguous().sort_by_key(|r| r.t_us);
     }
 
     /// Products whose tags left a zone covering any of `plates` within `[t0, t1]`.
@@ -193,9 +301,7 @@ impl RfidState {
         t0: i64,
         t1: i64,
     ) -> Vec<SkuIdx> {
-        self.departures
-            .iter()
-            .filter(|d| (t0..=t1).contains(&d.t_us))
+        self.departures_between(t0, t1)
             .filter(|d| {
                 model.antennas[d.antenna]
                     .plates
@@ -216,9 +322,8 @@ impl RfidState {
         sku: SkuIdx,
     ) -> Vec<u128> {
         let mut out: Vec<u128> = self
-            .departures
-            .iter()
-            .filter(|d| d.sku == sku && (t0..=t1).contains(&d.t_us))
+            .departures_between(t0, t1)
+            .filter(|d| d.sku == sku)
             .filter(|d| {
                 model.antennas[d.antenna]
                     .plates
@@ -235,11 +340,7 @@ impl RfidState {
     /// Distinct tags per product read at the exit within `[t0, t1]`.
     pub fn exit_tags(&self, t0: i64, t1: i64) -> BTreeMap<SkuIdx, u32> {
         let mut epcs: BTreeMap<u128, SkuIdx> = BTreeMap::new();
-        for r in self
-            .exit_reads
-            .iter()
-            .filter(|r| (t0..=t1).contains(&r.t_us))
-        {
+        for r in self.exit_reads_between(t0, t1) {
             epcs.insert(r.epc, r.sku);
         }
         let mut out = BTreeMap::new();
@@ -251,9 +352,12 @@ impl RfidState {
 
     /// Forget evidence older than `before_us`.
     pub fn prune(&mut self, before_us: i64) {
-        // Departures are found out of time order (reads vs. sweep): retain, not pop.
-        self.departures.retain(|d| d.t_us >= before_us);
-        self.exit_reads.retain(|r| r.t_us >= before_us);
+        while self.departures.front().is_some_and(|d| d.t_us < before_us) {
+            self.departures.pop_front();
+        }
+        while self.exit_reads.front().is_some_and(|r| r.t_us < before_us) {
+            self.exit_reads.pop_front();
+        }
     }
 }
 
@@ -261,7 +365,7 @@ impl RfidState {
 mod tests {
     use super::*;
     use crate::config::*;
-    use crate::epc::{encode_sgtin96, FILTER_POS_ITEM};
+    use crate::epc::{decode_sgtin96, FILTER_POS_ITEM};
 
     const GTIN: &str = "00614141123452";
 
@@ -357,6 +461,29 @@ mod tests {
     }
 
     #[test]
+    fn the_sku_of_an_epc_is_the_sku_of_its_decoded_gtin() {
+        let cfg = store();
+        let model = RfidModel::new(&cfg, &StoreModel::new(cfg.clone()).unwrap());
+        let by_decoding = |epc: u128| {
+            let gtin = decode_sgtin96(epc).ok()?.gtin;
+            (gtin == GTIN).then_some(0)
+        };
+        // Every partition and filter of the product, and EPCs one bit away from them
+        // (other products, bad headers, overflowing fields, bits above 96).
+        let mut epcs = Vec::new();
+        for prefix_len in 6..=12 {
+            for filter in 0..=7 {
+                let epc = encode_sgtin96(GTIN, prefix_len, 12345, filter).unwrap();
+                epcs.push(epc);
+                epcs.extend((0..100).map(|bit| epc ^ (1u128 << bit)));
+            }
+        }
+        for epc in epcs {
+            assert_eq!(model.sku_of(epc), by_decoding(epc), "{epc:#x}");
+        }
+    }
+
+    #[test]
     fn missed_reads_are_not_departures_but_silence_is() {
         let cfg = store();
         let model = RfidModel::new(&cfg, &StoreModel::new(cfg.clone()).unwrap());
@@ -407,6 +534,31 @@ mod tests {
         };
         assert_eq!(times(&once), vec![2_000_000, 8_000_000]);
         assert_eq!(times(&often), times(&once));
+    }
+
+    #[test]
+    fn departures_stay_in_time_order_wherever_they_land() {
+        let mut st = RfidState::default();
+        // Near the back, far from it (past the back scan), and at equal times.
+        let times: Vec<i64> = (0..300)
+            .map(|i| (i * 37 % 101) * if i % 50 == 0 { 1 } else { 1000 })
+            .collect();
+        for (i, &t) in times.iter().enumerate() {
+            st.push_departure(Departure {
+                t_us: t,
+                epc: i as u128,
+                sku: 0,
+                antenna: 0,
+            });
+        }
+        let got: Vec<i64> = st.departures.iter().map(|d| d.t_us).collect();
+        let mut want = times.clone();
+        want.sort_unstable();
+        assert_eq!(got, want);
+        // Ties keep the order they were found in.
+        for w in st.departures.iter().collect::<Vec<_>>().windows(2) {
+            assert!(w[0].t_us < w[1].t_us || w[0].epc < w[1].epc);
+        }
     }
 
     #[test]

@@ -7,6 +7,9 @@ use std::collections::HashMap;
 use crate::config::{GateKind, StoreConfig, Vec2};
 use crate::errors::Result;
 
+mod plate_grid;
+pub use plate_grid::PlateGrid;
+
 pub type PlateIdx = usize;
 pub type SkuIdx = u32;
 
@@ -25,6 +28,8 @@ pub struct PlateModel {
     /// Front edge of the plate in the floor plane: where a shopper reaches in.
     pub front_a: Vec2,
     pub front_b: Vec2,
+    /// Length of the front edge, `hypot` of `front_b - front_a`.
+    pub front_len: f64,
     /// Unit normal of the front face, pointing into the aisle.
     pub normal: Vec2,
     /// Bottom and top of the product volume, metres.
@@ -67,6 +72,8 @@ pub struct StoreModel {
     sku_by_name: HashMap<String, SkuIdx>,
     /// Initial stock per plate: (sku, count) from the planogram.
     pub planogram: Vec<Vec<(SkuIdx, u32)>>,
+    /// The plates' front edges on a grid: the plates within reach of a point.
+    pub fronts: PlateGrid,
 }
 
 impl StoreModel {
@@ -99,6 +106,7 @@ impl StoreModel {
                 shelf_id: s.id,
                 front_a: a,
                 front_b: b,
+                front_len: (b[0] - a[0]).hypot(b[1] - a[1]),
                 normal: p.front.normal(),
                 z_range: [p.min[2], p.max[2]],
                 noise_std_g: p.sensor.noise_std_g,
@@ -164,7 +172,15 @@ impl StoreModel {
             })
             .collect();
 
+        let fronts = PlateGrid::new(
+            &plates
+                .iter()
+                .map(|p| (p.front_a, p.front_b))
+                .collect::<Vec<_>>(),
+            config.fusion.reach_m,
+        );
         Ok(Self {
+            fronts,
             config,
             plates,
             products,
@@ -216,8 +232,50 @@ fn box_gap_xy(a: ([f64; 3], [f64; 3]), b: ([f64; 3], [f64; 3])) -> f64 {
     dx.hypot(dy)
 }
 
-/// Distance from point `p` to the segment `a`–`b`.
-pub fn point_segment_distance(p: Vec2, a: Vec2, b: Vec2) -> f64 {
+/// `point_segment_distance(p, a, b) <= r`, without the square root when one axis alone
+/// is beyond `r` (`hypot` is never below the larger leg, so the answer is the same).
+pub fn point_segment_within(p: Vec2, a: Vec2, b: Vec2, r: f64) -> bool {
+    let q = closest_on_segment(p, a, b);
+    within(p[0] - q[0], p[1] - q[1], r)
+}
+
+/// `dx.hypot(dy) <= r`, the same answer, mostly without `hypot` ([`inside_without_hypot`]).
+pub fn within(dx: f64, dy: f64, r: f64) -> bool {
+    inside_without_hypot(dx, dy, r).unwrap_or_else(|| dx.hypot(dy) <= r)
+}
+
+/// `dx.hypot(dy) > r`, the same answer, mostly without `hypot`.
+pub fn beyond(dx: f64, dy: f64, r: f64) -> bool {
+    inside_without_hypot(dx, dy, r).map_or_else(|| dx.hypot(dy) > r, |inside| !inside)
+}
+
+/// Whether `dx.hypot(dy) <= r` where that is clear without `hypot`: one leg beyond
+/// `r` is out (`hypot` is never below the larger leg), and a sum of squares clearly
+/// inside or outside `r²` decides (rounding moves either by a few 1e-16 relative; the
+/// margin is 1e-9). `None` near the boundary, at extreme scales, and for NaN (whose
+/// comparisons the caller's own expression must answer).
+fn inside_without_hypot(dx: f64, dy: f64, r: f64) -> Option<bool> {
+    if dx.is_nan() || dy.is_nan() || r.is_nan() {
+        return None;
+    }
+    if dx.abs() > r || dy.abs() > r {
+        return Some(false);
+    }
+    if !(1e-100..=1e100).contains(&r) {
+        return None;
+    }
+    let (d2, r2) = (dx * dx + dy * dy, r * r);
+    if d2 < r2 * (1.0 - 1e-9) {
+        Some(true)
+    } else if d2 > r2 * (1.0 + 1e-9) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// The point of the segment `a`–`b` closest to `p`.
+fn closest_on_segment(p: Vec2, a: Vec2, b: Vec2) -> Vec2 {
     let ab = [b[0] - a[0], b[1] - a[1]];
     let ap = [p[0] - a[0], p[1] - a[1]];
     let len2 = ab[0] * ab[0] + ab[1] * ab[1];
@@ -226,6 +284,65 @@ pub fn point_segment_distance(p: Vec2, a: Vec2, b: Vec2) -> f64 {
     } else {
         0.0
     };
-    let q = [a[0] + t * ab[0], a[1] + t * ab[1]];
+    [a[0] + t * ab[0], a[1] + t * ab[1]]
+}
+
+/// Distance from point `p` to the segment `a`–`b`.
+pub fn point_segment_distance(p: Vec2, a: Vec2, b: Vec2) -> f64 {
+    let q = closest_on_segment(p, a, b);
     (p[0] - q[0]).hypot(p[1] - q[1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn within_and_beyond_answer_as_hypot_does() {
+        let legs = [
+            0.0,
+            1e-300,
+            1e-9,
+            0.3,
+            1.0,
+            1.0 + 1e-15,
+            1.2,
+            1.5,
+            1.5 - 1e-16,
+            2.0,
+            1e120,
+            f64::INFINITY,
+            f64::NAN,
+        ];
+        for &dx in &legs {
+            for &dy in &legs {
+                for &r in &[
+                    0.0,
+                    1e-200,
+                    1.0,
+                    1.5,
+                    1.5 + 1e-16,
+                    3.0,
+                    1e150,
+                    f64::INFINITY,
+                    f64::NAN,
+                ] {
+                    for (x, y) in [(dx, dy), (-dx, dy), (dy, -dx)] {
+                        assert_eq!(within(x, y, r), x.hypot(y) <= r, "{x} {y} {r}");
+                        assert_eq!(beyond(x, y, r), x.hypot(y) > r, "{x} {y} {r}");
+                    }
+                }
+            }
+        }
+        // Points right at a radius, found by hypot itself.
+        for i in 0..1000 {
+            let a = i as f64 * 0.00628;
+            let (x, y) = (1.5 * a.cos(), 1.5 * a.sin());
+            let r = x.hypot(y);
+            for r in [r, r.next_up(), r.next_down()] {
+                assert_eq!(within(x, y, r), x.hypot(y) <= r);
+                assert_eq!(beyond(x, y, r), x.hypot(y) > r);
+            }
+        }
+    }
 }

@@ -17,6 +17,27 @@ pub struct ProductDetection {
 }
 use serde::{Deserialize, Serialize};
 
+use super::pending::{EventTime, Pending};
+
+/// Every buffered event type has its time where `take_until` looks for it.
+macro_rules! event_time {
+    ($($t:ty),*) => {
+        $(impl EventTime for $t {
+            fn t_us(&self) -> i64 {
+                self.t_us
+            }
+        })*
+    };
+}
+event_time!(
+    PositionSample,
+    GateEvent,
+    PersonDetection,
+    ThermalDetection,
+    ProductDetection,
+    RfidRead
+);
+
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PositionSample {
     pub t_us: i64,
@@ -139,12 +160,12 @@ impl PlateBuffer {
 pub struct ReorderBuffer {
     /// Pending weight samples, one buffer per plate (indexed by plate index).
     pub weights: Vec<PlateBuffer>,
-    pub positions: Vec<PositionSample>,
-    pub gates: Vec<GateEvent>,
-    pub persons: Vec<PersonDetection>,
-    pub thermal: Vec<ThermalDetection>,
-    pub products: Vec<ProductDetection>,
-    pub rfid: Vec<RfidRead>,
+    pub positions: Pending<PositionSample>,
+    pub gates: Pending<GateEvent>,
+    pub persons: Pending<PersonDetection>,
+    pub thermal: Pending<ThermalDetection>,
+    pub products: Pending<ProductDetection>,
+    pub rfid: Pending<RfidRead>,
     pub max_seen_us: Option<i64>,
 }
 
@@ -179,7 +200,7 @@ impl ReorderBuffer {
                 waiting.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
                 buf.sorted = true;
             }
-            let ready = waiting.partition_point(|s| s.0 <= until);
+            let ready = ready_prefix(waiting, until);
             let mut last_t = None;
             for &(t, g) in &waiting[..ready] {
                 if last_t == Some(t) {
@@ -200,7 +221,7 @@ impl ReorderBuffer {
         until: i64,
         counts: &mut ModalityCounts,
     ) -> Vec<PositionSample> {
-        let mut out = take_until(&mut self.positions, until, |p| p.t_us);
+        let mut out = self.positions.take_until(until);
         out.sort_unstable_by(|a, b| {
             (a.track_id, a.t_us)
                 .cmp(&(b.track_id, b.t_us))
@@ -216,7 +237,7 @@ impl ReorderBuffer {
 
     /// Gate events with `t <= until`, sorted by time, duplicates removed.
     pub fn drain_gates(&mut self, until: i64, counts: &mut ModalityCounts) -> Vec<GateEvent> {
-        let mut out = take_until(&mut self.gates, until, |g| g.t_us);
+        let mut out = self.gates.take_until(until);
         out.sort_by(|a, b| {
             (a.t_us, a.gate_id, a.kind, &a.token).cmp(&(b.t_us, b.gate_id, b.kind, &b.token))
         });
@@ -236,7 +257,7 @@ impl ReorderBuffer {
         until: i64,
         counts: &mut ModalityCounts,
     ) -> Vec<PersonDetection> {
-        let mut out = take_until(&mut self.persons, until, |d| d.t_us);
+        let mut out = self.persons.take_until(until);
         let key = |d: &PersonDetection| (d.t_us, d.camera_id, d.bbox.map(f32::to_bits));
         out.sort_unstable_by(|a, b| key(a).cmp(&key(b)).then(a.score.total_cmp(&b.score)));
         let before = out.len();
@@ -253,7 +274,7 @@ impl ReorderBuffer {
         until: i64,
         counts: &mut ModalityCounts,
     ) -> Vec<ThermalDetection> {
-        let mut out = take_until(&mut self.thermal, until, |d| d.t_us);
+        let mut out = self.thermal.take_until(until);
         let key = |d: &ThermalDetection| (d.t_us, d.camera_id, d.centroid.map(f32::to_bits));
         out.sort_unstable_by_key(key);
         let before = out.len();
@@ -271,7 +292,7 @@ impl ReorderBuffer {
         until: i64,
         counts: &mut ModalityCounts,
     ) -> Vec<ProductDetection> {
-        let mut out = take_until(&mut self.products, until, |d| d.t_us);
+        let mut out = self.products.take_until(until);
         let key = |d: &ProductDetection| {
             (
                 d.t_us,
@@ -291,7 +312,7 @@ impl ReorderBuffer {
 
     /// RFID reads with `t <= until`, sorted by (time, reader, antenna, epc).
     pub fn drain_rfid(&mut self, until: i64, counts: &mut ModalityCounts) -> Vec<RfidRead> {
-        let mut out = take_until(&mut self.rfid, until, |r| r.t_us);
+        let mut out = self.rfid.take_until(until);
         let key = |r: &RfidRead| {
             (
                 r.t_us,
@@ -310,18 +331,36 @@ impl ReorderBuffer {
     }
 }
 
-/// Move the elements with `key(e) <= until` out of `v`, keeping the rest in place (both
-/// in their order of arrival). Nothing is allocated when nothing is ready, and the rest
-/// is not copied into a new vector when something is.
-fn take_until<T>(v: &mut Vec<T>, until: i64, key: impl Fn(&T) -> i64) -> Vec<T> {
-    let ready = v.iter().filter(|e| key(e) <= until).count();
-    if ready == 0 {
-        return Vec::new();
+/// Samples scanned one by one before bisecting: a frame tick drains a few samples of
+/// each plate, and a scan of those touches one cache line where a bisection of the
+/// whole waiting buffer touches one per step, a thousand plates over.
+const LINEAR_SCAN: usize = 16;
+
+/// How many of the time-sorted `samples` have `t <= until`.
+fn ready_prefix(samples: &[(i64, f64)], until: i64) -> usize {
+    let head = samples
+        .iter()
+        .take(LINEAR_SCAN)
+        .take_while(|s| s.0 <= until)
+        .count();
+    if head < LINEAR_SCAN {
+        return head;
     }
-    if ready == v.len() {
-        return std::mem::take(v);
+    head + samples[head..].partition_point(|s| s.0 <= until)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ready_prefix_is_the_bisection_one_at_every_length_and_cut() {
+        for len in 0..40 {
+            let samples: Vec<(i64, f64)> = (0..len).map(|i| (i as i64 * 10, 0.0)).collect();
+            for until in -5..len as i64 * 10 + 5 {
+                let want = samples.partition_point(|s| s.0 <= until);
+                assert_eq!(ready_prefix(&samples, until), want, "{len} {until}");
+            }
+        }
     }
-    let mut out = Vec::with_capacity(ready);
-    out.extend(v.extract_if(.., |e| key(e) <= until));
-    out
 }

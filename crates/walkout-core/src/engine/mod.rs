@@ -9,6 +9,7 @@
 pub mod buffer;
 pub mod events;
 mod fusion;
+pub mod pending;
 mod snapshot;
 mod snapshot_check;
 

@@ -154,6 +154,7 @@ impl Engine {
         engine.tracks = state.tracks;
         engine.tracker = state.tracker;
         engine.rfid = state.rfid;
+        engine.rfid.reindex();
         engine.trajectory_log = state.trajectory_log;
         engine.trajectory_interval_us = state.trajectory_interval_us;
         engine.trajectory_last = state.trajectory_last;

@@ -54,7 +54,8 @@ pub fn hypotheses(
     delta_std_g: f64,
     max_quantity: u32,
 ) -> (Vec<Hypothesis>, f64) {
-    let mut scored: Vec<(SkuIdx, u32, f64)> = Vec::new();
+    let mut scored: Vec<(SkuIdx, u32, f64)> =
+        Vec::with_capacity(candidates.len() * max_quantity as usize);
     for &(sku, expectation, bonus) in candidates {
         let p = store.product(sku);
         for q in 1..=max_quantity {
@@ -78,15 +79,20 @@ pub fn hypotheses(
         .fold(UNEXPLAINED_LOG_DENSITY, f64::max);
     let unexplained = (UNEXPLAINED_LOG_DENSITY - max_log).exp();
     let total: f64 = scored.iter().map(|s| (s.2 - max_log).exp()).sum::<f64>() + unexplained;
-    let mut out: Vec<Hypothesis> = scored
-        .into_iter()
-        .map(|(sku, quantity, l)| Hypothesis {
-            sku,
-            quantity,
-            probability: (l - max_log).exp() / total,
-        })
-        .filter(|h| h.probability > 1e-4)
-        .collect();
+    // Collected into a new vector: collecting in place would keep the allocation of
+    // every (sku, quantity) scored, hundreds of them, for the few that pass, and the
+    // result lives on in a shelf event for the whole session.
+    let mut out: Vec<Hypothesis> = Vec::new();
+    out.extend(
+        scored
+            .iter()
+            .map(|&(sku, quantity, l)| Hypothesis {
+                sku,
+                quantity,
+                probability: (l - max_log).exp() / total,
+            })
+            .filter(|h| h.probability > 1e-4),
+    );
     out.sort_by(|a, b| {
         b.probability
             .total_cmp(&a.probability)

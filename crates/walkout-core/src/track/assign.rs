@@ -1,9 +1,8 @@
-//! Optimal gated assignment of measurements to tracks (Kuhn–Munkres, from the
-//! `pathfinding` crate). Each measurement may also stay unassigned at a fixed cost, the
+//! Optimal gated assignment of measurements to tracks (Kuhn–Munkres, [`super::hungarian`],
+//! the `pathfinding` crate's algorithm). Each measurement may also stay unassigned at a fixed cost, the
 //! gate: so a far-fetched pairing never wins just because everything must pair.
 
-use pathfinding::kuhn_munkres::kuhn_munkres_min;
-use pathfinding::matrix::Matrix;
+use super::hungarian::min_cost_assignment;
 
 /// Costs are scaled to integers for the solver; 1e-4 resolution is plenty for squared
 /// Mahalanobis distances.
@@ -36,11 +35,7 @@ pub fn assign(cost: &[Vec<f64>], n_tracks: usize, gate: f64) -> Vec<Option<usize
             data.push(if slot == m { reject } else { forbidden });
         }
     }
-    let Ok(matrix) = Matrix::from_vec(n_meas, cols, data) else {
-        return vec![None; n_meas];
-    };
-    let (_, cols_of) = kuhn_munkres_min(&matrix);
-    cols_of
+    min_cost_assignment(&data, n_meas, cols)
         .into_iter()
         .enumerate()
         .map(|(m, c)| (c < n_tracks && cost[m][c].is_finite() && cost[m][c] < gate).then_some(c))

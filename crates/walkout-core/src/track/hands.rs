@@ -6,7 +6,7 @@
 
 use crate::config::Vec2;
 use crate::geometry::Ray;
-use crate::store::{point_segment_distance, PlateIdx, StoreModel};
+use crate::store::{point_segment_within, within, PlateIdx, StoreModel};
 
 /// Tolerances around a plate's face: the hand reaches a little beside and above it.
 const SIDE_MARGIN_M: f64 = 0.05;
@@ -23,12 +23,19 @@ pub fn plates_at_hands(
     wrists: &[Ray],
     reach_m: f64,
 ) -> Vec<PlateIdx> {
+    // Thermal blobs and detections without seen wrists have no hands to place.
+    if wrists.is_empty() {
+        return Vec::new();
+    }
+    // Only the plates the grid puts near the body can be within reach; ascending, as
+    // over the whole store, so ties between plates resolve the same way.
     let near: Vec<PlateIdx> = store
-        .plates
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| point_segment_distance(body, p.front_a, p.front_b) <= reach_m)
-        .map(|(i, _)| i)
+        .fronts
+        .near(body, reach_m)
+        .filter(|&i| {
+            let p = &store.plates[i];
+            point_segment_within(body, p.front_a, p.front_b, reach_m)
+        })
         .collect();
     let mut out = Vec::new();
     for ray in wrists {
@@ -40,13 +47,13 @@ pub fn plates_at_hands(
                 continue;
             };
             let edge = [p.front_b[0] - p.front_a[0], p.front_b[1] - p.front_a[1]];
-            let len = edge[0].hypot(edge[1]);
+            let len = p.front_len;
             let along = ((hit[0] - p.front_a[0]) * edge[0] + (hit[1] - p.front_a[1]) * edge[1])
                 / len.max(1e-9);
             let inside = (-SIDE_MARGIN_M..=len + SIDE_MARGIN_M).contains(&along)
                 && (p.z_range[0] - BELOW_MARGIN_M..=p.z_range[1] + ABOVE_MARGIN_M)
                     .contains(&hit[2])
-                && (hit[0] - body[0]).hypot(hit[1] - body[1]) <= reach_m;
+                && within(hit[0] - body[0], hit[1] - body[1], reach_m);
             if !inside {
                 continue;
             }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 pub mod assign;
 pub mod cues;
 pub mod hands;
+pub mod hungarian;
 pub mod kalman;
 pub mod measure;
 pub mod tracker;

@@ -25,6 +25,7 @@ use super::cues::{Appearance, CueSpreads, CUE_COST_CAP};
 use super::kalman::Kalman;
 use super::measure::FloorMeasurement;
 use crate::config::Vec2;
+use crate::store::beyond;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -177,6 +178,11 @@ fn merged_blob(m: &FloorMeasurement, predicted: &[Vec2]) -> bool {
     })
 }
 
+/// `dist(a, b) > range`, mostly without the square root (same answer).
+fn out_of_range(a: Vec2, b: Vec2, range: f64) -> bool {
+    beyond(a[0] - b[0], a[1] - b[1], range)
+}
+
 impl Tracker {
     pub fn new(params: TrackerParams, entry_gates: Vec<Vec2>, exit_gates: Vec<Vec2>) -> Self {
         Self {
@@ -287,48 +293,62 @@ impl Tracker {
         let active: Vec<usize> = (0..self.tracks.len())
             .filter(|&i| self.tracks[i].state != TrackState::Lost)
             .collect();
-        let predicted: Vec<Kalman> = active
-            .iter()
-            .map(|&i| {
-                let tr = &self.tracks[i];
-                tr.kf.predicted((t_us - tr.t_us).max(0) as f64 / 1e6)
-            })
-            .collect();
+        let predict = |tr: &FilterTrack| tr.kf.predicted((t_us - tr.t_us).max(0) as f64 / 1e6);
+        // Predicted only for tracks some measurement could be: one camera sees a corner
+        // of the store, and most tracks are out of walking range of all it saw.
+        let mut predicted: Vec<Option<Kalman>> = vec![None; active.len()];
         let reserved = self.newcomer_reservations(t_us, measurements);
-        let centres: Vec<Vec2> = predicted.iter().map(Kalman::position).collect();
-        let merged: Vec<bool> = measurements
+        // Per track and per measurement once, not per pair: the same numbers.
+        let walk: Vec<f64> = active
             .iter()
-            .map(|m| merged_blob(m, &centres))
+            .map(|&i| self.tracks[i].walk_range_m(t_us, p.max_speed_m_s))
             .collect();
-        let cost: Vec<Vec<f64>> = measurements
-            .iter()
-            .zip(&reserved)
-            .zip(&merged)
-            .map(|((m, reservation), &merged)| {
-                if merged {
-                    return vec![f64::INFINITY; active.len()];
+        // A thermal frame needs every track's prediction to tell a merged blob (few
+        // thermal cameras, so few such frames).
+        let merged: Vec<bool> = if measurements.iter().any(|m| m.temperature_c.is_some()) {
+            let centres: Vec<Vec2> = active
+                .iter()
+                .enumerate()
+                .map(|(ai, &i)| {
+                    predicted[ai]
+                        .get_or_insert_with(|| predict(&self.tracks[i]))
+                        .position()
+                })
+                .collect();
+            measurements
+                .iter()
+                .map(|m| merged_blob(m, &centres))
+                .collect()
+        } else {
+            vec![false; measurements.len()]
+        };
+        let mut cost: Vec<Vec<f64>> = Vec::with_capacity(measurements.len());
+        for ((m, reservation), &merged) in measurements.iter().zip(&reserved).zip(&merged) {
+            if merged {
+                cost.push(vec![f64::INFINITY; active.len()]);
+                continue;
+            }
+            let m_spread = spread(m);
+            let mut row = Vec::with_capacity(active.len());
+            for (ai, &i) in active.iter().enumerate() {
+                let tr = &self.tracks[i];
+                let range = walk[ai] + 3.0 * m_spread;
+                let older = reservation
+                    .is_some_and(|pi| tr.born_us < self.passages[pi].0 - NEWCOMER_BORN_SLACK_US);
+                if older || out_of_range(m.pos, tr.last_hit_pos, range) {
+                    row.push(f64::INFINITY);
+                    continue;
                 }
-                active
-                    .iter()
-                    .zip(&predicted)
-                    .map(|(&i, k)| {
-                        let tr = &self.tracks[i];
-                        let range = tr.walk_range_m(t_us, p.max_speed_m_s) + 3.0 * spread(m);
-                        let older = reservation.is_some_and(|pi| {
-                            tr.born_us < self.passages[pi].0 - NEWCOMER_BORN_SLACK_US
-                        });
-                        if dist(m.pos, tr.last_hit_pos) > range || older {
-                            return f64::INFINITY;
-                        }
-                        let m2 = k.mahalanobis2(m.pos, spread(m));
-                        if m2 > p.gate_chi2 {
-                            return f64::INFINITY;
-                        }
-                        m2 + tr.appearance.cost(m, p.cues)
-                    })
-                    .collect()
-            })
-            .collect();
+                let k = predicted[ai].get_or_insert_with(|| predict(tr));
+                let m2 = k.mahalanobis2(m.pos, m_spread);
+                row.push(if m2 > p.gate_chi2 {
+                    f64::INFINITY
+                } else {
+                    m2 + tr.appearance.cost(m, p.cues)
+                });
+            }
+            cost.push(row);
+        }
         let pairs = assign(&cost, active.len(), p.gate_chi2 + CUE_COST_CAP);
 
         let mut result = FrameResult {
@@ -340,8 +360,12 @@ impl Tracker {
             let Some(ai) = *ai else { continue };
             let m = &measurements[mi];
             let ti = active[ai];
+            // Assigned pairs are inside the gate, so their prediction exists already.
+            let kf = predicted[ai]
+                .take()
+                .unwrap_or_else(|| predict(&self.tracks[ti]));
             let tr = &mut self.tracks[ti];
-            tr.kf = predicted[ai].clone();
+            tr.kf = kf;
             tr.kf.update(m.pos, spread(m));
             tr.t_us = tr.t_us.max(t_us);
             tr.last_hit_us = t_us;

@@ -105,12 +105,7 @@ impl Engine {
         // the pass ends at that shopper's gate passage. So a tag belongs to the exit
         // passage closest to its last read, not to whichever was closest to any read.
         let mut last_read: BTreeMap<u128, (i64, SkuIdx)> = BTreeMap::new();
-        for r in self
-            .rfid
-            .exit_reads
-            .iter()
-            .filter(|r| (t0..=t1).contains(&r.t_us))
-        {
+        for r in self.rfid.exit_reads_between(t0, t1) {
             let e = last_read.entry(r.epc).or_insert((r.t_us, r.sku));
             e.0 = e.0.max(r.t_us);
         }
