@@ -16,6 +16,7 @@
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{AntennaKind, StoreConfig};
@@ -61,11 +62,11 @@ pub struct ExitRead {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RfidModel {
     pub antennas: Vec<AntennaModel>,
-    by_id: HashMap<(u32, u32), usize>,
+    by_id: FxHashMap<(u32, u32), usize>,
     /// SKU by an EPC's bits above the serial (header, filter, partition, company prefix,
     /// item reference): every way an SGTIN-96 can spell each product's GTIN. Reads come
     /// by the thousand a second; decoding each into a GTIN string to look it up did not.
-    sku_by_class: HashMap<u128, SkuIdx>,
+    sku_by_class: FxHashMap<u128, SkuIdx>,
 }
 
 /// Departures scanned from the back for an insertion place before bisecting.
@@ -108,7 +109,7 @@ impl RfidModel {
         // Decoding is a bijection between (partition, company prefix, item reference)
         // and the GTIN of each partition, and the filter does not enter the GTIN: so
         // every (partition, filter) encoding of a GTIN, and nothing else, decodes to it.
-        let mut sku_by_class = HashMap::new();
+        let mut sku_by_class = FxHashMap::default();
         for (gtin, &sku) in &sku_by_gtin {
             for prefix_len in 6..=12 {
                 for filter in 0..=7 {
