@@ -386,7 +386,8 @@ fn check_plate_buffer(p: usize, buf: &PlateBufferView) -> Result<()> {
     for (j, &(t, g)) in buf.samples.iter().enumerate() {
         time(t, || at(j, 0))?;
         within(g, MAX_ABS_GRAMS, || at(j, 1))?;
-        // Samples marked in order are drained by a binary search on time.
+        // Samples marked in order are drained from the front up to the first one
+        // past the watermark.
         if buf.sorted && t < last {
             return Err(bad("samples marked as in time order are not", at(j, 0), t));
         }
