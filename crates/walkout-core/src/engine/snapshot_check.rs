@@ -744,7 +744,7 @@ fn check_trajectories(last: &HashMap<u32, i64>) -> Result<()> {
 // --- RFID ------------------------------------------------------------------------------
 
 fn check_rfid(r: &RfidState, processed_until: Option<i64>, n: Sizes) -> Result<()> {
-    for (epc, &(antenna, last)) in r.present() {
+    for (epc, &(antenna, last)) in &r.present() {
         let at = || format!("rfid.present[{epc}]");
         index(antenna, n.antennas, "RFID antenna", || {
             format!("{}[0]", at())
