@@ -13,9 +13,9 @@
 //! for tags no longer read at all; so the set of departures does not depend on how
 //! `step` calls were spaced.
 
-use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{AntennaKind, StoreConfig};
@@ -61,11 +61,11 @@ pub struct ExitRead {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RfidModel {
     pub antennas: Vec<AntennaModel>,
-    by_id: HashMap<(u32, u32), usize>,
+    by_id: FxHashMap<(u32, u32), usize>,
     /// SKU by an EPC's bits above the serial (header, filter, partition, company prefix,
     /// item reference): every way an SGTIN-96 can spell each product's GTIN. Reads come
     /// by the thousand a second; decoding each into a GTIN string to look it up did not.
-    sku_by_class: HashMap<u128, SkuIdx>,
+    sku_by_class: FxHashMap<u128, SkuIdx>,
 }
 
 /// Departures scanned from the back for an insertion place before bisecting.
@@ -108,7 +108,7 @@ impl RfidModel {
         // Decoding is a bijection between (partition, company prefix, item reference)
         // and the GTIN of each partition, and the filter does not enter the GTIN: so
         // every (partition, filter) encoding of a GTIN, and nothing else, decodes to it.
-        let mut sku_by_class = HashMap::new();
+        let mut sku_by_class = FxHashMap::default();
         for (gtin, &sku) in &sku_by_gtin {
             for prefix_len in 6..=12 {
                 for filter in 0..=7 {
@@ -138,8 +138,15 @@ impl RfidModel {
 /// What RFID has seen so far.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RfidState {
-    /// Tags present in a shelf zone: epc → (antenna, last read).
-    present: BTreeMap<u128, (usize, i64)>,
+    /// Tags present in a shelf zone: epc → (antenna, last read). Hashed, not a tree:
+    /// every shelf read looks its tag up and the sweep again, tens of thousands of tags
+    /// deep; nothing iterates it in an order that reaches a result (the sweep index is
+    /// rebuilt sorted), and a snapshot writes it sorted, as the tree it was.
+    #[serde(
+        serialize_with = "serialize_sorted",
+        deserialize_with = "deserialize_present"
+    )]
+    present: FxHashMap<u128, (usize, i64)>,
     /// In time order (ties in the order found), so that pruning pops the front and a
     /// time window is found by bisection: at 1000 departures a second the deque holds
     /// a hundred thousand, too many to scan every frame tick.
@@ -156,6 +163,23 @@ pub struct RfidState {
     reads_by_time: VecDeque<(i64, u128)>,
 }
 
+/// `present` as a snapshot has always held it: a map in ascending EPC order.
+fn serialize_sorted<S: serde::Serializer>(
+    present: &FxHashMap<u128, (usize, i64)>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let sorted: BTreeMap<&u128, &(usize, i64)> = present.iter().collect();
+    sorted.serialize(serializer)
+}
+
+/// Read as the tree was (a repeated EPC: the last one wins, as there).
+fn deserialize_present<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<FxHashMap<u128, (usize, i64)>, D::Error> {
+    let tree = BTreeMap::<u128, (usize, i64)>::deserialize(deserializer)?;
+    Ok(tree.into_iter().collect())
+}
+
 /// Equal states hold the same evidence; the sweep index is derived from it.
 impl PartialEq for RfidState {
     fn eq(&self, other: &Self) -> bool {
@@ -169,8 +193,8 @@ impl PartialEq for RfidState {
 impl RfidState {
     /// Tags present in a shelf zone: epc → (antenna index, last read), for checking a
     /// restored snapshot.
-    pub(crate) fn present(&self) -> &BTreeMap<u128, (usize, i64)> {
-        &self.present
+    pub(crate) fn present(&self) -> BTreeMap<u128, (usize, i64)> {
+        self.present.iter().map(|(&k, &v)| (k, v)).collect()
     }
 
     /// Apply reads sorted by time.
@@ -190,14 +214,8 @@ impl RfidState {
                     sku,
                 }),
                 AntennaKind::Shelf => {
-                    // One walk down the tree per read, not a look-up and an insert.
-                    let previous = match self.present.entry(r.epc) {
-                        Entry::Occupied(mut e) => Some(e.insert((antenna, r.t_us))),
-                        Entry::Vacant(e) => {
-                            e.insert((antenna, r.t_us));
-                            None
-                        }
-                    };
+                    // One look-up per read: the insert returns what it replaced.
+                    let previous = self.present.insert(r.epc, (antenna, r.t_us));
                     if let Some((zone, last)) = previous {
                         if r.t_us - last > absent_us {
                             self.push_departure(Departure {
@@ -368,6 +386,28 @@ mod tests {
     use crate::epc::{decode_sgtin96, FILTER_POS_ITEM};
 
     const GTIN: &str = "00614141123452";
+
+    #[test]
+    fn a_snapshot_holds_present_tags_as_the_sorted_map_it_always_did() {
+        let mut state = RfidState::default();
+        let tags: Vec<(u128, (usize, i64))> = (0..200u128)
+            .map(|i| {
+                (
+                    (i * 0x9e37_79b9_7f4a_7c15) << 20 | i,
+                    (i as usize % 7, i as i64 * 3),
+                )
+            })
+            .collect();
+        state.present = tags.iter().copied().collect();
+        let tree: BTreeMap<u128, (usize, i64)> = tags.into_iter().collect();
+        // Compared as text: a JSON value's map would not see the order.
+        let text = serde_json::to_string(&state).unwrap();
+        let want = format!("\"present\":{},", serde_json::to_string(&tree).unwrap());
+        assert!(text.contains(&want), "{text}");
+        let back: RfidState = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.present(), tree);
+        assert_eq!(serde_json::to_string(&back).unwrap(), text);
+    }
 
     fn store() -> StoreConfig {
         let plate = |id: u32, x: f64| Plate {

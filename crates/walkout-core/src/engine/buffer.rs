@@ -16,6 +16,7 @@ pub struct ProductDetection {
     pub score: f32,
 }
 use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
 
 use super::pending::{EventTime, Pending};
 
@@ -69,17 +70,16 @@ pub struct ModalityCounts {
 /// always, so the buffer only remembers whether an arrival broke the order and sorts
 /// then; the common case costs no sort at all.
 ///
-/// Draining takes a prefix; the samples still waiting (those inside the lateness bound,
-/// most of the buffer at frame rate) are not moved each time: the drained prefix is
-/// only skipped (`head`) and cut off once it is as long as what remains, so each sample
-/// is moved at most about once. A snapshot holds the waiting samples only, in the same
-/// format as a plain vector of them.
+/// A ring: draining pops the front, arrivals push the back, so a plate's waiting
+/// samples (the lateness bound's worth, two seconds at 60 Hz) stay in one block of
+/// about their own size and nothing is moved. A frame tick visits every plate's front
+/// and back, a thousand plates over, and those lines miss the cache unless the
+/// buffers are small. A snapshot holds the waiting samples, in the same format as a
+/// plain vector of them.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(from = "PlateBufferState")]
 pub struct PlateBuffer {
-    samples: Vec<(i64, f64)>,
-    /// Samples before this index have been drained.
-    head: usize,
+    samples: VecDeque<(i64, f64)>,
     sorted: bool,
 }
 
@@ -93,8 +93,7 @@ struct PlateBufferState {
 impl From<PlateBufferState> for PlateBuffer {
     fn from(s: PlateBufferState) -> Self {
         Self {
-            samples: s.samples,
-            head: 0,
+            samples: s.samples.into(),
             sorted: s.sorted,
         }
     }
@@ -105,11 +104,11 @@ impl Serialize for PlateBuffer {
         #[derive(Serialize)]
         #[serde(rename = "PlateBuffer")]
         struct View<'a> {
-            samples: &'a [(i64, f64)],
+            samples: &'a VecDeque<(i64, f64)>,
             sorted: bool,
         }
         View {
-            samples: self.samples(),
+            samples: &self.samples,
             sorted: self.sorted,
         }
         .serialize(serializer)
@@ -118,41 +117,22 @@ impl Serialize for PlateBuffer {
 
 impl PlateBuffer {
     pub fn push(&mut self, t_us: i64, grams: f64) {
-        if self.is_empty() {
-            self.samples.clear();
-            self.head = 0;
-            self.sorted = true;
-        } else if let Some(&(last_t, last_g)) = self.samples.last() {
+        if let Some(&(last_t, last_g)) = self.samples.back() {
             if (t_us, grams.to_bits()) <= (last_t, last_g.to_bits()) {
                 self.sorted = false;
             }
+        } else {
+            self.sorted = true;
         }
-        self.samples.push((t_us, grams));
+        self.samples.push_back((t_us, grams));
     }
 
     pub fn len(&self) -> usize {
-        self.samples.len() - self.head
+        self.samples.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The samples still waiting, (time, grams).
-    pub(crate) fn samples(&self) -> &[(i64, f64)] {
-        &self.samples[self.head..]
-    }
-
-    /// Forget the first `n` waiting samples (they have been drained).
-    fn consume(&mut self, n: usize) {
-        self.head += n;
-        if self.head == self.samples.len() {
-            self.samples.clear();
-            self.head = 0;
-        } else if self.head >= self.samples.len() - self.head {
-            self.samples.drain(..self.head);
-            self.head = 0;
-        }
+        self.samples.is_empty()
     }
 }
 
@@ -195,14 +175,18 @@ impl ReorderBuffer {
             if buf.is_empty() {
                 continue;
             }
-            let waiting = &mut buf.samples[buf.head..];
             if !buf.sorted {
-                waiting.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+                buf.samples
+                    .make_contiguous()
+                    .sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
                 buf.sorted = true;
             }
-            let ready = ready_prefix(waiting, until);
             let mut last_t = None;
-            for &(t, g) in &waiting[..ready] {
+            while let Some(&(t, g)) = buf.samples.front() {
+                if t > until {
+                    break;
+                }
+                buf.samples.pop_front();
                 if last_t == Some(t) {
                     counts.duplicates += 1;
                     continue;
@@ -211,7 +195,6 @@ impl ReorderBuffer {
                 counts.processed += 1;
                 sink(plate, t, g);
             }
-            buf.consume(ready);
         }
     }
 
@@ -328,39 +311,5 @@ impl ReorderBuffer {
         counts.duplicates += (before - out.len()) as u64;
         counts.processed += out.len() as u64;
         out
-    }
-}
-
-/// Samples scanned one by one before bisecting: a frame tick drains a few samples of
-/// each plate, and a scan of those touches one cache line where a bisection of the
-/// whole waiting buffer touches one per step, a thousand plates over.
-const LINEAR_SCAN: usize = 16;
-
-/// How many of the time-sorted `samples` have `t <= until`.
-fn ready_prefix(samples: &[(i64, f64)], until: i64) -> usize {
-    let head = samples
-        .iter()
-        .take(LINEAR_SCAN)
-        .take_while(|s| s.0 <= until)
-        .count();
-    if head < LINEAR_SCAN {
-        return head;
-    }
-    head + samples[head..].partition_point(|s| s.0 <= until)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_ready_prefix_is_the_bisection_one_at_every_length_and_cut() {
-        for len in 0..40 {
-            let samples: Vec<(i64, f64)> = (0..len).map(|i| (i as i64 * 10, 0.0)).collect();
-            for until in -5..len as i64 * 10 + 5 {
-                let want = samples.partition_point(|s| s.0 <= until);
-                assert_eq!(ready_prefix(&samples, until), want, "{len} {until}");
-            }
-        }
     }
 }

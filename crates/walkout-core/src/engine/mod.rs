@@ -15,6 +15,8 @@ mod snapshot_check;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use rustc_hash::FxHashMap;
+
 use crate::cart::{Cart, Inventory, Receipt};
 use crate::config::{FusionParams, GateKind, Mat3, StoreConfig};
 use crate::errors::{Result, WalkoutError};
@@ -81,12 +83,12 @@ pub struct Engine {
     hand_overs: Vec<HandOver>,
     tracks: TrackStore,
     tracker: Tracker,
-    cameras: HashMap<u32, CameraModel>,
-    thermal_homographies: HashMap<u32, Mat3>,
+    cameras: FxHashMap<u32, CameraModel>,
+    thermal_homographies: FxHashMap<u32, Mat3>,
     rfid_model: RfidModel,
     rfid: RfidState,
     /// Product of each vision class id.
-    sku_by_class: HashMap<u32, SkuIdx>,
+    sku_by_class: FxHashMap<u32, SkuIdx>,
     /// Decimated track positions for evaluation and visualisation; off when the
     /// interval is 0.
     trajectory_log: Vec<(i64, u32, f64, f64)>,

@@ -386,7 +386,8 @@ fn check_plate_buffer(p: usize, buf: &PlateBufferView) -> Result<()> {
     for (j, &(t, g)) in buf.samples.iter().enumerate() {
         time(t, || at(j, 0))?;
         within(g, MAX_ABS_GRAMS, || at(j, 1))?;
-        // Samples marked in order are drained by a binary search on time.
+        // Samples marked in order are drained from the front up to the first one
+        // past the watermark.
         if buf.sorted && t < last {
             return Err(bad("samples marked as in time order are not", at(j, 0), t));
         }
@@ -743,7 +744,7 @@ fn check_trajectories(last: &HashMap<u32, i64>) -> Result<()> {
 // --- RFID ------------------------------------------------------------------------------
 
 fn check_rfid(r: &RfidState, processed_until: Option<i64>, n: Sizes) -> Result<()> {
-    for (epc, &(antenna, last)) in r.present() {
+    for (epc, &(antenna, last)) in &r.present() {
         let at = || format!("rfid.present[{epc}]");
         index(antenna, n.antennas, "RFID antenna", || {
             format!("{}[0]", at())

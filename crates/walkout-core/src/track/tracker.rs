@@ -298,10 +298,19 @@ impl Tracker {
         // of the store, and most tracks are out of walking range of all it saw.
         let mut predicted: Vec<Option<Kalman>> = vec![None; active.len()];
         let reserved = self.newcomer_reservations(t_us, measurements);
-        // Per track and per measurement once, not per pair: the same numbers.
-        let walk: Vec<f64> = active
+        // Per track and per measurement once, not per pair: the same numbers. What the
+        // range check reads of each track sits together here: most pairs end at that
+        // check, and the tracks themselves are hundreds of bytes apart.
+        let gate_in: Vec<(Vec2, f64, i64)> = active
             .iter()
-            .map(|&i| self.tracks[i].walk_range_m(t_us, p.max_speed_m_s))
+            .map(|&i| {
+                let tr = &self.tracks[i];
+                (
+                    tr.last_hit_pos,
+                    tr.walk_range_m(t_us, p.max_speed_m_s),
+                    tr.born_us,
+                )
+            })
             .collect();
         // A thermal frame needs every track's prediction to tell a merged blob (few
         // thermal cameras, so few such frames).
@@ -331,14 +340,15 @@ impl Tracker {
             let m_spread = spread(m);
             let mut row = Vec::with_capacity(active.len());
             for (ai, &i) in active.iter().enumerate() {
-                let tr = &self.tracks[i];
-                let range = walk[ai] + 3.0 * m_spread;
+                let (last_hit_pos, walk, born_us) = gate_in[ai];
+                let range = walk + 3.0 * m_spread;
                 let older = reservation
-                    .is_some_and(|pi| tr.born_us < self.passages[pi].0 - NEWCOMER_BORN_SLACK_US);
-                if older || out_of_range(m.pos, tr.last_hit_pos, range) {
+                    .is_some_and(|pi| born_us < self.passages[pi].0 - NEWCOMER_BORN_SLACK_US);
+                if older || out_of_range(m.pos, last_hit_pos, range) {
                     row.push(f64::INFINITY);
                     continue;
                 }
+                let tr = &self.tracks[i];
                 let k = predicted[ai].get_or_insert_with(|| predict(tr));
                 let m2 = k.mahalanobis2(m.pos, m_spread);
                 row.push(if m2 > p.gate_chi2 {
