@@ -17,6 +17,11 @@ pub(super) const DEFAULT_DURATION_S: f64 = 3_600.0;
 const TARGET_IN_STORE: usize = 100;
 /// Arrivals while the store fills up, mean gap (s).
 const FILL_GAP_S: f64 = 0.7;
+/// An entry gate lets one person through at a time: consecutive entries are at least
+/// this far apart (s), whatever the arrival rate asks for (without it, half the
+/// entries came less than 0.5 s after the one before, and no check-in could be told
+/// from the next).
+const GATE_MIN_GAP_S: f64 = 0.75;
 /// Arrivals stop this long before the end (a visit's length), or at half the session
 /// for short sessions, so everyone is out by the end.
 const LAST_VISIT_S: f64 = 480.0;
@@ -81,7 +86,7 @@ pub(super) fn build(
             // The rate at which as many leave as come.
             mean_visit_s / target as f64
         };
-        t += exp_gap(gap, rng).max(1);
+        t += exp_gap(gap, rng).max(secs(GATE_MIN_GAP_S));
     }
     Ok(())
 }
