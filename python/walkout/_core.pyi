@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 __version__: str
+COCO_KEYPOINTS: tuple[str, ...]
 
 @final
 class ReceiptLine:

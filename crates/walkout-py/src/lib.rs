@@ -11,6 +11,11 @@ mod sim;
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // The keypoint order of person detections, from the core (one list for both sides).
+    m.add(
+        "COCO_KEYPOINTS",
+        pyo3::types::PyTuple::new(m.py(), walkout_core::input::COCO_KEYPOINTS)?,
+    )?;
     m.add_function(wrap_pyfunction!(sim::simulate, m)?)?;
     m.add_function(wrap_pyfunction!(sim::scenarios, m)?)?;
     m.add_class::<engine::PyEngine>()?;

@@ -29,28 +29,11 @@ from typing import Any
 import numpy as np
 import rerun as rr
 
+from walkout import _core
 from walkout.config import StoreConfig
 from walkout.viz import paths, style
 
-COCO_KEYPOINTS = (
-    "nose",
-    "left_eye",
-    "right_eye",
-    "left_ear",
-    "right_ear",
-    "left_shoulder",
-    "right_shoulder",
-    "left_elbow",
-    "right_elbow",
-    "left_wrist",
-    "right_wrist",
-    "left_hip",
-    "right_hip",
-    "left_knee",
-    "right_knee",
-    "left_ankle",
-    "right_ankle",
-)
+COCO_KEYPOINTS: tuple[str, ...] = _core.COCO_KEYPOINTS
 COCO_SKELETON = (
     (15, 13),
     (13, 11),

@@ -63,11 +63,7 @@ pub(super) fn build(
     let target = world.crowd.unwrap_or(TARGET_IN_STORE);
     // A larger crowd fills at a proportionally higher rate (else the arrivals, not the
     // target, would cap it at about a visit's length over the gap).
-    let fill_gap_s = if target == TARGET_IN_STORE {
-        FILL_GAP_S
-    } else {
-        FILL_GAP_S * TARGET_IN_STORE as f64 / target as f64
-    };
+    let fill_gap_s = FILL_GAP_S * TARGET_IN_STORE as f64 / target.max(1) as f64;
     let mut visit_s_sum = 0.0;
     while t < last_entry {
         let n = rng.random_range(actions.0..=actions.1);
