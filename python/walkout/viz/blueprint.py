@@ -3,6 +3,9 @@ camera, thermal and RFID views in tabs behind them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import rerun.blueprint as rrb
 
 from walkout.config import StoreConfig
@@ -85,41 +88,39 @@ def store_blueprint(config: StoreConfig) -> rrb.Blueprint:
     )
 
 
+def _image_grid(
+    tab: str,
+    view: str,
+    cams: Sequence[Any],
+    origin: Callable[[int], str],
+    background: tuple[int, int, int],
+) -> rrb.Container:
+    """Tab `tab`: one 2D view per camera image (`origin(camera id)`), bounded to it."""
+    return rrb.Grid(
+        *(
+            rrb.Spatial2DView(
+                name=f"{view} {cam.id}",
+                origin=f"/{origin(cam.id)}",
+                background=background,
+                visual_bounds=rrb.VisualBounds2D(
+                    x_range=(0.0, float(cam.width)), y_range=(0.0, float(cam.height))
+                ),
+            )
+            for cam in cams
+        ),
+        name=tab,
+    )
+
+
 def _sensor_tabs(config: StoreConfig) -> list[rrb.Container]:
     """Camera views, thermal images and RFID: one tab each, for the sensors the store has."""
     tabs: list[rrb.Container] = []
     if config.cameras:
-        tabs.append(
-            rrb.Grid(
-                *(
-                    rrb.Spatial2DView(
-                        name=f"camera {cam.id}",
-                        origin=f"/{paths.camera(cam.id)}",
-                        background=(24, 24, 28),
-                        visual_bounds=rrb.VisualBounds2D(
-                            x_range=(0.0, float(cam.width)), y_range=(0.0, float(cam.height))
-                        ),
-                    )
-                    for cam in config.cameras
-                ),
-                name="cameras",
-            )
-        )
+        tabs.append(_image_grid("cameras", "camera", config.cameras, paths.camera, (24, 24, 28)))
     if config.thermal_cameras:
         tabs.append(
-            rrb.Grid(
-                *(
-                    rrb.Spatial2DView(
-                        name=f"thermal {cam.id}",
-                        origin=f"/{paths.thermal_image(cam.id)}",
-                        background=(16, 16, 20),
-                        visual_bounds=rrb.VisualBounds2D(
-                            x_range=(0.0, float(cam.width)), y_range=(0.0, float(cam.height))
-                        ),
-                    )
-                    for cam in config.thermal_cameras
-                ),
-                name="thermal",
+            _image_grid(
+                "thermal", "thermal", config.thermal_cameras, paths.thermal_image, (16, 16, 20)
             )
         )
     if config.rfid_readers:
