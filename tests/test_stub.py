@@ -24,6 +24,10 @@ def _declared() -> dict[str, set[str]]:
             out[node.name] = members
         elif isinstance(node, ast.FunctionDef):
             out[node.name] = set()
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            # Module constants (e.g. COCO_KEYPOINTS); dunders such as __version__ aside.
+            if not node.target.id.startswith("_"):
+                out[node.target.id] = set()
     return out
 
 
