@@ -112,6 +112,7 @@ pub fn ingest_chunk(
         d.bbox.as_flattened(),
         &d.score,
         Some(d.keypoints.as_flattened().as_flattened()),
+        d.embedding_rows(),
     )?;
     rows += d.len();
     if sensors == Sensors::PersonsOnly {

@@ -72,6 +72,11 @@ def _good(kind: str, n: int) -> st.SearchStrategy[Any]:
             st.none(),
             hnp.arrays(np.float32, (n, 17, 3), elements=st.floats(0, 1000, width=32)),
         )
+    if kind == "embedding":
+        return st.one_of(
+            st.none(),
+            hnp.arrays(np.float32, (n, 8), elements=st.floats(-10, 10, width=32)),
+        )
     return st.lists(one[kind], min_size=n, max_size=n)
 
 
@@ -116,12 +121,14 @@ _JUNK = st.one_of(
 
 @st.composite
 def _column(draw: st.DrawFn, kind: str, n: int) -> tuple[Any, bool]:
-    """A column for ``kind`` and whether it is good (valid as a whole)."""
+    """A column for ``kind`` and whether it is good (valid as a whole); a column of
+    the wrong length is marked bad here and judged with its batch in ``_call``."""
     how = draw(st.sampled_from(["good", "good", "good", "poisoned", "length", "junk"]))
     if how == "good":
         return draw(_good(kind, n)), True
     if how == "length":
-        return draw(_good(kind, n + draw(st.sampled_from([-1, 1, 3])) if n else 2)), False
+        values = draw(_good(kind, n + draw(st.sampled_from([-1, 1, 3])) if n else 2))
+        return (values, True) if values is None else (_WrongLength(values), False)
     if how == "junk":
         return draw(_JUNK), False
     values = draw(_good(kind, max(n, 1)))
@@ -138,7 +145,7 @@ SPECS: dict[str, list[str]] = {
     "ingest_weights": ["plate", "time", "grams"],
     "ingest_positions": ["time", "u32", "x", "y"],
     "ingest_gates": ["gate", "time", "kind", "token"],
-    "ingest_person_detections": ["camera", "time", "box", "score", "keypoints"],
+    "ingest_person_detections": ["camera", "time", "box", "score", "keypoints", "embedding"],
     "ingest_thermal_blobs": ["thermal", "time", "xy", "area", "temp"],
     "ingest_product_detections": ["camera", "time", "box", "class", "score"],
     "ingest_rfid_reads": ["reader", "antenna", "time", "epc", "rssi"],
@@ -152,6 +159,10 @@ MODALITY = {
     "ingest_product_detections": "product_detections",
     "ingest_rfid_reads": "rfid_reads",
 }
+
+
+class _WrongLength(list):
+    """Good values drawn at another length than the batch's."""
 
 
 @st.composite
@@ -169,11 +180,15 @@ def _call(draw: st.DrawFn, method: str) -> tuple[list[Any], bool, int]:
             good = False
         args += [reader, [p[1] for p in pairs]]
         kinds = kinds[2:]
-    for kind in kinds:
-        value, ok = draw(_column(kind, n))
-        args.append(value)
-        good &= ok
-    return args, good, n
+    columns = [draw(_column(kind, n)) for kind in kinds]
+    args += [list(v) if isinstance(v, _WrongLength) else v for v, _ in columns]
+    # Columns all of one other length than drawn make a good batch of that length.
+    resized = [v for v, _ in columns if isinstance(v, _WrongLength)]
+    if resized and len(resized) == len(columns):
+        sizes = {len(v) for v in args if v is not None}
+        if len(sizes) == 1:
+            return args, good, sizes.pop()
+    return args, good and all(ok for _, ok in columns), n
 
 
 def _check(engine: walkout.Engine, method: str, args: list[Any], good: bool, n: int) -> None:

@@ -95,6 +95,7 @@ fn detections(c: &mut Criterion) {
                     d.bbox.as_flattened(),
                     &d.score,
                     Some(d.keypoints.as_flattened().as_flattened()),
+                    d.embedding_rows(),
                 )
             },
             BatchSize::LargeInput,

@@ -473,7 +473,9 @@ impl Batch {
             Batch::Weights(p, t, g) => e.ingest_weights(p, t, g),
             Batch::Positions(t, id, x, y) => e.ingest_positions(t, id, x, y),
             Batch::Gates(g, t, k, tok) => e.ingest_gates(g, t, k, tok),
-            Batch::Persons(c, t, b, s, k) => e.ingest_person_detections(c, t, b, s, k.as_deref()),
+            Batch::Persons(c, t, b, s, k) => {
+                e.ingest_person_detections(c, t, b, s, k.as_deref(), None)
+            }
             Batch::Thermal(c, t, xy, a, temp) => e.ingest_thermal_blobs(c, t, xy, a, temp),
             Batch::Products(c, t, b, class, s) => e.ingest_product_detections(c, t, b, class, s),
             Batch::Rfid(r, a, t, hi, lo, rssi) => e.ingest_rfid_reads(r, a, t, hi, lo, rssi),
@@ -1131,6 +1133,7 @@ pub fn sensor_snapshot() -> Vec<u8> {
         &[at(11.0)],
         &[100.0, 100.0, 200.0, 400.0],
         &[0.9],
+        None,
         None,
     )
     .expect("person detections");

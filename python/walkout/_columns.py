@@ -67,6 +67,22 @@ def rows(values: Any, dtype: type[np.generic], tail: tuple[int, ...], field: str
         return np.ascontiguousarray(arr, dtype=dtype)
 
 
+def matrix(values: Any, dtype: type[np.generic], field: str) -> np.ndarray:
+    """Return ``values`` as a C-contiguous 2-D array ``(N, D)`` of ``dtype``, any D.
+
+    No copy is made when the input already has that layout.
+    """
+    arr = as_array(values, field)
+    if arr.ndim == 1 and arr.size == 0:
+        arr = arr.reshape((0, 0))
+    if arr.ndim != 2:
+        raise InputError(f"`{field}` must have shape (N, D) (got {arr.shape})")
+    if arr.size and arr.dtype.kind not in "iuf":
+        raise InputError(f"`{field}` must hold numbers (got dtype {arr.dtype})")
+    with np.errstate(over="ignore"):
+        return np.ascontiguousarray(arr, dtype=dtype)
+
+
 #: One EPC as 12 big-endian bytes: the high 32 bits, then the low 64.
 _EPC_BYTES = np.dtype([("hi", ">u4"), ("lo", ">u8")])
 

@@ -129,6 +129,7 @@ class Engine:
         bbox: npt.NDArray[np.float32],
         score: npt.NDArray[np.float32],
         keypoints: npt.NDArray[np.float32] | None = None,
+        embedding: npt.NDArray[np.float32] | None = None,
     ) -> None: ...
     def ingest_thermal_blobs(
         self,

@@ -393,6 +393,12 @@ class FusionParams(_Model):
         le=MAX_DISTANCE_M,
         description="New shopper tracks are born only within this distance of an entry gate.",
     )
+    snapshot_embeddings: bool = Field(
+        default=False,
+        description="Write what the tracker learnt of each shopper's look (re-identification "
+        "embeddings) into snapshots. Off: no embedding leaves the process, and a restored "
+        "engine learns the looks anew.",
+    )
 
 
 class StoreConfig(_Model):

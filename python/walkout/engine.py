@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from walkout import _core
-from walkout._columns import as_array, column, epc_columns, rows
+from walkout._columns import as_array, column, epc_columns, matrix, rows
 from walkout.config import StoreConfig, load_config
 from walkout.errors import InputError, StateError
 
@@ -137,10 +137,14 @@ class Engine:
         bbox: Any,
         score: Any,
         keypoints: Any | None = None,
+        embedding: Any | None = None,
     ) -> None:
         """Person detections of the cameras: boxes ``(N, 4)`` as x1, y1, x2, y2 pixels,
-        scores, and optionally COCO keypoints ``(N, 17, 3)`` as x, y, confidence
-        (confidence 0 marks a joint not seen)."""
+        scores, optionally COCO keypoints ``(N, 17, 3)`` as x, y, confidence
+        (confidence 0 marks a joint not seen), and optionally re-identification
+        embeddings ``(N, D)`` (any D up to 4096, the same in every batch; a row of zeros
+        marks a box without one). Embeddings tell apart shoppers who stand close; the
+        engine keeps a per-visit mean look per track and never writes it anywhere."""
         self._core.ingest_person_detections(
             column(camera_id, np.uint32, "person_detections.camera_id"),
             column(t_us, np.int64, "person_detections.t_us"),
@@ -149,6 +153,9 @@ class Engine:
             None
             if keypoints is None
             else rows(keypoints, np.float32, (17, 3), "person_detections.keypoints"),
+            None
+            if embedding is None
+            else matrix(embedding, np.float32, "person_detections.embedding"),
         )
 
     def ingest_thermal_blobs(

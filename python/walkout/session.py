@@ -10,7 +10,9 @@ Layout (format version 1)::
       gates.parquet         gate_id u32, t_us i64, kind str ("enter"/"exit"), token str?
       person_detections.parquet
                             camera_id u32, t_us i64, x1 y1 x2 y2 f32 (box, pixels of the
-                            distorted image), score f32, keypoints fixed_size_list<f32>[51]
+                            distorted image), score f32, keypoints fixed_size_list<f32>[51],
+                            optionally embedding fixed_size_list<f32>[D] (re-identification
+                            vectors, any D; the simulator writes D = 32)
       product_detections.parquet
                             camera_id u32, t_us i64, x1 y1 x2 y2 f32, class_id u32 (the
                             product's vision_class), score f32
@@ -43,6 +45,10 @@ each of the 17 COCO keypoints in ``walkout-core``'s ``COCO_KEYPOINTS`` order; a 
 not detected (occluded or outside the image) is (0, 0, 0). In memory they are a
 ``(n, 17, 3)`` float32 array. One column keeps a row's keypoints together and reads
 back without reassembly; 51 scalar columns would not.
+
+Embeddings are a column only sessions with them have: a recording of a real store
+holds them only if its writer was given them (they describe how people look; the
+simulator's are synthetic). In memory they are an ``(n, D)`` float32 array.
 
 The four camera, thermal and RFID files may be missing (sessions recorded without those
 sensors, or written before they existed): they read back as empty columns.
@@ -132,6 +138,10 @@ SCHEMAS: dict[str, pa.Schema] = {
 # Modalities a session may lack (no such sensor in the store, or an older session).
 OPTIONAL = ("person_detections", "product_detections", "thermal_blobs", "rfid_reads")
 
+# Columns a modality file may have beyond its schema: fixed-size lists of float32 of any
+# length (the length is the data's, not the format's).
+OPTIONAL_COLUMNS = {"person_detections": ("embedding",)}
+
 # Columns that may hold nulls; every other column of a modality file must not.
 NULLABLE = {("gates", "token")}
 
@@ -210,6 +220,7 @@ class Session:
         )
         for name, schema in SCHEMAS.items():
             cols: Columns = getattr(self, name)
+            schema = _with_optional(schema, name, cols)
             arrays = [_to_arrow(cols[f.name], f.type) for f in schema]
             pq.write_table(pa.Table.from_arrays(arrays, schema=schema), out / f"{name}.parquet")
         if self.truth is not None:
@@ -261,6 +272,31 @@ class Session:
         return cls(config=config, meta=meta, truth=truth, **modalities)
 
 
+def _with_optional(schema: pa.Schema, modality: str, cols: Columns) -> pa.Schema:
+    """``schema`` with the optional columns ``cols`` has (see ``OPTIONAL_COLUMNS``)."""
+    for name in OPTIONAL_COLUMNS.get(modality, ()):
+        values = cols.get(name)
+        if values is not None and np.ndim(values) == 2 and np.shape(values)[1] > 0:
+            schema = schema.append(pa.field(name, pa.list_(pa.float32(), np.shape(values)[1])))
+    return schema
+
+
+def _optional_in_file(
+    path: Path, schema: pa.Schema, modality: str | None, file_schema: pa.Schema
+) -> pa.Schema:
+    """``schema`` with the optional columns the file has, each checked for its type."""
+    for name in OPTIONAL_COLUMNS.get(modality or "", ()):
+        if name not in file_schema.names:
+            continue
+        got = file_schema.field(name).type
+        if not (pa.types.is_fixed_size_list(got) and got.value_type.equals(pa.float32())):
+            raise SessionError(
+                f"{path}: column `{name}` must be fixed_size_list<float32>[D] (got {got})"
+            )
+        schema = schema.append(pa.field(name, got))
+    return schema
+
+
 def _to_arrow(values: np.ndarray, type_: pa.DataType) -> pa.Array:
     if pa.types.is_fixed_size_list(type_):
         flat = np.ascontiguousarray(values, dtype=np.float32).reshape(-1)
@@ -294,6 +330,8 @@ def _read_table(
             f"{path}: row groups hold {sum(g.num_rows for g in groups)} rows, "
             f"the footer claims {meta.num_rows} (damaged file)"
         )
+    if schema is not None:
+        schema = _optional_in_file(path, schema, modality, arrow_schema)
     # What the table takes in memory once decoded (a run of one value compresses to
     # almost nothing on disk and in the footer's encoded sizes; memory it still takes).
     decoded = meta.num_rows * _row_bytes(arrow_schema if schema is None else schema)
@@ -336,7 +374,7 @@ def _read_table(
                 raise SessionError(
                     f"{path}: column `kind` must hold 'enter' or 'exit' (got {sorted(bad)[:3]})"
                 )
-    return {name: _to_numpy(table.column(name)) for name in table.column_names}
+    return {name: _to_numpy(table.column(name), name) for name in table.column_names}
 
 
 def _row_bytes(schema: pa.Schema) -> int:
@@ -354,12 +392,13 @@ def _row_bytes(schema: pa.Schema) -> int:
     return sum(width(f.type) for f in schema)
 
 
-def _to_numpy(col: pa.ChunkedArray) -> np.ndarray:
+def _to_numpy(col: pa.ChunkedArray, name: str) -> np.ndarray:
     if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
         return np.array(col.to_pylist(), dtype=object)
     if pa.types.is_fixed_size_list(col.type):
         flat = col.combine_chunks().flatten().to_numpy(zero_copy_only=False)
-        return flat.astype(np.float32, copy=False).reshape(len(col), KEYPOINTS, 3)
+        shape = (KEYPOINTS, 3) if name == "keypoints" else (col.type.list_size,)
+        return flat.astype(np.float32, copy=False).reshape(len(col), *shape)
     return col.to_numpy()
 
 

@@ -252,6 +252,10 @@ pub struct FusionParams {
     pub track_max_coast_s: f64,
     /// New shopper tracks are born only within this distance of an entry gate.
     pub track_birth_radius_m: f64,
+    /// Write what the tracker learnt of each shopper's look (re-identification
+    /// embeddings) into snapshots. Off: no embedding leaves the process, and a restored
+    /// engine learns the looks anew.
+    pub snapshot_embeddings: bool,
 }
 
 impl Default for FusionParams {
@@ -270,6 +274,7 @@ impl Default for FusionParams {
             camera_clock_skew_s: 0.05,
             track_max_coast_s: 5.0,
             track_birth_radius_m: 2.5,
+            snapshot_embeddings: false,
         }
     }
 }

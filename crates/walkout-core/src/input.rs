@@ -174,6 +174,70 @@ pub struct PersonDetectionBatch {
     pub score: Vec<f32>,
     /// (x, y, confidence) per COCO keypoint, see [`COCO_KEYPOINTS`].
     pub keypoints: Vec<[[f32; 3]; 17]>,
+    /// Re-identification embeddings, row-major, the same number of values per row
+    /// (`embedding.len() / len()`); empty when the detector gives none. See
+    /// [`EmbeddingRows`].
+    #[serde(default)]
+    pub embedding: Vec<f32>,
+}
+
+/// Longest embedding accepted (re-identification models give 128 to 2048 values).
+pub const MAX_EMBEDDING_DIM: usize = 4096;
+
+/// Checks a batch's embeddings: `dim` values for each of `rows` rows, every one finite,
+/// `dim` the same as earlier batches' (`expected`), when there were any.
+pub fn check_embedding_rows(
+    e: EmbeddingRows<'_>,
+    rows: usize,
+    expected: Option<usize>,
+) -> Result<()> {
+    const FIELD: &str = "person_detections.embedding";
+    if rows == 0 && e.values.is_empty() {
+        return Ok(());
+    }
+    if e.dim == 0 || e.dim > MAX_EMBEDDING_DIM {
+        return Err(WalkoutError::input(
+            FIELD,
+            0,
+            e.dim,
+            format!("embedding length must be within 1..={MAX_EMBEDDING_DIM}"),
+        ));
+    }
+    if e.values.len() != rows * e.dim {
+        return Err(WalkoutError::input(
+            FIELD,
+            0,
+            e.values.len(),
+            format!("expected {rows} rows of {} values, (N, D) row-major", e.dim),
+        ));
+    }
+    if let Some(dim) = expected.filter(|&d| d != e.dim && rows > 0) {
+        return Err(WalkoutError::input(
+            FIELD,
+            0,
+            e.dim,
+            format!("earlier batches had embeddings of length {dim}; one model per engine"),
+        ));
+    }
+    if let Some(i) = e.values.iter().position(|v| !v.is_finite()) {
+        return Err(WalkoutError::input(
+            FIELD,
+            i / e.dim,
+            e.values[i],
+            "embedding values must be finite (a row of zeros marks a box without one)",
+        ));
+    }
+    Ok(())
+}
+
+/// Appearance embeddings of a batch of person detections (a re-identification model's
+/// output for each box): `dim` values per row, row-major. A row of zeros has none.
+/// The tracker keeps a running mean per track to tell shoppers apart who stand close;
+/// it lives for the visit only and never leaves the process (not in snapshots).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EmbeddingRows<'a> {
+    pub dim: usize,
+    pub values: &'a [f32],
 }
 
 /// Product detections of the cameras (items seen, typically in a hand).
@@ -214,6 +278,14 @@ impl PersonDetectionBatch {
     }
     pub fn is_empty(&self) -> bool {
         self.t_us.is_empty()
+    }
+    /// The embeddings as the engine takes them (None when the batch has none).
+    pub fn embedding_rows(&self) -> Option<EmbeddingRows<'_>> {
+        let n = self.len();
+        (n > 0 && !self.embedding.is_empty()).then(|| EmbeddingRows {
+            dim: self.embedding.len() / n,
+            values: &self.embedding,
+        })
     }
 }
 

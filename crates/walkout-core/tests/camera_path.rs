@@ -80,7 +80,7 @@ fn detections_alone_give_the_same_receipt_as_positions() {
         ts.len() > s.positions.len(),
         "both cameras should see the shopper mostly"
     );
-    e.ingest_person_detections(&cid, &ts, &boxes, &scores, Some(&kps))
+    e.ingest_person_detections(&cid, &ts, &boxes, &scores, Some(&kps), None)
         .unwrap();
     let (p, t, g): (Vec<u32>, Vec<i64>, Vec<f64>) =
         s.weights

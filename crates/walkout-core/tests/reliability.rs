@@ -146,12 +146,19 @@ fn thermal_blobs_must_be_plausible() {
 fn pixel_coordinates_far_outside_the_image_are_rejected() {
     let mut e = Engine::new(store()).expect("store");
     assert_rejected(&mut e, "person_detections.bbox", 0, |e| {
-        e.ingest_person_detections(&[1], &[T0], &[0.0, 0.0, 1e30, 10.0], &[0.9], None)
+        e.ingest_person_detections(&[1], &[T0], &[0.0, 0.0, 1e30, 10.0], &[0.9], None, None)
     });
     let mut kp = vec![0.0f32; 51];
     kp[30] = -2e5;
     assert_rejected(&mut e, "person_detections.keypoints", 0, |e| {
-        e.ingest_person_detections(&[1], &[T0], &[0.0, 0.0, 10.0, 10.0], &[0.9], Some(&kp))
+        e.ingest_person_detections(
+            &[1],
+            &[T0],
+            &[0.0, 0.0, 10.0, 10.0],
+            &[0.9],
+            Some(&kp),
+            None,
+        )
     });
     assert_rejected(&mut e, "product_detections", 0, |e| {
         e.ingest_product_detections(&[1], &[T0], &[0.0, 0.0, 1e6, 10.0], &[0], &[0.9])
@@ -183,7 +190,7 @@ fn extreme_accepted_input_still_checkpoints() {
         })
         .collect();
     let cams: Vec<u32> = (0..n).map(|i| 1 + (i % 2) as u32).collect();
-    e.ingest_person_detections(&cams, &t, &bbox, &vec![1.0; n as usize], Some(&kp))
+    e.ingest_person_detections(&cams, &t, &bbox, &vec![1.0; n as usize], Some(&kp), None)
         .expect("extreme but valid detections");
     let centroid: Vec<f32> = (0..n)
         .flat_map(|i| [edge * (i % 2) as f32, -edge])

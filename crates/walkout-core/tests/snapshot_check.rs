@@ -164,7 +164,7 @@ fn fed() -> Engine {
             kps.extend(k);
         }
     }
-    e.ingest_person_detections(&cid, &ct, &boxes, &scores, Some(&kps))
+    e.ingest_person_detections(&cid, &ct, &boxes, &scores, Some(&kps), None)
         .expect("person detections");
     e.ingest_product_detections(&qid, &qt, &qbox, &qclass, &qscore)
         .expect("product detections");

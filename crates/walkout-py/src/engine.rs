@@ -9,7 +9,7 @@ use numpy::{
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
-use walkout_core::input::GateEventKind;
+use walkout_core::input::{EmbeddingRows, GateEventKind};
 use walkout_core::Engine;
 
 use crate::errors::{InputError, IntoPyResult};
@@ -97,7 +97,8 @@ impl PyEngine {
             .py_err()
     }
 
-    #[pyo3(signature = (camera_id, t_us, bbox, score, keypoints=None))]
+    #[pyo3(signature = (camera_id, t_us, bbox, score, keypoints=None, embedding=None))]
+    #[allow(clippy::too_many_arguments)]
     fn ingest_person_detections(
         &mut self,
         py: Python<'_>,
@@ -106,6 +107,7 @@ impl PyEngine {
         bbox: PyReadonlyArray2<'_, f32>,
         score: PyReadonlyArray1<'_, f32>,
         keypoints: Option<PyReadonlyArray3<'_, f32>>,
+        embedding: Option<PyReadonlyArray2<'_, f32>>,
     ) -> PyResult<()> {
         if bbox.shape()[1] != 4 {
             return Err(InputError::new_err(format!(
@@ -136,8 +138,17 @@ impl PyEngine {
             ),
             None => None,
         };
+        let e = match &embedding {
+            Some(e) => Some(EmbeddingRows {
+                dim: e.shape()[1],
+                values: e
+                    .as_slice()
+                    .map_err(|_| InputError::new_err("`embedding` must be C-contiguous"))?,
+            }),
+            None => None,
+        };
         let engine = &mut self.inner;
-        py.detach(|| engine.ingest_person_detections(c, t, b, s, k))
+        py.detach(|| engine.ingest_person_detections(c, t, b, s, k, e))
             .py_err()
     }
 

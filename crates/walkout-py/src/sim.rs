@@ -131,6 +131,10 @@ fn person_detections(py: Python<'_>, d: PersonDetectionBatch) -> PyResult<Dict<'
     let flat: Vec<f32> = d.keypoints.iter().flatten().flatten().copied().collect();
     let kps = flat.into_pyarray(py).reshape([n, 17, 3])?;
     out.set_item("keypoints", kps)?;
+    if n > 0 && !d.embedding.is_empty() {
+        let dim = d.embedding.len() / n;
+        out.set_item("embedding", d.embedding.into_pyarray(py).reshape([n, dim])?)?;
+    }
     Ok(out)
 }
 

@@ -15,6 +15,7 @@
 //! `faults`, and the renderers `weight`, `positions`, `vision`, `thermal`, `rfid`,
 //! driven window by window by `stream`.
 
+mod appearance;
 mod avoid;
 mod body;
 mod error;

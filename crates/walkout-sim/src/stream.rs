@@ -66,6 +66,7 @@ impl SimChunk {
         d.bbox.clear();
         d.score.clear();
         d.keypoints.clear();
+        d.embedding.clear();
         let d = &mut self.product_detections;
         d.camera_id.clear();
         d.t_us.clear();
@@ -123,6 +124,7 @@ impl SimChunk {
         ext(&mut self.person_detections.bbox, d.bbox);
         ext(&mut self.person_detections.score, d.score);
         ext(&mut self.person_detections.keypoints, d.keypoints);
+        ext(&mut self.person_detections.embedding, d.embedding);
         let d = other.product_detections;
         ext(&mut self.product_detections.camera_id, d.camera_id);
         ext(&mut self.product_detections.t_us, d.t_us);

@@ -22,6 +22,7 @@ use rand_distr::{Distribution, StandardNormal};
 use walkout_core::config::{Vec2, Vec3};
 use walkout_core::input::{PersonDetectionBatch, ProductDetectionBatch};
 
+use crate::appearance::{self, Look};
 use crate::body::{self, Arm, HEAD_TOP_ABOVE_EYES_M};
 use crate::faults::FaultPlan;
 use crate::motion::{Cursor, Motion};
@@ -70,6 +71,8 @@ struct CameraState {
     period_us: f64,
     k: i64,
     rng: ChaCha8Rng,
+    /// The embeddings' noise: its own stream, so it changes nothing else.
+    look_rng: ChaCha8Rng,
     blackout_i: usize,
 }
 
@@ -91,6 +94,9 @@ struct Candidate {
     bbox: [f64; 4],
     outline: [f64; 4],
     carried: Option<(usize, Arm)>,
+    /// The nearer shopper hiding most of this one's hidden keypoints, and how many.
+    front: Option<usize>,
+    hidden_by_front: usize,
 }
 
 /// All cameras, rendered window by window.
@@ -104,6 +110,8 @@ pub(crate) struct VisionGen {
     /// Candidate indices, nearest first.
     order: Vec<usize>,
     occluders: Vec<usize>,
+    /// Every shopper's look, for the embeddings of their boxes.
+    looks: Vec<Look>,
     /// Every product's vision class (None: the detector does not know it).
     classes: Vec<Option<u32>>,
     all_classes: Vec<u32>,
@@ -216,6 +224,7 @@ impl VisionGen {
                     period_us,
                     k: 0,
                     rng,
+                    look_rng: appearance::camera_rng(seed, i),
                     blackout_i: 0,
                 }
             })
@@ -235,6 +244,7 @@ impl VisionGen {
             cands: Vec::new(),
             order: Vec::new(),
             occluders: Vec::new(),
+            looks: appearance::looks(motions.len(), seed),
             classes,
             all_classes,
         }
@@ -339,14 +349,20 @@ impl VisionGen {
         if blackout {
             return;
         }
-        let rng = &mut self.cams[ci].rng;
+        let CameraState { rng, look_rng, .. } = &mut self.cams[ci];
         for c in &self.cands {
             let vis = c.visible.iter().filter(|&&v| v).count() as f64 / N_KP as f64;
             let miss = MISS_P + MISS_HIDDEN_P * (1.0 - vis);
             if vis < MIN_VISIBLE || rng.random_bool(miss.clamp(0.0, 1.0)) {
                 continue;
             }
-            detect_person(cam, c, vis, t, rng, persons);
+            if detect_person(cam, c, vis, t, rng, persons) {
+                let front = c
+                    .front
+                    .map(|f| (&self.looks[f], c.hidden_by_front as f64 / N_KP as f64));
+                let own = &self.looks[c.shopper];
+                appearance::embed(own, front, vis, look_rng, &mut persons.embedding);
+            }
             if let Some((product, arm)) = c.carried {
                 let wrist = match arm {
                     Arm::Left => body::L_WRIST,
@@ -363,6 +379,7 @@ impl VisionGen {
         }
         if rng.random_bool(FALSE_POSITIVE_P) {
             false_positive(cam, t, rng, persons);
+            appearance::clutter(look_rng, &mut persons.embedding);
         }
     }
 
@@ -378,8 +395,10 @@ impl VisionGen {
                 .total_cmp(&cands[b].depth)
                 .then(cands[a].shopper.cmp(&cands[b].shopper))
         });
+        let mut hidden_by = [0usize; N_KP];
         for r in 0..self.order.len() {
             let i = self.order[r];
+            hidden_by[..r].fill(0);
             self.occluders.clear();
             for &gi in gondolas {
                 let g = &store.gondolas[gi];
@@ -399,7 +418,7 @@ impl VisionGen {
                 let px = cands[i].px[k];
                 let z = cands[i].depth_kp[k];
                 let hidden_by_person = || {
-                    self.order[..r].iter().any(|&j| {
+                    self.order[..r].iter().position(|&j| {
                         let o = &cands[j];
                         z > o.depth + OCCLUDE_DEPTH_M
                             && px[0] >= o.outline[0]
@@ -408,9 +427,22 @@ impl VisionGen {
                             && px[1] <= o.outline[3]
                     })
                 };
-                if hidden_by_gondola || hidden_by_person() {
+                if hidden_by_gondola {
                     cands[i].visible[k] = false;
+                } else if let Some(rj) = hidden_by_person() {
+                    cands[i].visible[k] = false;
+                    hidden_by[rj] += 1;
                 }
+            }
+            // Whoever hides the most of this shopper shows in their box.
+            if let Some((rj, &n)) = hidden_by[..r]
+                .iter()
+                .enumerate()
+                .max_by_key(|&(rj, &n)| (n, std::cmp::Reverse(rj)))
+                .filter(|&(_, &n)| n > 0)
+            {
+                cands[i].front = Some(cands[self.order[rj]].shopper);
+                cands[i].hidden_by_front = n;
             }
         }
     }
@@ -462,6 +494,8 @@ fn project(
         bbox: EMPTY_BOX,
         outline: EMPTY_BOX,
         carried,
+        front: None,
+        hidden_by_front: 0,
     };
     let mut in_image = 0;
     let mut off = [false; 4];
@@ -596,7 +630,7 @@ fn detect_person(
     t: i64,
     rng: &mut ChaCha8Rng,
     out: &mut PersonDetectionBatch,
-) {
+) -> bool {
     let h = c.bbox[3] - c.bbox[1];
     let w = c.bbox[2] - c.bbox[0];
     let mut b = [
@@ -612,7 +646,7 @@ fn detect_person(
         b[3].clamp(0.0, cam.height),
     ];
     if b[2] <= b[0] + 1.0 || b[3] <= b[1] + 1.0 {
-        return;
+        return false;
     }
     let sigma = KEYPOINT_JITTER_PX + KEYPOINT_JITTER * h;
     let mut kps = [[0.0f32; 3]; N_KP];
@@ -634,6 +668,7 @@ fn detect_person(
     out.bbox.push(b.map(|v| v as f32));
     out.score.push(score as f32);
     out.keypoints.push(kps);
+    true
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -405,10 +405,17 @@ class _RecordingFeed:
         self._engine.ingest_gates(gate_id, t_us, kind, token)
 
     # The parameter names are the engine's: walkout.replay passes columns by name.
+    # Embeddings go to the engine only: the recording never shows how a person looks.
     def ingest_person_detections(
-        self, camera_id: Any, t_us: Any, bbox: Any, score: Any, keypoints: Any | None = None
+        self,
+        camera_id: Any,
+        t_us: Any,
+        bbox: Any,
+        score: Any,
+        keypoints: Any | None = None,
+        embedding: Any | None = None,
     ) -> None:
-        self._engine.ingest_person_detections(camera_id, t_us, bbox, score, keypoints)
+        self._engine.ingest_person_detections(camera_id, t_us, bbox, score, keypoints, embedding)
         self._recorder.log_person_detections(camera_id, t_us, bbox, score, keypoints)
 
     def ingest_thermal_blobs(

@@ -233,6 +233,14 @@ impl ReorderBuffer {
 }
 
 impl ReorderBuffer {
+    /// Drop the embeddings of the detections waiting (before a snapshot leaves the
+    /// process without them).
+    pub fn forget_embeddings(&mut self) {
+        for d in self.persons.iter_mut() {
+            d.embedding = None;
+        }
+    }
+
     /// Person detections with `t <= until`, sorted by (time, camera, box), duplicates
     /// removed.
     pub fn drain_persons(

@@ -21,10 +21,13 @@ use crate::cart::{Cart, Inventory, Receipt};
 use crate::config::{FusionParams, GateKind, Mat3, StoreConfig};
 use crate::errors::{Result, WalkoutError};
 use crate::geometry::CameraModel;
-use crate::input::{check_lengths as check_same_len, GateEventKind};
+use crate::input::{
+    check_embedding_rows, check_lengths as check_same_len, EmbeddingRows, GateEventKind,
+};
 use crate::rfid::{RfidModel, RfidRead, RfidState};
 use crate::shelf::weight::{DetectorParams, PlateDetector, WeightChange};
 use crate::store::{SkuIdx, StoreModel};
+use crate::track::embedding::unit;
 use crate::track::tracker::{Tracker, TrackerParams};
 use crate::track::{Track, TrackStore};
 use buffer::{
@@ -106,6 +109,8 @@ pub struct Engine {
     detect_delay_us: i64,
     merge_window_us: i64,
     fusion_delay_us: i64,
+    /// Length of the embeddings of the first batch that had them; later ones must match.
+    embedding_dim: Option<usize>,
 }
 
 impl Engine {
@@ -210,8 +215,24 @@ impl Engine {
             detect_delay_us,
             merge_window_us,
             fusion_delay_us,
+            embedding_dim: None,
             store,
         })
+    }
+
+    /// Length of the embeddings a restored state holds (tracks' looks first, then
+    /// detections waiting), if any: later batches must match it.
+    fn stored_embedding_dim(&self) -> Option<usize> {
+        let tracks = self.tracker.tracks().iter();
+        tracks
+            .map(|t| t.appearance.embedding.dim())
+            .find(|&d| d > 0)
+            .or_else(|| {
+                self.buffer
+                    .persons
+                    .iter()
+                    .find_map(|d| d.embedding.as_ref().map(|e| e.len()))
+            })
     }
 
     pub fn from_json(config_json: &str) -> Result<Self> {
@@ -402,9 +423,13 @@ impl Engine {
         bbox: &[f32],
         score: &[f32],
         keypoints: Option<&[f32]>,
+        embedding: Option<EmbeddingRows<'_>>,
     ) -> Result<()> {
         self.check_open()?;
         let n = t_us.len();
+        if let Some(rows) = embedding {
+            check_embedding_rows(rows, n, self.embedding_dim)?;
+        }
         check_same_len(
             "person_detections",
             &[
@@ -491,7 +516,11 @@ impl Engine {
                 bbox: [b[0], b[1], b[2], b[3]],
                 score: score[row],
                 keypoints: kp,
+                embedding: embedding.and_then(|e| unit(&e.values[row * e.dim..(row + 1) * e.dim])),
             });
+        }
+        if let Some(rows) = embedding.filter(|_| n > 0) {
+            self.embedding_dim = Some(rows.dim);
         }
         Ok(())
     }

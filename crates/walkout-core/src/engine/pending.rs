@@ -52,6 +52,11 @@ impl<T: EventTime> Pending<T> {
         self.items.iter()
     }
 
+    /// Changes in place must keep each event's time.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        self.items.iter_mut()
+    }
+
     pub fn len(&self) -> usize {
         self.items.len()
     }

@@ -72,17 +72,22 @@ pub(super) fn corrupt(reason: impl std::fmt::Display) -> WalkoutError {
 impl Engine {
     /// The engine's whole state as bytes (see the module docs for the format).
     pub fn snapshot(&self) -> Result<Vec<u8>> {
+        let (mut tracker, mut buffer) = (self.tracker.clone(), self.buffer.clone());
+        if !self.params.snapshot_embeddings {
+            tracker.forget_embeddings();
+            buffer.forget_embeddings();
+        }
         let state = State {
             config: self.store.config.clone(),
             detectors: self.detectors.clone(),
-            buffer: self.buffer.clone(),
+            buffer,
             pending_changes: self.pending_changes.clone(),
             queue: self.queue.clone(),
             holds: self.holds.clone(),
             hand_over_windows: self.hand_over_windows.clone(),
             hand_overs: self.hand_overs.clone(),
             tracks: self.tracks.clone(),
-            tracker: self.tracker.clone(),
+            tracker,
             rfid: self.rfid.clone(),
             trajectory_log: self.trajectory_log.clone(),
             trajectory_interval_us: self.trajectory_interval_us,
@@ -166,6 +171,7 @@ impl Engine {
         engine.stats = state.stats;
         engine.processed_until = state.processed_until;
         engine.finished = state.finished;
+        engine.embedding_dim = engine.stored_embedding_dim();
         Ok(engine)
     }
 }

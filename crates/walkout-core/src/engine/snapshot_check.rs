@@ -37,6 +37,7 @@ use super::{
 use crate::cart::{Cart, Inventory, Receipt};
 use crate::config::Vec2;
 use crate::errors::{Result, WalkoutError};
+use crate::input::MAX_EMBEDDING_DIM;
 use crate::rfid::RfidState;
 use crate::shelf::weight::{PlateDetector, WeightChange};
 use crate::track::cues::Cue;
@@ -425,7 +426,9 @@ fn check_person(d: &PersonDetection, e: &Engine, at: impl Fn() -> String) -> Res
             f32_within(v, MAX_ABS_PX, || format!("{}.keypoints[{j}][{k}]", at()))?;
         }
     }
-    Ok(())
+    embedding(d.embedding.as_deref().unwrap_or_default(), || {
+        format!("{}.embedding", at())
+    })
 }
 
 fn check_thermal(d: &ThermalDetection, e: &Engine, at: impl Fn() -> String) -> Result<()> {
@@ -728,6 +731,30 @@ fn check_filter_track(i: usize, t: &FilterTrack, accel_std: f64, want_accel: f64
             })?;
             units(n, || format!("{}.n", at(&format!("appearance.{name}"))))?;
         }
+    }
+    let (sum, mean) = t.appearance.embedding.values();
+    if sum.len() != mean.len() {
+        return Err(bad(
+            "embedding sum and mean differ in length",
+            at("appearance.embedding"),
+            format!("{} / {}", sum.len(), mean.len()),
+        ));
+    }
+    embedding(sum, || at("appearance.embedding.sum"))?;
+    embedding(mean, || at("appearance.embedding.mean"))
+}
+
+/// An embedding of at most the accepted length with finite values.
+fn embedding(values: &[f32], at: impl Fn() -> String) -> Result<()> {
+    if values.len() > MAX_EMBEDDING_DIM {
+        return Err(bad(
+            format!("longer than {MAX_EMBEDDING_DIM} values"),
+            at(),
+            values.len(),
+        ));
+    }
+    for (k, &v) in values.iter().enumerate() {
+        f32_within(v, MAX_COUNT as f32, || format!("{}[{k}]", at()))?;
     }
     Ok(())
 }

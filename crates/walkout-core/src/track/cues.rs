@@ -1,11 +1,14 @@
 //! Appearance cues that keep two shoppers apart when their floor positions do not: the
 //! height of the head (from camera keypoints), the warmth of the body and its breadth
 //! seen from above (from thermal blobs; breadth as the log of the blob's floor area, so
-//! its spread is relative). Each is a running mean learnt over one visit; it lives in the tracker's
-//! memory only and is gone with the track, so nobody is recognised on a later visit.
+//! its spread is relative), and the re-identification embedding of the camera boxes
+//! ([`super::embedding`]). Each is a running mean learnt over one visit; it lives in the
+//! tracker's memory only and is gone with the track, so nobody is recognised on a later
+//! visit.
 
 use serde::{Deserialize, Serialize};
 
+use super::embedding::EmbeddingCue;
 use super::measure::FloorMeasurement;
 
 /// One cue's term never counts for more than this: a shopper bending into a low shelf
@@ -21,6 +24,13 @@ pub struct CueSpreads {
     pub head_m: f64,
     pub warmth_c: f64,
     pub log_area: f64,
+    /// Cosine distance of one embedding to its shopper's mean look.
+    #[serde(default = "default_embedding_spread")]
+    pub embedding_cosine: f64,
+}
+
+fn default_embedding_spread() -> f64 {
+    0.2
 }
 
 impl Default for CueSpreads {
@@ -29,6 +39,7 @@ impl Default for CueSpreads {
             head_m: 0.06,
             warmth_c: 0.35,
             log_area: 0.12,
+            embedding_cosine: default_embedding_spread(),
         }
     }
 }
@@ -69,11 +80,14 @@ fn learn(cue: &mut Option<Cue>, measured: Option<f64>, std: f64) {
 }
 
 /// Everything a track knows of its shopper's appearance.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Appearance {
     pub head: Option<Cue>,
     pub warmth: Option<Cue>,
     pub log_area: Option<Cue>,
+    /// Written into a snapshot only when configured (`fusion.snapshot_embeddings`).
+    #[serde(default, skip_serializing_if = "EmbeddingCue::is_empty")]
+    pub embedding: EmbeddingCue,
 }
 
 fn log_area(m: &FloorMeasurement) -> Option<f64> {
@@ -86,12 +100,17 @@ impl Appearance {
         cost(self.head, m.head_height_m, s.head_m)
             + cost(self.warmth, m.temperature_c, s.warmth_c)
             + cost(self.log_area, log_area(m), s.log_area)
+            + self
+                .embedding
+                .cost(m.embedding.as_deref(), s.embedding_cosine)
     }
 
     pub fn learn(&mut self, m: &FloorMeasurement, s: CueSpreads) {
         learn(&mut self.head, m.head_height_m, s.head_m);
         learn(&mut self.warmth, m.temperature_c, s.warmth_c);
         learn(&mut self.log_area, log_area(m), s.log_area);
+        self.embedding
+            .learn(m.embedding.as_deref(), s.embedding_cosine);
     }
 
     /// How unlike two appearances are (for re-linking a lost track).
@@ -99,6 +118,7 @@ impl Appearance {
         cost(self.head, other.head.map(|c| c.mean), s.head_m)
             + cost(self.warmth, other.warmth.map(|c| c.mean), s.warmth_c)
             + cost(self.log_area, other.log_area.map(|c| c.mean), s.log_area)
+            + self.embedding.cost_to(&other.embedding, s.embedding_cosine)
     }
 
     /// Fill cues this one lacks from `other`.
@@ -106,6 +126,7 @@ impl Appearance {
         self.head = self.head.or(other.head);
         self.warmth = self.warmth.or(other.warmth);
         self.log_area = self.log_area.or(other.log_area);
+        self.embedding.complete_from(&other.embedding);
     }
 }
 
@@ -123,6 +144,7 @@ mod tests {
             head_height_m: head,
             temperature_c: warmth,
             top_area_m2: None,
+            embedding: None,
         }
     }
 

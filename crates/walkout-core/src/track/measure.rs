@@ -5,6 +5,8 @@ use crate::config::Vec2;
 use crate::geometry::{apply_homography, CameraModel, Ray};
 use serde::{Deserialize, Serialize};
 
+use super::embedding::Embedding;
+
 const LEFT_ANKLE: usize = 15;
 const RIGHT_ANKLE: usize = 16;
 const LEFT_WRIST: usize = 9;
@@ -13,13 +15,17 @@ const RIGHT_WRIST: usize = 10;
 pub const MIN_KEYPOINT_CONF: f32 = 0.3;
 
 /// One person detection of one camera at one instant.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PersonDetection {
     pub t_us: i64,
     pub camera_id: u32,
     pub bbox: [f32; 4],
     pub score: f32,
     pub keypoints: [[f32; 3]; 17],
+    /// Unit length. Written into a snapshot only when configured
+    /// (`fusion.snapshot_embeddings`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embedding: Option<Embedding>,
 }
 
 /// One thermal blob at one instant.
@@ -49,6 +55,8 @@ pub struct FloorMeasurement {
     pub temperature_c: Option<f64>,
     /// Floor area of a thermal blob, m²: how broad this shopper is seen from above.
     pub top_area_m2: Option<f64>,
+    /// The detection's re-identification embedding (unit length), when given.
+    pub embedding: Option<Embedding>,
 }
 
 /// Head keypoints: nose, eyes, ears.
@@ -186,6 +194,7 @@ pub fn person_on_floor(cam: &CameraModel, det: &PersonDetection) -> Option<Floor
             .flatten(),
         temperature_c: None,
         top_area_m2: None,
+        embedding: det.embedding.clone(),
     })
 }
 
@@ -213,6 +222,7 @@ pub fn blob_on_floor(
         head_height_m: None,
         temperature_c: Some(det.temperature_c as f64).filter(|t| t.is_finite()),
         top_area_m2: (area.is_finite() && area > 0.0).then_some(area),
+        embedding: None,
     })
 }
 
@@ -256,6 +266,7 @@ mod tests {
             bbox: [x1 as f32, y1 as f32, x2 as f32, y2.max(sole[1]) as f32],
             score: 0.9,
             keypoints: kp,
+            embedding: None,
         }
     }
 

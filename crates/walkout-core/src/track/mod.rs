@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 pub mod assign;
 pub mod cues;
+pub mod embedding;
 pub mod hands;
 pub mod hungarian;
 pub mod kalman;

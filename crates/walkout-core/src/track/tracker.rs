@@ -238,6 +238,14 @@ impl Tracker {
         &self.tracks
     }
 
+    /// Drop what was learnt of every shopper's look (before a snapshot leaves the
+    /// process without it).
+    pub fn forget_embeddings(&mut self) {
+        for t in &mut self.tracks {
+            t.appearance.embedding = Default::default();
+        }
+    }
+
     fn near_entry(&self, pos: Vec2) -> bool {
         self.entries
             .iter()
@@ -523,6 +531,7 @@ mod tests {
             head_height_m: None,
             temperature_c: None,
             top_area_m2: None,
+            embedding: None,
         }
     }
 
@@ -699,10 +708,10 @@ mod tests {
         assert!(tr.tracks().is_empty());
     }
 
-    #[test]
-    fn head_height_keeps_two_close_shoppers_apart() {
-        // Two shoppers 0.3 m apart walk in step; the detections' floor points are
-        // noisy enough to swap, their head heights (1.45 m and 1.70 m) are not.
+    /// Two shoppers 0.3 m apart walk in step; the detections' floor points are noisy
+    /// enough to swap every other frame. `cue` marks each detection with what tells
+    /// the first shopper (true) from the second; the tracks must not swap.
+    fn walk_in_step_apart_by(cue: impl Fn(&mut FloorMeasurement, bool)) {
         let mut tr = Tracker::new(TrackerParams::default(), vec![[0.0, 0.0]], vec![]);
         let mut first: Option<(u32, u32)> = None;
         for i in 0..150 {
@@ -712,9 +721,9 @@ mod tests {
             // frame: by floor position alone they swap.
             let j = if i % 2 == 0 { 0.2 } else { -0.2 };
             let mut a = meas(t, x, 0.3 + j);
-            a.head_height_m = Some(1.45);
             let mut b = meas(t, x, 0.6 - j);
-            b.head_height_m = Some(1.70);
+            cue(&mut a, true);
+            cue(&mut b, false);
             a.std_m = 0.2;
             b.std_m = 0.2;
             let r = tr.process_frame(t, &[a, b]);
@@ -728,5 +737,25 @@ mod tests {
             }
         }
         assert!(first.is_some());
+    }
+
+    #[test]
+    fn head_height_keeps_two_close_shoppers_apart() {
+        walk_in_step_apart_by(|m, first| {
+            m.head_height_m = Some(if first { 1.45 } else { 1.70 });
+        });
+    }
+
+    #[test]
+    fn embeddings_keep_two_close_shoppers_apart() {
+        // Of the same height and build; only their clothes (embeddings) differ.
+        walk_in_step_apart_by(|m, first| {
+            let look = if first {
+                [0.8, 0.6, 0.0]
+            } else {
+                [0.6, 0.0, 0.8]
+            };
+            m.embedding = super::super::embedding::unit(&look);
+        });
     }
 }
