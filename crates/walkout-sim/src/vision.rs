@@ -110,6 +110,7 @@ pub(crate) struct VisionGen {
     /// Candidate indices, nearest first.
     order: Vec<usize>,
     occluders: Vec<usize>,
+    hidden_by: Vec<usize>,
     /// Every shopper's look, for the embeddings of their boxes.
     looks: Vec<Look>,
     /// Every product's vision class (None: the detector does not know it).
@@ -244,6 +245,7 @@ impl VisionGen {
             cands: Vec::new(),
             order: Vec::new(),
             occluders: Vec::new(),
+            hidden_by: Vec::new(),
             looks: appearance::looks(motions.len(), seed),
             classes,
             all_classes,
@@ -395,7 +397,10 @@ impl VisionGen {
                 .total_cmp(&cands[b].depth)
                 .then(cands[a].shopper.cmp(&cands[b].shopper))
         });
-        let mut hidden_by = [0usize; N_KP];
+        // Per nearer candidate (by rank), how many of this one's keypoints it hides.
+        let hidden_by = &mut self.hidden_by;
+        hidden_by.clear();
+        hidden_by.resize(cands.len(), 0);
         for r in 0..self.order.len() {
             let i = self.order[r];
             hidden_by[..r].fill(0);
@@ -728,4 +733,53 @@ fn false_positive(cam: &CameraInfo, t: i64, rng: &mut ChaCha8Rng, out: &mut Pers
         .push([x as f32, y as f32, (x + w) as f32, (y + h) as f32]);
     out.score.push(rng.random_range(0.3f32..0.55));
     out.keypoints.push(kps);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use walkout_core::config::StoreConfig;
+
+    fn store() -> Store {
+        let text = include_str!("../../../examples/stores/convenience.json");
+        let cfg = StoreConfig::from_json(text).unwrap_or_else(|e| panic!("{e}"));
+        Store::new(&cfg).expect("valid store")
+    }
+
+    /// A queue of people one behind the other, all filling the same part of the image.
+    fn queue(n: usize) -> Vec<Candidate> {
+        (0..n)
+            .map(|i| Candidate {
+                shopper: 100 + i,
+                floor: [1.0, 1.0],
+                world: [[1.0, 1.0, 1.0]; N_KP],
+                px: [[320.0, 240.0]; N_KP],
+                depth_kp: [1.0 + i as f64; N_KP],
+                visible: [true; N_KP],
+                depth: 1.0 + i as f64,
+                bbox: [300.0, 200.0, 340.0, 280.0],
+                outline: [300.0, 200.0, 340.0, 280.0],
+                carried: None,
+                front: None,
+                hidden_by_front: 0,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn in_a_queue_longer_than_a_skeleton_everyone_behind_is_hidden_by_the_first() {
+        // More people in one view than a body has keypoints: the bookkeeping of who
+        // hides whom must not be sized by the keypoints.
+        let store = store();
+        let mut gen = VisionGen::new(&store, &[], 0, 1);
+        gen.cands = queue(N_KP + 13);
+        gen.occlude(&store, &store.cameras[0], &[]);
+        assert_eq!(gen.cands[0].front, None);
+        assert!(gen.cands[0].visible.iter().all(|&v| v));
+        for c in &gen.cands[1..] {
+            assert_eq!(c.front, Some(100), "shopper {}", c.shopper);
+            assert_eq!(c.hidden_by_front, N_KP);
+            assert!(c.visible.iter().all(|&v| !v));
+        }
+    }
 }
