@@ -166,12 +166,23 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def _eval_table(
-    scenario: str, seeds: list[int], store: StoreConfig | None, sensors: str = "auto"
+    scenario: str,
+    seeds: list[int],
+    store: StoreConfig | None,
+    sensors: str = "auto",
+    embeddings: bool = True,
 ) -> float:
     from walkout.evaluate import evaluate, pooled
     from walkout.report import score_line
 
-    results = evaluate(scenario, seeds, store, progress=sys.stderr.isatty(), sensors=sensors)
+    results = evaluate(
+        scenario,
+        seeds,
+        store,
+        progress=sys.stderr.isatty(),
+        sensors=sensors,
+        embeddings=embeddings,
+    )
     total = pooled(results)
     worst = min(results, key=lambda r: r.score.f1)
     out = _stdout()
@@ -188,7 +199,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     """Receipt precision / recall / F1 of a scenario, or of every tier, over many seeds."""
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     if not (args.tiers or args.ablation):
-        _eval_table(args.scenario, seeds, _store_arg(args), args.sensors)
+        _eval_table(args.scenario, seeds, _store_arg(args), args.sensors, not args.no_embeddings)
         return 0
     from walkout.evaluate import evaluate_tiers
     from walkout.report import tier_table
@@ -196,13 +207,20 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.store:
         _stderr().print("walkout eval: --tiers and --ablation use the shipped stores", markup=False)
         return 2
-    sets = ABLATION if args.ablation else (args.sensors,)
+    # The ablation ends with every sensor but without the detections' embeddings.
+    embeddings = not args.no_embeddings
+    if args.ablation:
+        sets = [(s, embeddings) for s in ABLATION] + ([("all", False)] if embeddings else [])
+    else:
+        sets = [(args.sensors, embeddings)]
     chosen = args.scenario_list or None
     progress = sys.stderr.isatty()
     # Tracking is measured where the engine tracks shoppers itself (not positions).
     tables = [
-        evaluate_tiers(seeds, s, chosen, progress, tracking=args.tracking and s != "positions")
-        for s in sets
+        evaluate_tiers(
+            seeds, s, chosen, progress, tracking=args.tracking and s != "positions", embeddings=e
+        )
+        for s, e in sets
     ]
     tier_table(_stdout(), tables)
     return 0
@@ -368,7 +386,16 @@ def _add_session_commands(commands: argparse._SubParsersAction) -> None:
         help="with --tiers / --ablation: also MOTA / IDF1 of the engine's own tracks "
         "(motmetrics, in the 'eval' extra)",
     )
-    ev.add_argument("--ablation", action="store_true", help="--tiers for each sensor set in turn")
+    ev.add_argument(
+        "--ablation",
+        action="store_true",
+        help="--tiers for each sensor set in turn, then all sensors without embeddings",
+    )
+    ev.add_argument(
+        "--no-embeddings",
+        action="store_true",
+        help="feed person detections without their re-identification embeddings",
+    )
     ev.add_argument(
         "--scenarios",
         dest="scenario_list",

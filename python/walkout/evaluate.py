@@ -35,11 +35,13 @@ def evaluate(
     progress: bool = False,
     sensors: str | Sequence[str] = DEFAULT_SENSORS,
     tracking: bool = False,
+    embeddings: bool = True,
 ) -> list[SeedResult]:
     """Simulate ``scenario`` once per seed, replay it through the engine with the
-    sensor set ``sensors`` (:mod:`walkout.replay`), and score the receipts against the
-    simulator's truth; with ``tracking``, also the engine's tracks against the true
-    trajectories (:mod:`walkout.eval_tracking`, needs motmetrics).
+    sensor set ``sensors`` (:mod:`walkout.replay`; without ``embeddings``, person
+    detections go without their re-identification vectors), and score the receipts
+    against the simulator's truth; with ``tracking``, also the engine's tracks against
+    the true trajectories (:mod:`walkout.eval_tracking`, needs motmetrics).
     """
     seeds = list(seeds)
     out = []
@@ -47,7 +49,7 @@ def evaluate(
         for seed in seeds:
             session = simulate(scenario, seed, config)
             engine = Engine(session.config, trajectory_log_hz=5.0 if tracking else 0.0)
-            replay(session, engine=engine, sensors=sensors)
+            replay(session, engine=engine, sensors=sensors, embeddings=embeddings)
             assert session.truth is not None
             score = score_receipts(engine.receipts(), true_receipts(session.truth))
             acc = None
@@ -109,18 +111,20 @@ def evaluate_tiers(
     scenarios: Iterable[str] | None = None,
     progress: bool = False,
     tracking: bool = False,
+    embeddings: bool = True,
 ) -> TierTable:
     """Every scenario of the catalogue (but ``scale-large``, which is a speed test), or
     the named ones, over ``seeds``: receipt scores (and with ``tracking``, MOTA / IDF1)
-    per scenario and per tier."""
+    per scenario and per tier; ``embeddings`` as for :func:`evaluate`."""
     from walkout.sim import scenarios as catalogue
 
     seeds = list(seeds)
     tiers = {s["name"]: int(s["tier"]) for s in catalogue()}
     names = list(scenarios) if scenarios is not None else [n for n in tiers if n != "scale-large"]
-    table = TierTable(sensors if isinstance(sensors, str) else "+".join(sensors), len(seeds))
+    label = sensors if isinstance(sensors, str) else "+".join(sensors)
+    table = TierTable(label if embeddings else f"{label}, no embeddings", len(seeds))
     for name in names:
-        results = evaluate(name, seeds, None, progress, sensors, tracking)
+        results = evaluate(name, seeds, None, progress, sensors, tracking, embeddings)
         table.by_scenario[name] = pooled(results)
         table.tier_of[name] = tiers[name]
         if tracking:

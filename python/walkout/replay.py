@@ -80,15 +80,21 @@ def replay(
     sensors: str | Sequence[str] = DEFAULT_SENSORS,
     chunk_s: float = 1.0,
     progress: bool = False,
+    embeddings: bool = True,
 ) -> Engine:
     """Feed ``session`` to an engine (default: a new one for its store) in chunks of
     ``chunk_s`` seconds of sensor time, stepping to the watermark after each, then
-    finish. ``sensors`` chooses the modalities (see the module docs). Returns the
-    finished engine.
+    finish. ``sensors`` chooses the modalities (see the module docs); without
+    ``embeddings`` the person detections go without their re-identification vectors.
+    Returns the finished engine.
     """
     engine = engine or Engine(session.config)
     mods = session_modalities(session)
     chosen = {name: mods[name] for name in sensor_set(session, sensors) if name in mods}
+    if not embeddings and "person_detections" in chosen:
+        chosen["person_detections"] = {
+            k: v for k, v in chosen["person_detections"].items() if k != "embedding"
+        }
     feed(
         engine,
         chosen,
