@@ -3,7 +3,8 @@ ByteTrack (PyPI ``trackers``) on the same person detections, in the same run.
 
 Data: the first ``--seconds`` of ``scale-large`` seed 1 (1008 plates, 64 cameras at
 15 fps, the store filling up to about 100 shoppers): the simulator's person detections
-(boxes, scores and, for walkout, the COCO keypoints that come with them).
+(boxes, scores and, for walkout, the COCO keypoints and re-identification embeddings
+that come with them: ByteTrack has no input for either).
 
 Feeding, both timed over the same span with the data laid out beforehand:
 
@@ -63,16 +64,17 @@ def _walkout(session, det: dict, ticks: np.ndarray) -> tuple[float, walkout.Engi
     cam = det["camera_id"].astype(np.uint32)
     t_us = det["t_us"].astype(np.int64)
     score = det["score"].astype(np.float32)
+    emb = np.ascontiguousarray(det["embedding"], dtype=np.float32)
     cuts = np.searchsorted(t_us, ticks)
     batches = [
-        (cam[a:b], t_us[a:b], box[a:b], score[a:b], kp[a:b])
+        (cam[a:b], t_us[a:b], box[a:b], score[a:b], kp[a:b], emb[a:b])
         for a, b in zip(cuts[:-1], cuts[1:], strict=True)
     ]
     engine = walkout.Engine(session.config, trajectory_log_hz=15.0)
     t = time.perf_counter()
-    for c, tt, b, s, k in batches:
+    for c, tt, b, s, k, e in batches:
         if len(tt):
-            engine.ingest_person_detections(c, tt, b, s, k)
+            engine.ingest_person_detections(c, tt, b, s, k, e)
         engine.step()
     engine.finish()
     return time.perf_counter() - t, engine
