@@ -8,8 +8,9 @@
 //! likelihood up: the shopper who reached in beats the one who merely stood close. Likelihoods are
 //! normalised into probabilities; the caller decides what is confident.
 
-use crate::store::{point_segment_distance, PlateIdx, StoreModel};
-use crate::track::TrackStore;
+use crate::config::Vec2;
+use crate::store::{point_segment_distance, point_segment_within, PlateIdx, StoreModel};
+use crate::track::{Track, TrackStore};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -28,6 +29,60 @@ const WINDOW_MARGIN_US: i64 = 500_000;
 /// reach near the plate, the one whose hand the cameras saw there more often is the one.
 const HAND_WEIGHT: f64 = 1.0;
 
+/// Which positions can be within reach of an interaction's plates: a cheap test that
+/// answers as `point_segment_distance(..) <= reach` over the plates would.
+struct Reachable<'a> {
+    store: &'a StoreModel,
+    plates: &'a [PlateIdx],
+    reach_m: f64,
+    /// The plates' front edges' bounding box grown by the reach (and a margin far above
+    /// rounding): a point outside is further than the reach along one axis, so from
+    /// every front edge (a distance is never below either leg).
+    lo: Vec2,
+    hi: Vec2,
+}
+
+/// Margin of [`Reachable`]'s box, metres.
+const REACH_BOX_SLACK_M: f64 = 1e-6;
+
+impl<'a> Reachable<'a> {
+    fn new(store: &'a StoreModel, plates: &'a [PlateIdx], reach_m: f64) -> Self {
+        let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+        for &pi in plates {
+            let pl = &store.plates[pi];
+            for k in 0..2 {
+                lo[k] = lo[k].min(pl.front_a[k]).min(pl.front_b[k]);
+                hi[k] = hi[k].max(pl.front_a[k]).max(pl.front_b[k]);
+            }
+        }
+        let grow = reach_m + REACH_BOX_SLACK_M;
+        Self {
+            store,
+            plates,
+            reach_m,
+            lo: [lo[0] - grow, lo[1] - grow],
+            hi: [hi[0] + grow, hi[1] + grow],
+        }
+    }
+
+    /// Whether `p` is within reach of one of the plates (as the exact distances say).
+    fn at(&self, p: Vec2) -> bool {
+        // NaN coordinates fail the box test and go to the exact one.
+        let outside =
+            p[0] < self.lo[0] || p[0] > self.hi[0] || p[1] < self.lo[1] || p[1] > self.hi[1];
+        !outside
+            && self.plates.iter().any(|&pi| {
+                let pl = &self.store.plates[pi];
+                point_segment_within(p, pl.front_a, pl.front_b, self.reach_m)
+            })
+    }
+
+    /// Whether any position of `track` within `[t0, t1]` is within reach.
+    fn by(&self, track: &Track, t0: i64, t1: i64) -> bool {
+        track.positions_between(t0, t1).any(|(_, p)| self.at(*p))
+    }
+}
+
 pub fn associate(
     store: &StoreModel,
     tracks: &TrackStore,
@@ -38,9 +93,16 @@ pub fn associate(
     reach_m: f64,
 ) -> Vec<ShopperScore> {
     let (t0, t1) = (t_start_us - WINDOW_MARGIN_US, t_end_us + WINDOW_MARGIN_US);
+    let reachable = Reachable::new(store, plates, reach_m);
     let mut scores: Vec<(u32, f64, f64, u32)> = Vec::new();
     for track in tracks.iter() {
         if track.exited_us.is_some_and(|x| x < t_start_us) {
+            continue;
+        }
+        // Most tracks of a crowded store are nowhere near the plates; they would score
+        // nothing (their likelihood stays 0), so they are passed over before any
+        // distance is measured.
+        if !reachable.by(track, t0, t1) {
             continue;
         }
         let (mut lik, mut dist, mut n) = (0.0, 0.0, 0usize);

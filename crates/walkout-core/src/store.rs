@@ -32,6 +32,10 @@ pub struct PlateModel {
     pub front_len: f64,
     /// Unit normal of the front face, pointing into the aisle.
     pub normal: Vec2,
+    /// Which front face this is: plates stacked on one gondola side share the same
+    /// front edge and normal (bit for bit), so whatever a ray or a body makes of one
+    /// face holds for all of them.
+    pub face: u32,
     /// Bottom and top of the product volume, metres.
     pub z_range: [f64; 2],
     pub noise_std_g: f64,
@@ -108,6 +112,7 @@ impl StoreModel {
                 front_b: b,
                 front_len: (b[0] - a[0]).hypot(b[1] - a[1]),
                 normal: p.front.normal(),
+                face: 0,
                 z_range: [p.min[2], p.max[2]],
                 noise_std_g: p.sensor.noise_std_g,
                 rate_hz: p.sensor.rate_hz,
@@ -115,6 +120,13 @@ impl StoreModel {
                 min_delta_g: 0.0,
             });
             boxes.push((p.min, p.max));
+        }
+        let mut faces: HashMap<[u64; 7], u32> = HashMap::new();
+        for p in &mut plates {
+            let (a, b, n) = (p.front_a, p.front_b, p.normal);
+            let key = [a[0], a[1], b[0], b[1], n[0], n[1], p.front_len].map(f64::to_bits);
+            let next = faces.len() as u32;
+            p.face = *faces.entry(key).or_insert(next);
         }
         let plate_by_id: HashMap<u32, PlateIdx> =
             plates.iter().enumerate().map(|(i, p)| (p.id, i)).collect();

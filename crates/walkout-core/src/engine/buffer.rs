@@ -16,7 +16,9 @@ pub struct ProductDetection {
     pub score: f32,
 }
 use serde::{Deserialize, Serialize};
-use std::collections::VecDeque;
+
+mod weights;
+pub use weights::{PlateBuffer, WeightBuffer};
 
 use super::pending::{EventTime, Pending};
 
@@ -66,80 +68,10 @@ pub struct ModalityCounts {
     pub processed: u64,
 }
 
-/// Samples of one plate waiting for the watermark. Plates report in order almost
-/// always, so the buffer only remembers whether an arrival broke the order and sorts
-/// then; the common case costs no sort at all.
-///
-/// A ring: draining pops the front, arrivals push the back, so a plate's waiting
-/// samples (the lateness bound's worth, two seconds at 60 Hz) stay in one block of
-/// about their own size and nothing is moved. A frame tick visits every plate's front
-/// and back, a thousand plates over, and those lines miss the cache unless the
-/// buffers are small. A snapshot holds the waiting samples, in the same format as a
-/// plain vector of them.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(from = "PlateBufferState")]
-pub struct PlateBuffer {
-    samples: VecDeque<(i64, f64)>,
-    sorted: bool,
-}
-
-/// What a snapshot holds of a [`PlateBuffer`].
-#[derive(Deserialize)]
-struct PlateBufferState {
-    samples: Vec<(i64, f64)>,
-    sorted: bool,
-}
-
-impl From<PlateBufferState> for PlateBuffer {
-    fn from(s: PlateBufferState) -> Self {
-        Self {
-            samples: s.samples.into(),
-            sorted: s.sorted,
-        }
-    }
-}
-
-impl Serialize for PlateBuffer {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        #[derive(Serialize)]
-        #[serde(rename = "PlateBuffer")]
-        struct View<'a> {
-            samples: &'a VecDeque<(i64, f64)>,
-            sorted: bool,
-        }
-        View {
-            samples: &self.samples,
-            sorted: self.sorted,
-        }
-        .serialize(serializer)
-    }
-}
-
-impl PlateBuffer {
-    pub fn push(&mut self, t_us: i64, grams: f64) {
-        if let Some(&(last_t, last_g)) = self.samples.back() {
-            if (t_us, grams.to_bits()) <= (last_t, last_g.to_bits()) {
-                self.sorted = false;
-            }
-        } else {
-            self.sorted = true;
-        }
-        self.samples.push_back((t_us, grams));
-    }
-
-    pub fn len(&self) -> usize {
-        self.samples.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.samples.is_empty()
-    }
-}
-
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ReorderBuffer {
-    /// Pending weight samples, one buffer per plate (indexed by plate index).
-    pub weights: Vec<PlateBuffer>,
+    /// Pending weight samples (a snapshot lists one buffer per plate index).
+    pub weights: WeightBuffer,
     pub positions: Pending<PositionSample>,
     pub gates: Pending<GateEvent>,
     pub persons: Pending<PersonDetection>,
@@ -156,46 +88,20 @@ impl ReorderBuffer {
 
     /// Buffer one weight sample of plate index `plate`.
     pub fn push_weight(&mut self, plate: usize, t_us: i64, grams: f64) {
-        if self.weights.len() <= plate {
-            self.weights.resize_with(plate + 1, PlateBuffer::default);
-        }
-        self.weights[plate].push(t_us, grams);
+        self.weights.push(plate, t_us, grams);
     }
 
-    /// Hand every weight sample with `t <= until` to `sink(plate, t, grams)`, plate by
-    /// plate in time order, two readings of one plate at one instant counted once (the
-    /// same reading sent twice; the lower value wins so the choice is deterministic).
+    /// Hand every weight sample with `t <= until` to `sink(plate, t, grams)`, each
+    /// plate's in time order, two readings of one plate at one instant counted once
+    /// (the same reading sent twice; the lower value wins so the choice is
+    /// deterministic).
     pub fn drain_weights(
         &mut self,
         until: i64,
         counts: &mut ModalityCounts,
-        mut sink: impl FnMut(usize, i64, f64),
+        sink: impl FnMut(usize, i64, f64),
     ) {
-        for (plate, buf) in self.weights.iter_mut().enumerate() {
-            if buf.is_empty() {
-                continue;
-            }
-            if !buf.sorted {
-                buf.samples
-                    .make_contiguous()
-                    .sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
-                buf.sorted = true;
-            }
-            let mut last_t = None;
-            while let Some(&(t, g)) = buf.samples.front() {
-                if t > until {
-                    break;
-                }
-                buf.samples.pop_front();
-                if last_t == Some(t) {
-                    counts.duplicates += 1;
-                    continue;
-                }
-                last_t = Some(t);
-                counts.processed += 1;
-                sink(plate, t, g);
-            }
-        }
+        self.weights.drain(until, counts, sink);
     }
 
     /// Positions with `t <= until`, sorted by (track, time), duplicates removed.

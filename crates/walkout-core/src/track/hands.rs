@@ -6,7 +6,7 @@
 
 use crate::config::Vec2;
 use crate::geometry::Ray;
-use crate::store::{point_segment_within, within, PlateIdx, StoreModel};
+use crate::store::{point_segment_within, within, PlateIdx, PlateModel, StoreModel};
 
 /// Tolerances around a plate's face: the hand reaches a little beside and above it.
 const SIDE_MARGIN_M: f64 = 0.05;
@@ -15,6 +15,40 @@ const ABOVE_MARGIN_M: f64 = 0.20;
 /// Metres of ray length that one metre outside a face counts as (small: it only
 /// decides between faces in one plane).
 const COPLANAR_TIE_WEIGHT: f64 = 0.5;
+
+/// Where a wrist ray meets one front face: the parts of the test of a plate that do not
+/// depend on its heights, the same for every plate of the face.
+#[derive(Clone, Copy)]
+struct FaceHit {
+    hit: crate::config::Vec3,
+    /// The hit lies beside the face by no more than the margin, within reach.
+    beside_ok: bool,
+    /// Distance from the ray's origin to the hit.
+    s: f64,
+    /// How far outside the face's edge the hit lies.
+    outside_along: f64,
+}
+
+fn face_hit(ray: &Ray, p: &PlateModel, body: Vec2, reach_m: f64) -> Option<FaceHit> {
+    let normal = [p.normal[0], p.normal[1], 0.0];
+    let hit = ray.hit_plane([p.front_a[0], p.front_a[1], 0.0], normal)?;
+    let edge = [p.front_b[0] - p.front_a[0], p.front_b[1] - p.front_a[1]];
+    let len = p.front_len;
+    let along =
+        ((hit[0] - p.front_a[0]) * edge[0] + (hit[1] - p.front_a[1]) * edge[1]) / len.max(1e-9);
+    let beside_ok = (-SIDE_MARGIN_M..=len + SIDE_MARGIN_M).contains(&along)
+        && within(hit[0] - body[0], hit[1] - body[1], reach_m);
+    let s = ((hit[0] - ray.origin[0]).powi(2)
+        + (hit[1] - ray.origin[1]).powi(2)
+        + (hit[2] - ray.origin[2]).powi(2))
+    .sqrt();
+    Some(FaceHit {
+        hit,
+        beside_ok,
+        s,
+        outside_along: (-along).max(along - len).max(0.0),
+    })
+}
 
 /// The plate each wrist ray is at, if any.
 pub fn plates_at_hands(
@@ -28,44 +62,53 @@ pub fn plates_at_hands(
         return Vec::new();
     }
     // Only the plates the grid puts near the body can be within reach; ascending, as
-    // over the whole store, so ties between plates resolve the same way.
-    let near: Vec<PlateIdx> = store
-        .fronts
-        .near(body, reach_m)
-        .filter(|&i| {
-            let p = &store.plates[i];
-            point_segment_within(body, p.front_a, p.front_b, reach_m)
-        })
-        .collect();
+    // over the whole store, so ties between plates resolve the same way. Each plate
+    // with the slot of its face in `faces` (a face is measured once, not once per
+    // plate stacked on it: a gondola side has six shelves).
+    let mut faces: Vec<(u32, PlateIdx)> = Vec::new();
+    let mut near: Vec<(PlateIdx, usize)> = Vec::new();
+    let mut face_near: Vec<bool> = Vec::new();
+    for i in store.fronts.near(body, reach_m) {
+        let p = &store.plates[i];
+        let slot = match faces.iter().position(|f| f.0 == p.face) {
+            Some(slot) => slot,
+            None => {
+                faces.push((p.face, i));
+                face_near.push(point_segment_within(body, p.front_a, p.front_b, reach_m));
+                faces.len() - 1
+            }
+        };
+        if face_near[slot] {
+            near.push((i, slot));
+        }
+    }
     let mut out = Vec::new();
+    let mut hits: Vec<Option<FaceHit>> = Vec::with_capacity(faces.len());
     for ray in wrists {
+        hits.clear();
+        hits.extend(faces.iter().zip(&face_near).map(|(&(_, first), &ok)| {
+            ok.then(|| face_hit(ray, &store.plates[first], body, reach_m))
+                .flatten()
+        }));
         let mut best: Option<(f64, PlateIdx)> = None;
-        for &pi in &near {
-            let p = &store.plates[pi];
-            let normal = [p.normal[0], p.normal[1], 0.0];
-            let Some(hit) = ray.hit_plane([p.front_a[0], p.front_a[1], 0.0], normal) else {
+        for &(pi, slot) in &near {
+            let Some(h) = hits[slot] else {
                 continue;
             };
-            let edge = [p.front_b[0] - p.front_a[0], p.front_b[1] - p.front_a[1]];
-            let len = p.front_len;
-            let along = ((hit[0] - p.front_a[0]) * edge[0] + (hit[1] - p.front_a[1]) * edge[1])
-                / len.max(1e-9);
-            let inside = (-SIDE_MARGIN_M..=len + SIDE_MARGIN_M).contains(&along)
+            let p = &store.plates[pi];
+            let inside = h.beside_ok
                 && (p.z_range[0] - BELOW_MARGIN_M..=p.z_range[1] + ABOVE_MARGIN_M)
-                    .contains(&hit[2])
-                && within(hit[0] - body[0], hit[1] - body[1], reach_m);
+                    .contains(&h.hit[2]);
             if !inside {
                 continue;
             }
-            let s = ((hit[0] - ray.origin[0]).powi(2)
-                + (hit[1] - ray.origin[1]).powi(2)
-                + (hit[2] - ray.origin[2]).powi(2))
-            .sqrt();
             // Plates of one gondola side share the front plane, so the ray meets them
             // at the same distance: the face the hit lies in (or nearest to) wins.
-            let outside = (-along).max(along - len).max(0.0)
-                + (p.z_range[0] - hit[2]).max(hit[2] - p.z_range[1]).max(0.0);
-            let key = s + COPLANAR_TIE_WEIGHT * outside;
+            let outside = h.outside_along
+                + (p.z_range[0] - h.hit[2])
+                    .max(h.hit[2] - p.z_range[1])
+                    .max(0.0);
+            let key = h.s + COPLANAR_TIE_WEIGHT * outside;
             if best.is_none_or(|b| key < b.0) {
                 best = Some((key, pi));
             }
