@@ -74,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         "bbox": box,
         "score": pd["score"].astype(np.float32),
         "keypoints": kp,
+        "embedding": np.ascontiguousarray(pd["embedding"], dtype=np.float32),
     }
     product = {
         "camera_id": pr["camera_id"].astype(np.uint32),
@@ -97,67 +98,37 @@ def main(argv: list[str] | None = None) -> int:
     def engine() -> walkout.Engine:
         return walkout.Engine(session.config)
 
-    rows = []
-
-    def row(name: str, n: int, seconds: float, peer: float) -> None:
-        rows.append((name, n, seconds, peer))
-
-    peer_w = _best(args.repeat, lambda: None, lambda _: np.sum(w["grams"]))
-    n = len(w["t_us"])
-    row(
-        "weights: walkout.Engine.ingest_weights",
-        n,
-        _best(args.repeat, engine, lambda e: e.ingest_weights(**w)),
-        peer_w,
-    )
-    row(
-        "weights: _core.Engine.ingest_weights",
-        n,
-        _best(args.repeat, engine, lambda e: e._core.ingest_weights(*w.values())),
-        peer_w,
-    )
-    peer_p = _best(args.repeat, lambda: None, lambda _: np.sum(person["score"]))
-    n = len(person["t_us"])
-    row(
-        "person detections: walkout.Engine.ingest_person_detections",
-        n,
-        _best(args.repeat, engine, lambda e: e.ingest_person_detections(**person)),
-        peer_p,
-    )
-    row(
-        "person detections: _core.Engine.ingest_person_detections",
-        n,
-        _best(args.repeat, engine, lambda e: e._core.ingest_person_detections(*person.values())),
-        peer_p,
-    )
-    peer_q = _best(args.repeat, lambda: None, lambda _: np.sum(product["score"]))
-    row(
-        "product detections: walkout.Engine.ingest_product_detections",
-        len(product["t_us"]),
-        _best(args.repeat, engine, lambda e: e.ingest_product_detections(**product)),
-        peer_q,
-    )
-    peer_r = _best(args.repeat, lambda: None, lambda _: np.sum(rfid["rssi_dbm"]))
-    n = len(rfid["t_us"])
-    row(
-        "RFID reads: walkout.Engine.ingest_rfid_reads (EPC hex strings)",
-        n,
-        _best(args.repeat, engine, lambda e: e.ingest_rfid_reads(**rfid)),
-        peer_r,
-    )
-    row(
-        "RFID reads: EPC strings to (hi, lo) columns alone",
-        n,
-        _best(args.repeat, lambda: None, lambda _: walkout.engine.epc_columns(epc)),
-        peer_r,
-    )
     core_rfid = (rfid["reader_id"], rfid["antenna_id"], rfid["t_us"], *hi_lo, rfid["rssi_dbm"])
-    row(
-        "RFID reads: _core.Engine.ingest_rfid_reads (EPC as hi, lo)",
-        n,
-        _best(args.repeat, engine, lambda e: e._core.ingest_rfid_reads(*core_rfid)),
-        peer_r,
-    )
+    no_engine = lambda: None  # noqa: E731
+    # (label, rows, make the receiver, the call timed, peer: a numpy sum over the same rows)
+    cases = [
+        ("weights: walkout.Engine.ingest_weights", w, engine,
+         lambda e: e.ingest_weights(**w), w["grams"]),
+        ("weights: _core.Engine.ingest_weights", w, engine,
+         lambda e: e._core.ingest_weights(*w.values()), w["grams"]),
+        ("person detections (keypoints, embeddings): walkout.Engine.ingest_person_detections",
+         person, engine, lambda e: e.ingest_person_detections(**person), person["score"]),
+        ("person detections (keypoints, embeddings): _core.Engine.ingest_person_detections",
+         person, engine, lambda e: e._core.ingest_person_detections(*person.values()),
+         person["score"]),
+        ("product detections: walkout.Engine.ingest_product_detections", product, engine,
+         lambda e: e.ingest_product_detections(**product), product["score"]),
+        ("RFID reads: walkout.Engine.ingest_rfid_reads (EPC hex strings)", rfid, engine,
+         lambda e: e.ingest_rfid_reads(**rfid), rfid["rssi_dbm"]),
+        ("RFID reads: EPC strings to (hi, lo) columns alone", rfid, no_engine,
+         lambda _: walkout.engine.epc_columns(epc), rfid["rssi_dbm"]),
+        ("RFID reads: _core.Engine.ingest_rfid_reads (EPC as hi, lo)", rfid, engine,
+         lambda e: e._core.ingest_rfid_reads(*core_rfid), rfid["rssi_dbm"]),
+    ]  # fmt: skip
+    rows = [
+        (
+            label,
+            len(cols["t_us"]),
+            _best(args.repeat, make, call),
+            _best(args.repeat, no_engine, lambda _, v=peer_values: np.sum(v)),
+        )
+        for label, cols, make, call, peer_values in cases
+    ]
 
     print(
         f"machine: {platform.processor() or platform.machine()}, "
