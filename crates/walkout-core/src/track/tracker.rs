@@ -178,6 +178,47 @@ fn merged_blob(m: &FloorMeasurement, predicted: &[Vec2]) -> bool {
     })
 }
 
+/// Where a frame's measurements lie, and how far their spreads reach: a track last seen
+/// well outside it cannot be any of them.
+struct FrameExtent {
+    lo: Vec2,
+    hi: Vec2,
+    /// The largest reach of a measurement's spread over the frame.
+    reach: f64,
+}
+
+/// Margin of [`FrameExtent::beyond`], metres: far above rounding.
+const EXTENT_SLACK_M: f64 = 1e-6;
+
+impl FrameExtent {
+    fn new(measurements: &[FloorMeasurement], reach: impl Fn(&FloorMeasurement) -> f64) -> Self {
+        let mut out = Self {
+            lo: [f64::INFINITY; 2],
+            hi: [f64::NEG_INFINITY; 2],
+            reach: 0.0,
+        };
+        for m in measurements {
+            for k in 0..2 {
+                out.lo[k] = out.lo[k].min(m.pos[k]);
+                out.hi[k] = out.hi[k].max(m.pos[k]);
+            }
+            out.reach = out.reach.max(reach(m));
+        }
+        out
+    }
+
+    /// Whether `out_of_range(m.pos, pos, walk + reach(m))` holds for every measurement:
+    /// `pos` is further than that along one axis (a distance is never below either
+    /// leg). NaN anywhere answers no, and the caller measures.
+    fn beyond(&self, pos: Vec2, walk: f64) -> bool {
+        let r = walk + self.reach + EXTENT_SLACK_M;
+        pos[0] < self.lo[0] - r
+            || pos[0] > self.hi[0] + r
+            || pos[1] < self.lo[1] - r
+            || pos[1] > self.hi[1] + r
+    }
+}
+
 /// `dist(a, b) > range`, mostly without the square root (same answer).
 fn out_of_range(a: Vec2, b: Vec2, range: f64) -> bool {
     beyond(a[0] - b[0], a[1] - b[1], range)
@@ -331,15 +372,23 @@ impl Tracker {
         } else {
             vec![false; measurements.len()]
         };
+        // The tracks some measurement may be: the others are out of range of all of
+        // them (their cost columns would be all forbidden, and the assignment is the
+        // same without them).
+        let frame = FrameExtent::new(measurements, |m| 3.0 * spread(m));
+        let cand: Vec<usize> = (0..active.len())
+            .filter(|&ai| !frame.beyond(gate_in[ai].0, gate_in[ai].1))
+            .collect();
         let mut cost: Vec<Vec<f64>> = Vec::with_capacity(measurements.len());
         for ((m, reservation), &merged) in measurements.iter().zip(&reserved).zip(&merged) {
             if merged {
-                cost.push(vec![f64::INFINITY; active.len()]);
+                cost.push(vec![f64::INFINITY; cand.len()]);
                 continue;
             }
             let m_spread = spread(m);
-            let mut row = Vec::with_capacity(active.len());
-            for (ai, &i) in active.iter().enumerate() {
+            let mut row = Vec::with_capacity(cand.len());
+            for &ai in &cand {
+                let i = active[ai];
                 let (last_hit_pos, walk, born_us) = gate_in[ai];
                 let range = walk + 3.0 * m_spread;
                 let older = reservation
@@ -359,7 +408,11 @@ impl Tracker {
             }
             cost.push(row);
         }
-        let pairs = assign(&cost, active.len(), p.gate_chi2 + CUE_COST_CAP);
+        // For each measurement, the index in `active` of the track it went to.
+        let pairs: Vec<Option<usize>> = assign(&cost, cand.len(), p.gate_chi2 + CUE_COST_CAP)
+            .into_iter()
+            .map(|c| c.map(|c| cand[c]))
+            .collect();
 
         let mut result = FrameResult {
             updated: Vec::new(),
