@@ -165,8 +165,14 @@ fn merged_blob(m: &FloorMeasurement, predicted: &[Vec2]) -> bool {
     if m.temperature_c.is_none() {
         return false;
     }
+    // A leg as long as the reach puts a track out of it (a distance is never below
+    // either leg): most tracks of the store, told without the square root.
     let near: Vec<(Vec2, f64)> = predicted
         .iter()
+        .filter(|p| {
+            (p[0] - m.pos[0]).abs() < MERGED_BLOB_REACH_M
+                && (p[1] - m.pos[1]).abs() < MERGED_BLOB_REACH_M
+        })
         .map(|&p| (p, dist(p, m.pos)))
         .filter(|&(_, d)| d < MERGED_BLOB_REACH_M)
         .collect();
