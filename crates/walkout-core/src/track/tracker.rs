@@ -137,6 +137,18 @@ pub struct FrameResult {
     pub assignment: Vec<Option<u32>>,
 }
 
+/// Per-frame working vectors, kept between frames: a store's cameras send a thousand
+/// frames a second, and each would otherwise allocate these anew. Not state: a frame
+/// starts by clearing what it uses.
+#[derive(Debug, Clone, Default)]
+struct Scratch {
+    left: Vec<bool>,
+    active: Vec<usize>,
+    predicted: Vec<Option<Kalman>>,
+    gate_in: Vec<(Vec2, f64, i64)>,
+    cand: Vec<usize>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Tracker {
     params: TrackerParams,
@@ -148,6 +160,8 @@ pub struct Tracker {
     /// that gate then, whoever stood there before.
     #[serde(default)]
     passages: Vec<(i64, Vec2)>,
+    #[serde(skip)]
+    scratch: Scratch,
 }
 
 fn dist(a: Vec2, b: Vec2) -> f64 {
@@ -239,6 +253,7 @@ impl Tracker {
             tracks: Vec::new(),
             next_id: params.first_id,
             passages: Vec::new(),
+            scratch: Scratch::default(),
         }
     }
 
@@ -301,15 +316,13 @@ impl Tracker {
     /// eventually forgotten.
     fn expire(&mut self, t_us: i64) {
         let p = self.params;
-        let left: Vec<bool> = self
-            .tracks
-            .iter()
-            .map(|tr| {
-                tr.state != TrackState::Lost
-                    && t_us - tr.last_hit_us > p.exit_gone_us
-                    && self.near_exit(tr.last_hit_pos)
-            })
-            .collect();
+        let mut left = std::mem::take(&mut self.scratch.left);
+        left.clear();
+        left.extend(self.tracks.iter().map(|tr| {
+            tr.state != TrackState::Lost
+                && t_us - tr.last_hit_us > p.exit_gone_us
+                && self.near_exit(tr.last_hit_pos)
+        }));
         let mut i = 0;
         self.tracks.retain(|tr| {
             i += 1;
@@ -322,6 +335,7 @@ impl Tracker {
                 TrackState::Lost => t_us - tr.last_hit_us <= p.lost_keep_us,
             }
         });
+        self.scratch.left = left;
         for tr in &mut self.tracks {
             if tr.state == TrackState::Confirmed && t_us - tr.last_hit_us > p.max_coast_us {
                 tr.state = TrackState::Lost;
@@ -337,28 +351,29 @@ impl Tracker {
         let p = self.params;
         let skew_std = 1.5 * p.clock_skew_s;
         let spread = |m: &FloorMeasurement| (m.std_m * m.std_m + skew_std * skew_std).sqrt();
-        let active: Vec<usize> = (0..self.tracks.len())
-            .filter(|&i| self.tracks[i].state != TrackState::Lost)
-            .collect();
+        let mut active = std::mem::take(&mut self.scratch.active);
+        active.clear();
+        active.extend((0..self.tracks.len()).filter(|&i| self.tracks[i].state != TrackState::Lost));
         let predict = |tr: &FilterTrack| tr.kf.predicted((t_us - tr.t_us).max(0) as f64 / 1e6);
         // Predicted only for tracks some measurement could be: one camera sees a corner
         // of the store, and most tracks are out of walking range of all it saw.
-        let mut predicted: Vec<Option<Kalman>> = vec![None; active.len()];
+        let mut predicted = std::mem::take(&mut self.scratch.predicted);
+        predicted.clear();
+        predicted.resize(active.len(), None);
         let reserved = self.newcomer_reservations(t_us, measurements);
         // Per track and per measurement once, not per pair: the same numbers. What the
         // range check reads of each track sits together here: most pairs end at that
         // check, and the tracks themselves are hundreds of bytes apart.
-        let gate_in: Vec<(Vec2, f64, i64)> = active
-            .iter()
-            .map(|&i| {
-                let tr = &self.tracks[i];
-                (
-                    tr.last_hit_pos,
-                    tr.walk_range_m(t_us, p.max_speed_m_s),
-                    tr.born_us,
-                )
-            })
-            .collect();
+        let mut gate_in = std::mem::take(&mut self.scratch.gate_in);
+        gate_in.clear();
+        gate_in.extend(active.iter().map(|&i| {
+            let tr = &self.tracks[i];
+            (
+                tr.last_hit_pos,
+                tr.walk_range_m(t_us, p.max_speed_m_s),
+                tr.born_us,
+            )
+        }));
         // A thermal frame needs every track's prediction to tell a merged blob (few
         // thermal cameras, so few such frames).
         let merged: Vec<bool> = if measurements.iter().any(|m| m.temperature_c.is_some()) {
@@ -382,9 +397,9 @@ impl Tracker {
         // them (their cost columns would be all forbidden, and the assignment is the
         // same without them).
         let frame = FrameExtent::new(measurements, |m| 3.0 * spread(m));
-        let cand: Vec<usize> = (0..active.len())
-            .filter(|&ai| !frame.beyond(gate_in[ai].0, gate_in[ai].1))
-            .collect();
+        let mut cand = std::mem::take(&mut self.scratch.cand);
+        cand.clear();
+        cand.extend((0..active.len()).filter(|&ai| !frame.beyond(gate_in[ai].0, gate_in[ai].1)));
         let mut cost: Vec<Vec<f64>> = Vec::with_capacity(measurements.len());
         for ((m, reservation), &merged) in measurements.iter().zip(&reserved).zip(&merged) {
             if merged {
@@ -470,6 +485,13 @@ impl Tracker {
         }
         self.births(t_us, measurements, &pairs, &reserved, &merged, &mut result);
         self.tracks.retain(|t| t.hits > 0);
+        self.scratch = Scratch {
+            left: std::mem::take(&mut self.scratch.left),
+            active,
+            predicted,
+            gate_in,
+            cand,
+        };
         result
     }
 
