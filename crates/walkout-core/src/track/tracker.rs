@@ -20,7 +20,7 @@
 //! - A track last seen at an exit that stays unseen has left the store: it ends there,
 //!   so it cannot live on by stealing detections of shoppers still inside.
 
-use super::assign::assign;
+use super::assign::{assign_in, Scratch as AssignScratch};
 use super::cues::{Appearance, CueSpreads, CUE_COST_CAP};
 use super::kalman::Kalman;
 use super::measure::FloorMeasurement;
@@ -147,6 +147,7 @@ struct Scratch {
     predicted: Vec<Option<Kalman>>,
     gate_in: Vec<(Vec2, f64, i64)>,
     cand: Vec<usize>,
+    assign: AssignScratch,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -430,10 +431,12 @@ impl Tracker {
             cost.push(row);
         }
         // For each measurement, the index in `active` of the track it went to.
-        let pairs: Vec<Option<usize>> = assign(&cost, cand.len(), p.gate_chi2 + CUE_COST_CAP)
-            .into_iter()
-            .map(|c| c.map(|c| cand[c]))
-            .collect();
+        let gate = p.gate_chi2 + CUE_COST_CAP;
+        let pairs: Vec<Option<usize>> =
+            assign_in(&mut self.scratch.assign, &cost, cand.len(), gate)
+                .into_iter()
+                .map(|c| c.map(|c| cand[c]))
+                .collect();
 
         let mut result = FrameResult {
             updated: Vec::new(),
@@ -491,6 +494,7 @@ impl Tracker {
             predicted,
             gate_in,
             cand,
+            assign: std::mem::take(&mut self.scratch.assign),
         };
         result
     }
