@@ -78,6 +78,8 @@ pub struct StoreModel {
     pub planogram: Vec<Vec<(SkuIdx, u32)>>,
     /// The plates' front edges on a grid: the plates within reach of a point.
     pub fronts: PlateGrid,
+    /// Distinct front faces (`PlateModel::face` is below this).
+    pub face_count: usize,
 }
 
 impl StoreModel {
@@ -192,6 +194,7 @@ impl StoreModel {
             config.fusion.reach_m,
         );
         Ok(Self {
+            face_count: faces.len(),
             fronts,
             config,
             plates,

@@ -2,7 +2,7 @@
 //! the `pathfinding` crate's algorithm). Each measurement may also stay unassigned at a fixed cost, the
 //! gate: so a far-fetched pairing never wins just because everything must pair.
 
-use super::hungarian::min_cost_assignment;
+use super::hungarian::{min_cost_assignment_in, Buffers};
 
 /// Costs are scaled to integers for the solver; 1e-4 resolution is plenty for squared
 /// Mahalanobis distances.
@@ -24,17 +24,39 @@ const SCALE: f64 = 1e4;
 /// and never wins a scan: the solver takes the same steps on the remaining columns.
 /// A test checks it against the full matrix.
 pub fn assign(cost: &[Vec<f64>], n_tracks: usize, gate: f64) -> Vec<Option<usize>> {
+    assign_in(&mut Scratch::default(), cost, n_tracks, gate)
+}
+
+/// The working vectors of [`assign_in`], for a caller that assigns many frames to keep.
+#[derive(Debug, Clone, Default)]
+pub struct Scratch {
+    tracks: Vec<usize>,
+    data: Vec<i64>,
+    solver: Buffers,
+}
+
+/// [`assign`] with its working vectors in `scratch`.
+pub fn assign_in(
+    scratch: &mut Scratch,
+    cost: &[Vec<f64>],
+    n_tracks: usize,
+    gate: f64,
+) -> Vec<Option<usize>> {
     let n_meas = cost.len();
     if n_meas == 0 {
         return Vec::new();
     }
     let allowed = |c: f64| c.is_finite() && c < gate;
-    let tracks: Vec<usize> = (0..n_tracks)
-        .filter(|&t| {
-            cost.iter()
-                .any(|row| row.get(t).is_some_and(|&c| allowed(c)))
-        })
-        .collect();
+    let Scratch {
+        tracks,
+        data,
+        solver,
+    } = scratch;
+    tracks.clear();
+    tracks.extend((0..n_tracks).filter(|&t| {
+        cost.iter()
+            .any(|row| row.get(t).is_some_and(|&c| allowed(c)))
+    }));
     if tracks.is_empty() {
         // Only the reject slots are allowed: every measurement takes its own.
         return vec![None; n_meas];
@@ -43,9 +65,10 @@ pub fn assign(cost: &[Vec<f64>], n_tracks: usize, gate: f64) -> Vec<Option<usize
     let cols = tracks.len() + n_meas;
     let reject = (gate * SCALE) as i64;
     let forbidden = reject * 4 + 1;
-    let mut data = Vec::with_capacity(n_meas * cols);
+    data.clear();
+    data.reserve(n_meas * cols);
     for (m, row) in cost.iter().enumerate() {
-        for &t in &tracks {
+        for &t in tracks.iter() {
             data.push(match row.get(t) {
                 Some(&c) if allowed(c) => (c * SCALE) as i64,
                 _ => forbidden,
@@ -55,11 +78,13 @@ pub fn assign(cost: &[Vec<f64>], n_tracks: usize, gate: f64) -> Vec<Option<usize
             data.push(if slot == m { reject } else { forbidden });
         }
     }
-    min_cost_assignment(&data, n_meas, cols)
-        .into_iter()
+    min_cost_assignment_in(solver, data, n_meas, cols);
+    solver
+        .xy
+        .iter()
         .enumerate()
         .map(|(m, c)| {
-            let t = *tracks.get(c)?;
+            let t = *tracks.get(c.unwrap_or(0))?;
             allowed(cost[m][t]).then_some(t)
         })
         .collect()
@@ -67,6 +92,7 @@ pub fn assign(cost: &[Vec<f64>], n_tracks: usize, gate: f64) -> Vec<Option<usize
 
 #[cfg(test)]
 mod tests {
+    use super::super::hungarian::min_cost_assignment;
     use super::*;
 
     #[test]

@@ -68,16 +68,18 @@ pub fn plates_at_hands(
     let mut faces: Vec<(u32, PlateIdx)> = Vec::new();
     let mut near: Vec<(PlateIdx, usize)> = Vec::new();
     let mut face_near: Vec<bool> = Vec::new();
+    let mut slot_of_face = vec![u32::MAX; store.face_count];
     for i in store.fronts.near(body, reach_m) {
         let p = &store.plates[i];
-        let slot = match faces.iter().position(|f| f.0 == p.face) {
-            Some(slot) => slot,
-            None => {
-                faces.push((p.face, i));
-                face_near.push(point_segment_within(body, p.front_a, p.front_b, reach_m));
-                faces.len() - 1
-            }
+        let Some(known) = slot_of_face.get_mut(p.face as usize) else {
+            continue;
         };
+        if *known == u32::MAX {
+            *known = faces.len() as u32;
+            faces.push((p.face, i));
+            face_near.push(point_segment_within(body, p.front_a, p.front_b, reach_m));
+        }
+        let slot = *known as usize;
         if face_near[slot] {
             near.push((i, slot));
         }

@@ -11,19 +11,51 @@
 /// For each row of the `rows × cols` matrix `cost` (row-major, `rows <= cols`), the
 /// column it is assigned, minimising the total cost.
 pub fn min_cost_assignment(cost: &[i64], rows: usize, cols: usize) -> Vec<usize> {
+    let mut buffers = Buffers::default();
+    min_cost_assignment_in(&mut buffers, cost, rows, cols);
+    buffers.xy.iter().map(|c| c.unwrap_or(0)).collect()
+}
+
+/// The solver's working vectors, for a caller that solves many matrices to keep.
+#[derive(Debug, Clone, Default)]
+pub struct Buffers {
+    /// After a solve: the column of each row.
+    pub xy: Vec<Option<usize>>,
+    yx: Vec<Option<usize>>,
+    lx: Vec<i64>,
+    ly: Vec<i64>,
+    s: Vec<usize>,
+    alternating: Vec<Option<usize>>,
+    slack: Vec<i64>,
+    slackx: Vec<usize>,
+}
+
+/// [`min_cost_assignment`] in `buffers` (the result in `buffers.xy`, every row
+/// assigned).
+pub fn min_cost_assignment_in(buffers: &mut Buffers, cost: &[i64], rows: usize, cols: usize) {
     debug_assert!(rows <= cols && cost.len() == rows * cols);
     // Maximise the negated costs, as the crate does.
     let w = |x: usize, y: usize| -cost[x * cols + y];
-    let mut xy: Vec<Option<usize>> = vec![None; rows];
-    let mut yx: Vec<Option<usize>> = vec![None; cols];
-    let mut lx: Vec<i64> = (0..rows)
-        .map(|x| (0..cols).map(|y| w(x, y)).max().unwrap_or(0))
-        .collect();
-    let mut ly: Vec<i64> = vec![0; cols];
-    let mut s: Vec<usize> = Vec::with_capacity(rows);
-    let mut alternating: Vec<Option<usize>> = Vec::with_capacity(cols);
-    let mut slack: Vec<i64> = vec![0; cols];
-    let mut slackx: Vec<usize> = Vec::with_capacity(cols);
+    let Buffers {
+        xy,
+        yx,
+        lx,
+        ly,
+        s,
+        alternating,
+        slack,
+        slackx,
+    } = buffers;
+    xy.clear();
+    xy.resize(rows, None);
+    yx.clear();
+    yx.resize(cols, None);
+    lx.clear();
+    lx.extend((0..rows).map(|x| (0..cols).map(|y| w(x, y)).max().unwrap_or(0)));
+    ly.clear();
+    ly.resize(cols, 0);
+    slack.clear();
+    slack.resize(cols, 0);
     for root in 0..rows {
         alternating.clear();
         alternating.resize(cols, None);
@@ -45,7 +77,7 @@ pub fn min_cost_assignment(cost: &[i64], rows: usize, cols: usize) -> Vec<usize>
                 }
             }
             if delta > 0 {
-                for &x in &s {
+                for &x in s.iter() {
                     lx[x] -= delta;
                 }
                 for yy in 0..cols {
@@ -80,7 +112,6 @@ pub fn min_cost_assignment(cost: &[i64], rows: usize, cols: usize) -> Vec<usize>
             y = prec;
         }
     }
-    xy.into_iter().map(|c| c.unwrap_or(0)).collect()
 }
 
 #[cfg(test)]

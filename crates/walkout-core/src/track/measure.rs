@@ -73,12 +73,17 @@ const AXIS_Z_RANGE: (f64, f64) = (0.3, 1.9);
 
 /// Mean pixel of the keypoints in `ks` that were seen; with `all`, only if every one was.
 fn seen_mean(det: &PersonDetection, ks: &[usize], all: bool) -> Option<[f64; 2]> {
-    let seen: Vec<[f64; 2]> = ks
-        .iter()
-        .map(|&k| det.keypoints[k])
-        .filter(|k| k[2] >= MIN_KEYPOINT_CONF)
-        .map(|k| [k[0] as f64, k[1] as f64])
-        .collect();
+    // Gathered on the stack (at most the 17 joints; this runs several times per
+    // detection, thousands of times a second).
+    let mut buf = [[0.0f64; 2]; 17];
+    let mut n_seen = 0;
+    for k in ks.iter().map(|&k| det.keypoints[k]) {
+        if k[2] >= MIN_KEYPOINT_CONF && n_seen < buf.len() {
+            buf[n_seen] = [k[0] as f64, k[1] as f64];
+            n_seen += 1;
+        }
+    }
+    let seen = &buf[..n_seen];
     if seen.is_empty() || (all && seen.len() < ks.len()) {
         return None;
     }

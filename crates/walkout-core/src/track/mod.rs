@@ -37,10 +37,38 @@ pub struct Track {
     pub sightings: VecDeque<(i64, crate::store::SkuIdx)>,
 }
 
+/// The index of the first entry of `log` (in time order) at or after `t0`, as
+/// `partition_point` finds it. Searched from the newest end, doubling the step: the
+/// windows asked for are the last seconds of a log that keeps two minutes, so this
+/// touches a few entries near the end instead of a binary search's spread over all.
+fn first_from<T>(log: &VecDeque<(i64, T)>, t0: i64) -> usize {
+    let mut hi = log.len();
+    let mut step = 1;
+    while hi > 0 {
+        let probe = hi.saturating_sub(step);
+        if log[probe].0 < t0 {
+            // The answer lies in (probe, hi].
+            let mut lo = probe + 1;
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if log[mid].0 < t0 {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            return lo;
+        }
+        hi = probe;
+        step *= 2;
+    }
+    0
+}
+
 impl Track {
     /// Positions with `t0 <= t <= t1`.
     pub fn positions_between(&self, t0: i64, t1: i64) -> impl Iterator<Item = &(i64, Vec2)> {
-        let start = self.history.partition_point(|p| p.0 < t0);
+        let start = first_from(&self.history, t0);
         self.history.range(start..).take_while(move |p| p.0 <= t1)
     }
 
@@ -66,7 +94,7 @@ impl Track {
 
     /// Hand observations at any of `plates` within `[t0, t1]`.
     pub fn hands_at(&self, plates: &[crate::store::PlateIdx], t0: i64, t1: i64) -> usize {
-        let start = self.hands.partition_point(|h| h.0 < t0);
+        let start = first_from(&self.hands, t0);
         self.hands
             .range(start..)
             .take_while(|h| h.0 <= t1)
@@ -76,7 +104,7 @@ impl Track {
 
     /// Sightings of `sku` in this shopper's hands within `[t0, t1]`.
     pub fn sightings_of(&self, sku: crate::store::SkuIdx, t0: i64, t1: i64) -> usize {
-        let start = self.sightings.partition_point(|h| h.0 < t0);
+        let start = first_from(&self.sightings, t0);
         self.sightings
             .range(start..)
             .take_while(|h| h.0 <= t1)
@@ -86,7 +114,7 @@ impl Track {
 
     /// Products seen in this shopper's hands within `[t0, t1]`, counted.
     pub fn sightings_between(&self, t0: i64, t1: i64) -> Sightings {
-        let start = self.sightings.partition_point(|h| h.0 < t0);
+        let start = first_from(&self.sightings, t0);
         let mut out = Sightings::default();
         for &(_, sku) in self.sightings.range(start..).take_while(|h| h.0 <= t1) {
             *out.by_sku.entry(sku).or_insert(0) += 1;
@@ -104,6 +132,26 @@ impl Track {
 
     pub fn is_open(&self) -> bool {
         self.exited_us.is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_from_finds_what_partition_point_finds() {
+        for n in 0..40usize {
+            // Times in order with repeats.
+            let log: VecDeque<(i64, ())> = (0..n).map(|i| ((i / 3) as i64 * 10, ())).collect();
+            for t0 in -5..(n as i64 * 4 + 10) {
+                assert_eq!(
+                    first_from(&log, t0),
+                    log.partition_point(|e| e.0 < t0),
+                    "{n} {t0}"
+                );
+            }
+        }
     }
 }
 
@@ -160,7 +208,7 @@ impl TrackStore {
             .tracks
             .values()
             .flat_map(|t| {
-                let start = t.hands.partition_point(|h| h.0 < t0);
+                let start = first_from(&t.hands, t0);
                 t.hands
                     .range(start..)
                     .take_while(move |h| h.0 <= t1)

@@ -20,7 +20,7 @@
 //! - A track last seen at an exit that stays unseen has left the store: it ends there,
 //!   so it cannot live on by stealing detections of shoppers still inside.
 
-use super::assign::assign;
+use super::assign::{assign_in, Scratch as AssignScratch};
 use super::cues::{Appearance, CueSpreads, CUE_COST_CAP};
 use super::kalman::Kalman;
 use super::measure::FloorMeasurement;
@@ -137,6 +137,19 @@ pub struct FrameResult {
     pub assignment: Vec<Option<u32>>,
 }
 
+/// Per-frame working vectors, kept between frames: a store's cameras send a thousand
+/// frames a second, and each would otherwise allocate these anew. Not state: a frame
+/// starts by clearing what it uses.
+#[derive(Debug, Clone, Default)]
+struct Scratch {
+    left: Vec<bool>,
+    active: Vec<usize>,
+    predicted: Vec<Option<Kalman>>,
+    gate_in: Vec<(Vec2, f64, i64)>,
+    cand: Vec<usize>,
+    assign: AssignScratch,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Tracker {
     params: TrackerParams,
@@ -148,6 +161,8 @@ pub struct Tracker {
     /// that gate then, whoever stood there before.
     #[serde(default)]
     passages: Vec<(i64, Vec2)>,
+    #[serde(skip)]
+    scratch: Scratch,
 }
 
 fn dist(a: Vec2, b: Vec2) -> f64 {
@@ -165,8 +180,14 @@ fn merged_blob(m: &FloorMeasurement, predicted: &[Vec2]) -> bool {
     if m.temperature_c.is_none() {
         return false;
     }
+    // A leg as long as the reach puts a track out of it (a distance is never below
+    // either leg): most tracks of the store, told without the square root.
     let near: Vec<(Vec2, f64)> = predicted
         .iter()
+        .filter(|p| {
+            (p[0] - m.pos[0]).abs() < MERGED_BLOB_REACH_M
+                && (p[1] - m.pos[1]).abs() < MERGED_BLOB_REACH_M
+        })
         .map(|&p| (p, dist(p, m.pos)))
         .filter(|&(_, d)| d < MERGED_BLOB_REACH_M)
         .collect();
@@ -176,6 +197,47 @@ fn merged_blob(m: &FloorMeasurement, predicted: &[Vec2]) -> bool {
             dist(mid, m.pos) < da.min(db)
         })
     })
+}
+
+/// Where a frame's measurements lie, and how far their spreads reach: a track last seen
+/// well outside it cannot be any of them.
+struct FrameExtent {
+    lo: Vec2,
+    hi: Vec2,
+    /// The largest reach of a measurement's spread over the frame.
+    reach: f64,
+}
+
+/// Margin of [`FrameExtent::beyond`], metres: far above rounding.
+const EXTENT_SLACK_M: f64 = 1e-6;
+
+impl FrameExtent {
+    fn new(measurements: &[FloorMeasurement], reach: impl Fn(&FloorMeasurement) -> f64) -> Self {
+        let mut out = Self {
+            lo: [f64::INFINITY; 2],
+            hi: [f64::NEG_INFINITY; 2],
+            reach: 0.0,
+        };
+        for m in measurements {
+            for k in 0..2 {
+                out.lo[k] = out.lo[k].min(m.pos[k]);
+                out.hi[k] = out.hi[k].max(m.pos[k]);
+            }
+            out.reach = out.reach.max(reach(m));
+        }
+        out
+    }
+
+    /// Whether `out_of_range(m.pos, pos, walk + reach(m))` holds for every measurement:
+    /// `pos` is further than that along one axis (a distance is never below either
+    /// leg). NaN anywhere answers no, and the caller measures.
+    fn beyond(&self, pos: Vec2, walk: f64) -> bool {
+        let r = walk + self.reach + EXTENT_SLACK_M;
+        pos[0] < self.lo[0] - r
+            || pos[0] > self.hi[0] + r
+            || pos[1] < self.lo[1] - r
+            || pos[1] > self.hi[1] + r
+    }
 }
 
 /// `dist(a, b) > range`, mostly without the square root (same answer).
@@ -192,6 +254,7 @@ impl Tracker {
             tracks: Vec::new(),
             next_id: params.first_id,
             passages: Vec::new(),
+            scratch: Scratch::default(),
         }
     }
 
@@ -262,15 +325,13 @@ impl Tracker {
     /// eventually forgotten.
     fn expire(&mut self, t_us: i64) {
         let p = self.params;
-        let left: Vec<bool> = self
-            .tracks
-            .iter()
-            .map(|tr| {
-                tr.state != TrackState::Lost
-                    && t_us - tr.last_hit_us > p.exit_gone_us
-                    && self.near_exit(tr.last_hit_pos)
-            })
-            .collect();
+        let mut left = std::mem::take(&mut self.scratch.left);
+        left.clear();
+        left.extend(self.tracks.iter().map(|tr| {
+            tr.state != TrackState::Lost
+                && t_us - tr.last_hit_us > p.exit_gone_us
+                && self.near_exit(tr.last_hit_pos)
+        }));
         let mut i = 0;
         self.tracks.retain(|tr| {
             i += 1;
@@ -283,6 +344,7 @@ impl Tracker {
                 TrackState::Lost => t_us - tr.last_hit_us <= p.lost_keep_us,
             }
         });
+        self.scratch.left = left;
         for tr in &mut self.tracks {
             if tr.state == TrackState::Confirmed && t_us - tr.last_hit_us > p.max_coast_us {
                 tr.state = TrackState::Lost;
@@ -298,28 +360,29 @@ impl Tracker {
         let p = self.params;
         let skew_std = 1.5 * p.clock_skew_s;
         let spread = |m: &FloorMeasurement| (m.std_m * m.std_m + skew_std * skew_std).sqrt();
-        let active: Vec<usize> = (0..self.tracks.len())
-            .filter(|&i| self.tracks[i].state != TrackState::Lost)
-            .collect();
+        let mut active = std::mem::take(&mut self.scratch.active);
+        active.clear();
+        active.extend((0..self.tracks.len()).filter(|&i| self.tracks[i].state != TrackState::Lost));
         let predict = |tr: &FilterTrack| tr.kf.predicted((t_us - tr.t_us).max(0) as f64 / 1e6);
         // Predicted only for tracks some measurement could be: one camera sees a corner
         // of the store, and most tracks are out of walking range of all it saw.
-        let mut predicted: Vec<Option<Kalman>> = vec![None; active.len()];
+        let mut predicted = std::mem::take(&mut self.scratch.predicted);
+        predicted.clear();
+        predicted.resize(active.len(), None);
         let reserved = self.newcomer_reservations(t_us, measurements);
         // Per track and per measurement once, not per pair: the same numbers. What the
         // range check reads of each track sits together here: most pairs end at that
         // check, and the tracks themselves are hundreds of bytes apart.
-        let gate_in: Vec<(Vec2, f64, i64)> = active
-            .iter()
-            .map(|&i| {
-                let tr = &self.tracks[i];
-                (
-                    tr.last_hit_pos,
-                    tr.walk_range_m(t_us, p.max_speed_m_s),
-                    tr.born_us,
-                )
-            })
-            .collect();
+        let mut gate_in = std::mem::take(&mut self.scratch.gate_in);
+        gate_in.clear();
+        gate_in.extend(active.iter().map(|&i| {
+            let tr = &self.tracks[i];
+            (
+                tr.last_hit_pos,
+                tr.walk_range_m(t_us, p.max_speed_m_s),
+                tr.born_us,
+            )
+        }));
         // A thermal frame needs every track's prediction to tell a merged blob (few
         // thermal cameras, so few such frames).
         let merged: Vec<bool> = if measurements.iter().any(|m| m.temperature_c.is_some()) {
@@ -339,15 +402,23 @@ impl Tracker {
         } else {
             vec![false; measurements.len()]
         };
+        // The tracks some measurement may be: the others are out of range of all of
+        // them (their cost columns would be all forbidden, and the assignment is the
+        // same without them).
+        let frame = FrameExtent::new(measurements, |m| 3.0 * spread(m));
+        let mut cand = std::mem::take(&mut self.scratch.cand);
+        cand.clear();
+        cand.extend((0..active.len()).filter(|&ai| !frame.beyond(gate_in[ai].0, gate_in[ai].1)));
         let mut cost: Vec<Vec<f64>> = Vec::with_capacity(measurements.len());
         for ((m, reservation), &merged) in measurements.iter().zip(&reserved).zip(&merged) {
             if merged {
-                cost.push(vec![f64::INFINITY; active.len()]);
+                cost.push(vec![f64::INFINITY; cand.len()]);
                 continue;
             }
             let m_spread = spread(m);
-            let mut row = Vec::with_capacity(active.len());
-            for (ai, &i) in active.iter().enumerate() {
+            let mut row = Vec::with_capacity(cand.len());
+            for &ai in &cand {
+                let i = active[ai];
                 let (last_hit_pos, walk, born_us) = gate_in[ai];
                 let range = walk + 3.0 * m_spread;
                 let older = reservation
@@ -367,7 +438,13 @@ impl Tracker {
             }
             cost.push(row);
         }
-        let pairs = assign(&cost, active.len(), p.gate_chi2 + CUE_COST_CAP);
+        // For each measurement, the index in `active` of the track it went to.
+        let gate = p.gate_chi2 + CUE_COST_CAP;
+        let pairs: Vec<Option<usize>> =
+            assign_in(&mut self.scratch.assign, &cost, cand.len(), gate)
+                .into_iter()
+                .map(|c| c.map(|c| cand[c]))
+                .collect();
 
         let mut result = FrameResult {
             updated: Vec::new(),
@@ -419,6 +496,14 @@ impl Tracker {
         }
         self.births(t_us, measurements, &pairs, &reserved, &merged, &mut result);
         self.tracks.retain(|t| t.hits > 0);
+        self.scratch = Scratch {
+            left: std::mem::take(&mut self.scratch.left),
+            active,
+            predicted,
+            gate_in,
+            cand,
+            assign: std::mem::take(&mut self.scratch.assign),
+        };
         result
     }
 
