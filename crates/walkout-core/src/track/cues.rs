@@ -13,7 +13,7 @@ use super::measure::FloorMeasurement;
 
 /// One cue's term never counts for more than this: a shopper bending into a low shelf
 /// drops their head, a merged thermal blob averages two bodies, and neither must cost
-/// a shopper their track. (The embedding's term is not capped: `super::embedding`.)
+/// a shopper their track. (The embedding's term is not, once learnt: `super::embedding`.)
 pub const CUE_COST_CAP: f64 = 9.0;
 /// A cue learnt from this many measurements is trusted.
 const SETTLED: u32 = 5;
