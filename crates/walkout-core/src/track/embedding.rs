@@ -11,9 +11,10 @@
 //! it is capped like the other cues: a look learnt from a few boxes in the entry queue
 //! may be partly a neighbour's, and uncapped it cost a new track its own detections (the
 //! tracking bench's IDF1 0.99 with this rule, 0.94 uncapped from the start). The mean
-//! lives in the tracker's memory only: it is not written into snapshots (a restored
-//! engine learns it anew) and is gone with the track, so no shopper is recognised on a
-//! later visit and no embedding leaves the process.
+//! lives in the tracker's memory and is gone with the track, so no shopper is
+//! recognised on a later visit; snapshots hold it only when `fusion.snapshot_embeddings`
+//! is set (otherwise a restored engine learns it anew and no embedding leaves the
+//! process).
 
 use serde::{Deserialize, Serialize};
 
@@ -24,17 +25,25 @@ pub type Embedding = Box<[f32]>;
 
 /// `values` scaled to unit length; None for a row of zeros (the detector gave none).
 pub fn unit(values: &[f32]) -> Option<Embedding> {
+    let mut out = vec![0.0; values.len()].into_boxed_slice();
+    unit_into(values, &mut out).then_some(out)
+}
+
+/// Writes `values` scaled to unit length into `out` (of the same length); false, and
+/// `out` untouched, for a row of zeros.
+fn unit_into(values: &[f32], out: &mut [f32]) -> bool {
     let norm = values
         .iter()
         .map(|&v| f64::from(v) * f64::from(v))
         .sum::<f64>()
         .sqrt();
-    (norm > 0.0 && norm.is_finite()).then(|| {
-        values
-            .iter()
-            .map(|&v| (f64::from(v) / norm) as f32)
-            .collect()
-    })
+    if !(norm > 0.0 && norm.is_finite()) {
+        return false;
+    }
+    for (o, &v) in out.iter_mut().zip(values) {
+        *o = (f64::from(v) / norm) as f32;
+    }
+    true
 }
 
 /// Cosine of two unit vectors; None when their lengths differ (two models' outputs
@@ -125,9 +134,7 @@ impl EmbeddingCue {
             *s += v;
         }
         self.n = self.n.saturating_add(1);
-        if let Some(u) = unit(&self.sum) {
-            self.mean.copy_from_slice(&u);
-        }
+        unit_into(&self.sum, &mut self.mean);
     }
 
     /// How unlike two tracks' looks are (for re-linking a lost track).
@@ -164,13 +171,19 @@ mod tests {
         assert!(unit(&[0.0, 0.0, 0.0]).is_none());
     }
 
+    /// A cue that learnt `e` ten times.
+    fn learnt(e: &[f32]) -> EmbeddingCue {
+        let mut cue = EmbeddingCue::default();
+        for _ in 0..10 {
+            cue.learn(Some(e), 0.2);
+        }
+        cue
+    }
+
     #[test]
     fn a_learnt_look_is_cheap_for_its_shopper_and_dear_for_another() {
         let (a, b) = (unit(&look(1)).unwrap(), unit(&look(2)).unwrap());
-        let mut cue = EmbeddingCue::default();
-        for _ in 0..10 {
-            cue.learn(Some(&a), 0.2);
-        }
+        let cue = learnt(&a);
         assert!(cue.cost(Some(&a), 0.2) < 1e-6);
         let other = cue.cost(Some(&b), 0.2);
         assert!(other > 1.0, "{other}");
@@ -181,10 +194,7 @@ mod tests {
     #[test]
     fn a_settled_look_does_not_learn_another_shopper() {
         let (a, b) = (unit(&look(1)).unwrap(), unit(&look(2)).unwrap());
-        let mut cue = EmbeddingCue::default();
-        for _ in 0..10 {
-            cue.learn(Some(&a), 0.2);
-        }
+        let mut cue = learnt(&a);
         let before = cue.clone();
         for _ in 0..50 {
             cue.learn(Some(&b), 0.2);

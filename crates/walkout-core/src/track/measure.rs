@@ -55,7 +55,8 @@ pub struct FloorMeasurement {
     pub temperature_c: Option<f64>,
     /// Floor area of a thermal blob, m²: how broad this shopper is seen from above.
     pub top_area_m2: Option<f64>,
-    /// The detection's re-identification embedding (unit length), when given.
+    /// The detection's re-identification embedding (unit length), when given: not set
+    /// by `person_on_floor` (geometry only), the caller moves it in from the detection.
     pub embedding: Option<Embedding>,
 }
 
@@ -199,7 +200,7 @@ pub fn person_on_floor(cam: &CameraModel, det: &PersonDetection) -> Option<Floor
             .flatten(),
         temperature_c: None,
         top_area_m2: None,
-        embedding: det.embedding.clone(),
+        embedding: None,
     })
 }
 

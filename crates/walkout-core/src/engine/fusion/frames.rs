@@ -41,7 +41,7 @@ impl Engine {
     /// Feed camera and thermal frames to the tracker in time order; confirmed tracks'
     /// positions, hands and the products seen in their hands go to the track store.
     pub(super) fn track_detections(&mut self, until: i64) {
-        let persons = self
+        let mut persons = self
             .buffer
             .drain_persons(until, &mut self.stats.person_detections);
         let blobs = self
@@ -54,15 +54,17 @@ impl Engine {
             return;
         }
         let mut frames: BTreeMap<(i64, u8, u32), Frame> = BTreeMap::new();
-        for d in &persons {
+        for d in &mut persons {
             if d.score < MIN_PERSON_SCORE {
                 continue;
             }
-            if let Some(m) = self
+            if let Some(mut m) = self
                 .cameras
                 .get(&d.camera_id)
                 .and_then(|cam| person_on_floor(cam, d))
             {
+                // The detection is spent: its embedding moves, not copied.
+                m.embedding = d.embedding.take();
                 let f = frames.entry((d.t_us, 0, d.camera_id)).or_default();
                 f.measurements.push(m);
                 f.wrists_px.push(wrist_pixels(d));
