@@ -133,6 +133,20 @@ impl Track {
     pub fn is_open(&self) -> bool {
         self.exited_us.is_none()
     }
+
+    /// Walking speed over the `span_us` before `t_us`: from the first position logged
+    /// in that span to the last at or before `t_us`, in m/s. `None` without two
+    /// positions apart in time there.
+    pub fn speed_before(&self, t_us: i64, span_us: i64) -> Option<f64> {
+        let first = self
+            .history
+            .get(first_from(&self.history, t_us - span_us))?;
+        let last = self
+            .history
+            .get(first_from(&self.history, t_us.saturating_add(1)).checked_sub(1)?)?;
+        let dt = (last.0 - first.0) as f64 * 1e-6;
+        (dt > 0.0).then(|| (last.1[0] - first.1[0]).hypot(last.1[1] - first.1[1]) / dt)
+    }
 }
 
 #[cfg(test)]
@@ -152,6 +166,28 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn speed_before_spans_the_positions_up_to_the_time_asked() {
+        let mut store = TrackStore::default();
+        // 1 m/s along x for a second, then standing still for a second.
+        for i in 0..=10 {
+            store.push(i * 100_000, 7, [i as f64 * 0.1, 0.0]);
+        }
+        for i in 11..=20 {
+            store.push(i * 100_000, 7, [1.0, 0.0]);
+        }
+        let t = store.get(7).expect("track 7");
+        let walking = t.speed_before(1_000_000, 500_000).expect("positions");
+        assert!((walking - 1.0).abs() < 1e-9, "{walking}");
+        let stopped = t.speed_before(2_000_000, 500_000).expect("positions");
+        assert!(stopped.abs() < 1e-9, "{stopped}");
+        // Positions after the time asked do not count.
+        let early = t.speed_before(1_050_000, 500_000).expect("positions");
+        assert!((early - 1.0).abs() < 1e-9, "{early}");
+        assert_eq!(t.speed_before(-1, 500_000), None);
+        assert_eq!(t.speed_before(0, 500_000), None, "one position");
     }
 }
 

@@ -37,7 +37,22 @@ const MIN_HOLD_PX: f32 = 60.0;
 /// Person detections scored below this are left out of tracking.
 const MIN_PERSON_SCORE: f32 = 0.3;
 
+/// A shopper faster than this over the last half second is walking, not reaching into
+/// a shelf. Walkers' hands swing past the faces of many plates, and one camera cannot
+/// tell a hand at a face from one in front of it: a hand that takes something belongs
+/// to someone who has stopped.
+const REACHING_MAX_SPEED_M_S: f64 = 0.5;
+const REACHING_SPEED_SPAN_US: i64 = 500_000;
+
 impl Engine {
+    /// Whether track `id` was walking at `t_us` (too fast to be reaching into a shelf).
+    fn walking(&self, id: u32, t_us: i64) -> bool {
+        self.tracks
+            .get(id)
+            .and_then(|t| t.speed_before(t_us, REACHING_SPEED_SPAN_US))
+            .is_some_and(|v| v > REACHING_MAX_SPEED_M_S)
+    }
+
     /// Feed camera and thermal frames to the tracker in time order; confirmed tracks'
     /// positions, hands and the products seen in their hands go to the track store.
     pub(super) fn track_detections(&mut self, until: i64) {
@@ -100,8 +115,13 @@ impl Engine {
                 let Some(body) = id.and_then(confirmed) else {
                     continue;
                 };
-                for plate in plates_at_hands(&self.store, body, &m.wrists, reach) {
-                    self.tracks.push_hand(t, id.unwrap_or_default(), plate);
+                let track_id = id.unwrap_or_default();
+                let plates = plates_at_hands(&self.store, body, &m.wrists, reach);
+                if plates.is_empty() || self.walking(track_id, t) {
+                    continue;
+                }
+                for plate in plates {
+                    self.tracks.push_hand(t, track_id, plate);
                 }
             }
             // A product in view belongs to the confirmed track whose wrist is nearest to

@@ -9,6 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::super::events::InteractionKind;
 use super::super::Engine;
 use super::{Item, Queued};
 use crate::store::SkuIdx;
@@ -32,6 +33,9 @@ const HAND_OVER_REACH_M: f64 = 1.5;
 /// Sightings this close to the shopper's own shelf event with the product are that
 /// event's (carrying it to put it back, or just taken).
 const OWN_EVENT_MARGIN_US: i64 = 3_000_000;
+/// Shelf events are applied in time order, no further apart than an episode's length
+/// (20 s): none older than this can be within the margin of a window still checked.
+const SHELF_LOOKBACK_US: i64 = 30_000_000;
 /// Confidence of a unit that changed hands, relative to the giver's line.
 const HAND_OVER_CONFIDENCE: f64 = 0.9;
 
@@ -63,14 +67,36 @@ impl Engine {
         }
     }
 
-    /// Whether `track` had a shelf event with `sku` around `[t0, t1]`.
-    fn touched_at_shelf(&self, track: u32, sku: SkuIdx, t0: i64, t1: i64) -> bool {
-        self.shelf_events.iter().rev().any(|e| {
-            e.assigned_to == Some(track)
+    /// How far into `[t0, t1]` sightings of `sku` in `track`'s hands can be of a unit
+    /// that is not the shopper's own from a shelf, judged by the shopper's own shelf
+    /// events with it around the window. `None` when one explains the window from its
+    /// start: a put-back (the unit was carried to the shelf), or a pick whose unit was
+    /// in hand by `t0`. Otherwise the end of the window or the middle of the first
+    /// later own pick, whichever comes first (before its middle the pick's unit is
+    /// still on the plate: a receiver often reaches for another of the same right
+    /// after a hand-over), and the units those later picks put in the cart.
+    fn before_own_picks(&self, track: u32, sku: SkuIdx, t0: i64, t1: i64) -> Option<(i64, u32)> {
+        let (mut until, mut units) = (t1, 0);
+        for e in self
+            .shelf_events
+            .iter()
+            .rev()
+            .take_while(|e| e.t_end_us >= t0 - SHELF_LOOKBACK_US)
+        {
+            let touched = e.assigned_to == Some(track)
                 && e.t_end_us >= t0 - OWN_EVENT_MARGIN_US
-                && e.t_start_us <= t1 + OWN_EVENT_MARGIN_US
-                && e.hypotheses.first().is_some_and(|h| h.sku == sku)
-        })
+                && e.t_start_us <= t1 + OWN_EVENT_MARGIN_US;
+            let Some(h) = e.hypotheses.first().filter(|h| touched && h.sku == sku) else {
+                continue;
+            };
+            let middle = e.t_start_us + (e.t_end_us - e.t_start_us) / 2;
+            if e.kind != InteractionKind::Pick || middle <= t0 {
+                return None;
+            }
+            until = until.min(middle);
+            units += h.quantity;
+        }
+        Some((until, units))
     }
 
     /// Move units to the shoppers seen holding them from the shoppers beside them whose
@@ -86,10 +112,22 @@ impl Engine {
             let Some(at) = receiver.position_near(mid) else {
                 continue;
             };
-            for (&sku, &n) in &seen.by_sku {
+            for &sku in seen.by_sku.keys() {
+                let Some((until, later_units)) = self.before_own_picks(receiver.id, sku, t0, t1)
+                else {
+                    continue;
+                };
+                let seen = receiver.sightings_between(t0, until);
+                let n = seen.by_sku.get(&sku).copied().unwrap_or(0);
                 let held = n >= MIN_SIGHTINGS && n as f64 >= MIN_SHARE * seen.total as f64;
-                let has = self.carts.get(&receiver.id).map_or(0, |c| c.quantity(sku));
-                if !held || has > 0 || self.touched_at_shelf(receiver.id, sku, t0, t1) {
+                // Units the receiver already had before those sightings: they may be
+                // what was seen.
+                let had = self
+                    .carts
+                    .get(&receiver.id)
+                    .map_or(0, |c| c.quantity(sku))
+                    .saturating_sub(later_units);
+                if !held || had > 0 {
                     continue;
                 }
                 let giver = self
@@ -101,7 +139,7 @@ impl Engine {
                     // now than the receiver is (a product between two shoppers' hands
                     // seen by both is not a hand-over).
                     .filter(|g| g.sightings_of(sku, t0 - GIVER_LOOKBACK_US, t0) > 0)
-                    .filter(|g| 2 * g.sightings_of(sku, t0, t1) < n)
+                    .filter(|g| 2 * g.sightings_of(sku, t0, until) < n)
                     .filter_map(|g| {
                         let p = g.position_near(mid)?;
                         let d = (p[0] - at[0]).hypot(p[1] - at[1]);

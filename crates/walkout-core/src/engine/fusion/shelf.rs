@@ -3,7 +3,7 @@
 
 use super::super::events::{InteractionKind, ShelfEvent};
 use super::super::Engine;
-use super::{Interaction, SECOND_SHOPPER_MIN_P};
+use super::{Interaction, Item, SECOND_SHOPPER_MIN_P};
 use crate::assoc::{associate, ShopperScore};
 use crate::cart::Cart;
 use crate::shelf::hypothesis::{hypotheses, Expectation, Hypothesis};
@@ -24,11 +24,17 @@ const SIGHTING_WEIGHT: f64 = 2.0;
 /// of a several-unit pick: two hands in one plate at once, one weight change.
 const SHARE_MIN_P: f64 = 0.25;
 const SHARE_MIN_HANDS: u32 = 3;
+/// ... as did a second shopper who stood at the plate, within arm's length of its front
+/// and no further from it than the likeliest shopper (plus this slack), however few of
+/// their hands the cameras saw: two people side by side at one plate hide each other's
+/// hands, and units gone at once from under both is what sharing a plate looks like.
+const SHARE_AT_PLATE_M: f64 = 0.5;
+const SHARE_AT_PLATE_SLACK_M: f64 = 0.05;
 
 /// Who gets the units of a pick: all to the likeliest shopper, unless the runner-up
-/// also reached in, or walks away holding the product too; then each gets units in
-/// proportion (at least one each). Returns (track, units, the probability that shopper
-/// took them).
+/// also reached in, stood at the plate beside them, or walks away holding the product
+/// too; then each gets units in proportion (at least one each). Returns (track, units,
+/// the probability that shopper took them).
 fn split_units(
     shoppers: &[ShopperScore],
     quantity: u32,
@@ -41,6 +47,8 @@ fn split_units(
         Some(second)
             if quantity >= 2
                 && (second_holds_it
+                    || (second.distance_m <= SHARE_AT_PLATE_M
+                        && second.distance_m <= first.distance_m + SHARE_AT_PLATE_SLACK_M)
                     || (second.probability >= SHARE_MIN_P
                         && second.hands >= SHARE_MIN_HANDS
                         && first.hands >= SHARE_MIN_HANDS)) =>
@@ -292,14 +300,69 @@ impl Engine {
     }
 
     /// Whether `track` was seen holding `sku` after the interaction, more than anything
-    /// else (and it stood within reach: it is among the interaction's shoppers).
+    /// else (and it stood within reach: it is among the interaction's shoppers), before
+    /// its own next pick of the same product could have put one in its hand.
     fn seen_holding(&self, track: u32, sku: SkuIdx, it: &Interaction) -> bool {
         let (_, t1) = Self::evidence_window(it);
+        let t1 = t1.min(self.next_own_pick(track, sku, it));
         self.tracks.get(track).is_some_and(|t| {
             let seen = t.sightings_between(it.t_end_us, t1);
             seen.total >= MIN_SIGHTINGS
                 && 2 * seen.by_sku.get(&sku).copied().unwrap_or(0) > seen.total
         })
+    }
+
+    /// The middle of `track`'s next pick of `sku` after `it` (before it the pick's unit
+    /// is still on its plate), or `i64::MAX` without one: a pick already applied and
+    /// given to `track`, or one waiting in the queue at a plate that holds `sku`, where
+    /// `track` is the likeliest shopper. Only queued picks due no later than `it` count,
+    /// so the answer does not depend on how `step` calls were spaced.
+    fn next_own_pick(&self, track: u32, sku: SkuIdx, it: &Interaction) -> i64 {
+        let middle = |t0: i64, t1: i64| t0 + (t1 - t0) / 2;
+        let mut next = self
+            .shelf_events
+            .iter()
+            .rev()
+            .take_while(|e| e.t_end_us >= it.t_start_us)
+            .filter(|e| {
+                e.assigned_to == Some(track)
+                    && e.kind == InteractionKind::Pick
+                    && e.hypotheses.first().is_some_and(|h| h.sku == sku)
+            })
+            .map(|e| middle(e.t_start_us, e.t_end_us))
+            .filter(|&m| m > it.t_end_us)
+            .fold(i64::MAX, i64::min);
+        let due =
+            it.t_end_us + self.fusion_delay_us - (self.merge_window_us + self.detect_delay_us);
+        for q in &self.queue {
+            let Item::Interaction(j) = &q.item else {
+                continue;
+            };
+            let m = middle(j.t_start_us, j.t_end_us);
+            if q.key > due || j == it || j.delta_g >= 0.0 || m <= it.t_end_us || m >= next {
+                continue;
+            }
+            let holds_sku = self
+                .plate_candidates(&j.plates)
+                .iter()
+                .any(|&(s, e)| s == sku && e == Expectation::OnPlate);
+            let theirs = holds_sku
+                && associate(
+                    &self.store,
+                    &self.tracks,
+                    &j.plates,
+                    j.t_start_us,
+                    j.t_end_us,
+                    self.params.association_sigma_m,
+                    self.params.reach_m,
+                )
+                .first()
+                .is_some_and(|s| s.track_id == track);
+            if theirs {
+                next = m;
+            }
+        }
+        next
     }
 
     /// Tags of `sku` that left the interaction's plates around it and are on nobody's
