@@ -24,7 +24,7 @@ pub struct ShopperScore {
 }
 
 /// Positions this long before and after the interaction still count.
-const WINDOW_MARGIN_US: i64 = 500_000;
+pub const WINDOW_MARGIN_US: i64 = 500_000;
 /// Weight of each hand observation at the plate. Uncapped: when two shoppers both
 /// reach near the plate, the one whose hand the cameras saw there more often is the one.
 const HAND_WEIGHT: f64 = 1.0;

@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use crate::config::{GateKind, StoreConfig, Vec2};
 use crate::errors::Result;
 
+mod face_cells;
 mod plate_grid;
+pub use face_cells::{Face, FaceCells, FacePlate};
 pub use plate_grid::PlateGrid;
 
 pub type PlateIdx = usize;
@@ -80,6 +82,8 @@ pub struct StoreModel {
     pub fronts: PlateGrid,
     /// Distinct front faces (`PlateModel::face` is below this).
     pub face_count: usize,
+    /// The grid's lists by face, for hands at shelves.
+    pub face_cells: FaceCells,
 }
 
 impl StoreModel {
@@ -193,8 +197,10 @@ impl StoreModel {
                 .collect::<Vec<_>>(),
             config.fusion.reach_m,
         );
+        let face_cells = FaceCells::new(&fronts, &plates, faces.len());
         Ok(Self {
             face_count: faces.len(),
+            face_cells,
             fronts,
             config,
             plates,

@@ -111,6 +111,9 @@ pub struct Engine {
     fusion_delay_us: i64,
     /// Length of the embeddings of the first batch that had them; later ones must match.
     embedding_dim: Option<usize>,
+    /// Shelf associations asked for again (derived, not state: a restored engine starts
+    /// without and computes the same answers).
+    assoc_cache: fusion::AssocCache,
 }
 
 impl Engine {
@@ -216,6 +219,7 @@ impl Engine {
             merge_window_us,
             fusion_delay_us,
             embedding_dim: None,
+            assoc_cache: Default::default(),
             store,
         })
     }

@@ -157,6 +157,7 @@ impl Engine {
         engine.hand_over_windows = state.hand_over_windows;
         engine.hand_overs = state.hand_overs;
         engine.tracks = state.tracks;
+        engine.tracks.reindex();
         engine.tracker = state.tracker;
         engine.rfid = state.rfid;
         engine.rfid.reindex();

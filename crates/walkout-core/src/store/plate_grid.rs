@@ -16,6 +16,16 @@ const SLACK_M: f64 = 1e-3;
 /// A radius this large covers the store: no grid, every plate is a candidate.
 const MAX_GRID_RADIUS_M: f64 = 100.0;
 
+/// One of the grid's plate lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CellOf {
+    /// Every plate: the radius is beyond the grid's.
+    All,
+    /// No plate: the point is off the grid.
+    Empty,
+    Cell(usize),
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct PlateGrid {
     /// The radius the cells were listed for.
@@ -109,8 +119,14 @@ impl PlateGrid {
     }
 
     fn cell(&self, p: Vec2, radius: f64) -> &[u32] {
+        self.list(self.cell_of(p, radius))
+    }
+
+    /// Which list [`Self::near`] answers from: tables built over the same cells (as
+    /// [`super::FaceCells`] is) use it to answer for the same plates.
+    pub(crate) fn cell_of(&self, p: Vec2, radius: f64) -> CellOf {
         if radius.is_nan() || radius > self.radius {
-            return &self.all;
+            return CellOf::All;
         }
         let (x, y) = (
             (p[0] - self.origin[0]) / CELL_M,
@@ -119,10 +135,23 @@ impl PlateGrid {
         // Outside the grid (or not a point): further than the radius from every plate.
         let inside = (0.0..self.cols as f64).contains(&x) && (0.0..self.rows as f64).contains(&y);
         if !inside {
-            return &[];
+            return CellOf::Empty;
         }
-        let cell = y as usize * self.cols + x as usize;
-        &self.plates[self.starts[cell]..self.starts[cell + 1]]
+        CellOf::Cell(y as usize * self.cols + x as usize)
+    }
+
+    /// The plates of one list, ascending.
+    pub(crate) fn list(&self, which: CellOf) -> &[u32] {
+        match which {
+            CellOf::All => &self.all,
+            CellOf::Empty => &[],
+            CellOf::Cell(c) => &self.plates[self.starts[c]..self.starts[c + 1]],
+        }
+    }
+
+    /// Number of cells (`CellOf::Cell` is below it).
+    pub(crate) fn cell_count(&self) -> usize {
+        self.starts.len().saturating_sub(1)
     }
 }
 

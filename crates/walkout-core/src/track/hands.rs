@@ -6,7 +6,7 @@
 
 use crate::config::Vec2;
 use crate::geometry::Ray;
-use crate::store::{point_segment_within, within, PlateIdx, PlateModel, StoreModel};
+use crate::store::{point_segment_within, within, Face, PlateIdx, StoreModel};
 
 /// Tolerances around a plate's face: the hand reaches a little beside and above it.
 const SIDE_MARGIN_M: f64 = 0.05;
@@ -29,13 +29,13 @@ struct FaceHit {
     outside_along: f64,
 }
 
-fn face_hit(ray: &Ray, p: &PlateModel, body: Vec2, reach_m: f64) -> Option<FaceHit> {
-    let normal = [p.normal[0], p.normal[1], 0.0];
-    let hit = ray.hit_plane([p.front_a[0], p.front_a[1], 0.0], normal)?;
-    let edge = [p.front_b[0] - p.front_a[0], p.front_b[1] - p.front_a[1]];
-    let len = p.front_len;
+fn face_hit(ray: &Ray, f: &Face, body: Vec2, reach_m: f64) -> Option<FaceHit> {
+    let normal = [f.normal[0], f.normal[1], 0.0];
+    let hit = ray.hit_plane([f.front_a[0], f.front_a[1], 0.0], normal)?;
+    let edge = [f.front_b[0] - f.front_a[0], f.front_b[1] - f.front_a[1]];
+    let len = f.len;
     let along =
-        ((hit[0] - p.front_a[0]) * edge[0] + (hit[1] - p.front_a[1]) * edge[1]) / len.max(1e-9);
+        ((hit[0] - f.front_a[0]) * edge[0] + (hit[1] - f.front_a[1]) * edge[1]) / len.max(1e-9);
     let beside_ok = (-SIDE_MARGIN_M..=len + SIDE_MARGIN_M).contains(&along)
         && within(hit[0] - body[0], hit[1] - body[1], reach_m);
     let s = ((hit[0] - ray.origin[0]).powi(2)
@@ -62,42 +62,28 @@ pub fn plates_at_hands(
         return Vec::new();
     }
     // Only the plates the grid puts near the body can be within reach; ascending, as
-    // over the whole store, so ties between plates resolve the same way. Each plate
-    // with the slot of its face in `faces` (a face is measured once, not once per
-    // plate stacked on it: a gondola side has six shelves).
-    let mut faces: Vec<(u32, PlateIdx)> = Vec::new();
-    let mut near: Vec<(PlateIdx, usize)> = Vec::new();
-    let mut face_near: Vec<bool> = Vec::new();
-    let mut slot_of_face = vec![u32::MAX; store.face_count];
-    for i in store.fronts.near(body, reach_m) {
-        let p = &store.plates[i];
-        let Some(known) = slot_of_face.get_mut(p.face as usize) else {
-            continue;
-        };
-        if *known == u32::MAX {
-            *known = faces.len() as u32;
-            faces.push((p.face, i));
-            face_near.push(point_segment_within(body, p.front_a, p.front_b, reach_m));
-        }
-        let slot = *known as usize;
-        if face_near[slot] {
-            near.push((i, slot));
-        }
-    }
+    // over the whole store, so ties between plates resolve the same way. Each face is
+    // measured once, not once per plate stacked on it (a gondola side has six shelves).
+    let (faces, plates) = store.face_cells.near(&store.fronts, body, reach_m);
+    let face_near: Vec<bool> = faces
+        .iter()
+        .map(|f| point_segment_within(body, f.front_a, f.front_b, reach_m))
+        .collect();
     let mut out = Vec::new();
     let mut hits: Vec<Option<FaceHit>> = Vec::with_capacity(faces.len());
     for ray in wrists {
         hits.clear();
-        hits.extend(faces.iter().zip(&face_near).map(|(&(_, first), &ok)| {
-            ok.then(|| face_hit(ray, &store.plates[first], body, reach_m))
-                .flatten()
-        }));
+        hits.extend(
+            faces
+                .iter()
+                .zip(&face_near)
+                .map(|(f, &ok)| ok.then(|| face_hit(ray, f, body, reach_m)).flatten()),
+        );
         let mut best: Option<(f64, PlateIdx)> = None;
-        for &(pi, slot) in &near {
-            let Some(h) = hits[slot] else {
+        for p in plates {
+            let Some(h) = hits[p.slot] else {
                 continue;
             };
-            let p = &store.plates[pi];
             let inside = h.beside_ok
                 && (p.z_range[0] - BELOW_MARGIN_M..=p.z_range[1] + ABOVE_MARGIN_M)
                     .contains(&h.hit[2]);
@@ -112,7 +98,7 @@ pub fn plates_at_hands(
                     .max(0.0);
             let key = h.s + COPLANAR_TIE_WEIGHT * outside;
             if best.is_none_or(|b| key < b.0) {
-                best = Some((key, pi));
+                best = Some((key, p.plate));
             }
         }
         out.extend(best.map(|b| b.1));

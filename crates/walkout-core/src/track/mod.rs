@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 pub mod assign;
 pub mod cues;
 pub mod embedding;
+mod hand_index;
 pub mod hands;
 pub mod hungarian;
 pub mod kalman;
@@ -42,16 +43,26 @@ pub struct Track {
 /// windows asked for are the last seconds of a log that keeps two minutes, so this
 /// touches a few entries near the end instead of a binary search's spread over all.
 fn first_from<T>(log: &VecDeque<(i64, T)>, t0: i64) -> usize {
-    let mut hi = log.len();
+    first_from_by(log.len(), |i| log[i].0, t0)
+}
+
+/// [`first_from`] over a log of bare times.
+fn first_from_times(log: &VecDeque<i64>, t0: i64) -> usize {
+    first_from_by(log.len(), |i| log[i], t0)
+}
+
+/// [`first_from`] over `len` entries whose times `time(i)` are in order.
+fn first_from_by(len: usize, time: impl Fn(usize) -> i64, t0: i64) -> usize {
+    let mut hi = len;
     let mut step = 1;
     while hi > 0 {
         let probe = hi.saturating_sub(step);
-        if log[probe].0 < t0 {
+        if time(probe) < t0 {
             // The answer lies in (probe, hi].
             let mut lo = probe + 1;
             while lo < hi {
                 let mid = lo + (hi - lo) / 2;
-                if log[mid].0 < t0 {
+                if time(mid) < t0 {
                     lo = mid + 1;
                 } else {
                     hi = mid;
@@ -154,6 +165,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn hand_times_by_plate_are_the_tracks_own() {
+        let mut store = TrackStore::default();
+        for t in 0..200i64 {
+            for id in 1..4u32 {
+                store.push(t * 1000, id, [0.0, 0.0]);
+                if (t + id as i64) % 3 != 0 {
+                    store.push_hand(t * 1000, id, ((t as usize) * id as usize) % 7);
+                }
+            }
+        }
+        store.prune(40_000);
+        let naive = |s: &TrackStore, plates: &[usize], t0: i64, t1: i64| {
+            let mut out: Vec<i64> = s
+                .iter()
+                .flat_map(|t| t.hands.iter())
+                .filter(|h| (t0..=t1).contains(&h.0) && plates.contains(&h.1))
+                .map(|h| h.0)
+                .collect();
+            out.sort_unstable();
+            out
+        };
+        let mut restored = store.clone();
+        restored.hand_index = Default::default();
+        restored.reindex();
+        for plates in [&[0usize][..], &[3, 5], &[5, 3, 5], &[9]] {
+            for (t0, t1) in [(0, 300_000), (41_000, 60_500), (150_000, 150_000)] {
+                let want = naive(&store, plates, t0, t1);
+                assert_eq!(store.hand_times_at(plates, t0, t1), want);
+                assert_eq!(restored.hand_times_at(plates, t0, t1), want);
+            }
+        }
+    }
+
+    #[test]
     fn first_from_finds_what_partition_point_finds() {
         for n in 0..40usize {
             // Times in order with repeats.
@@ -201,6 +246,9 @@ pub struct Sightings {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct TrackStore {
     tracks: BTreeMap<u32, Track>,
+    /// The tracks' hand observations by plate; rebuilt by [`TrackStore::reindex`].
+    #[serde(skip)]
+    hand_index: hand_index::HandIndex,
 }
 
 impl TrackStore {
@@ -227,6 +275,7 @@ impl TrackStore {
     pub fn push_hand(&mut self, t_us: i64, id: u32, plate: crate::store::PlateIdx) {
         if let Some(t) = self.tracks.get_mut(&id) {
             t.hands.push_back((t_us, plate));
+            self.hand_index.push(t_us, plate);
         }
     }
 
@@ -240,20 +289,13 @@ impl TrackStore {
     /// Times of every track's hand observations at any of `plates` within `[t0, t1]`,
     /// in time order.
     pub fn hand_times_at(&self, plates: &[crate::store::PlateIdx], t0: i64, t1: i64) -> Vec<i64> {
-        let mut out: Vec<i64> = self
-            .tracks
-            .values()
-            .flat_map(|t| {
-                let start = first_from(&t.hands, t0);
-                t.hands
-                    .range(start..)
-                    .take_while(move |h| h.0 <= t1)
-                    .filter(|h| plates.contains(&h.1))
-                    .map(|h| h.0)
-            })
-            .collect();
-        out.sort_unstable();
-        out
+        self.hand_index.times_at(plates, t0, t1)
+    }
+
+    /// Rebuild what is derived from the tracks (after they were restored).
+    pub fn reindex(&mut self) {
+        self.hand_index =
+            hand_index::HandIndex::rebuild(self.tracks.values().flat_map(|t| t.hands.iter()));
     }
 
     pub fn get(&self, id: u32) -> Option<&Track> {
@@ -275,6 +317,7 @@ impl TrackStore {
 
     /// Forget positions older than `before_us`, and closed tracks last seen before it.
     pub fn prune(&mut self, before_us: i64) {
+        self.hand_index.prune(before_us);
         self.tracks
             .retain(|_, t| t.is_open() || t.last_us >= before_us);
         for t in self.tracks.values_mut() {

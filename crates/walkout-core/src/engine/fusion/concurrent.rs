@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 
 use super::super::events::InteractionKind;
 use super::super::Engine;
-use super::{Interaction, Item};
-use crate::assoc::{associate, ShopperScore};
+use super::{AssocCache, Interaction, Item};
+use crate::assoc::ShopperScore;
 
 /// How likely one shopper is to do a second interaction at the same time as a first.
 const CONCURRENT_FACTOR: f64 = 0.25;
@@ -29,6 +29,7 @@ impl Engine {
         &self,
         it: &Interaction,
         mut shoppers: Vec<ShopperScore>,
+        cache: &mut AssocCache,
     ) -> Vec<ShopperScore> {
         if shoppers.len() < 2 {
             return shoppers;
@@ -63,15 +64,7 @@ impl Engine {
             if q.key > due || j == it || !elsewhere || !overlaps(j.t_start_us, j.t_end_us) {
                 continue;
             }
-            for s in associate(
-                &self.store,
-                &self.tracks,
-                &j.plates,
-                j.t_start_us,
-                j.t_end_us,
-                self.params.association_sigma_m,
-                self.params.reach_m,
-            ) {
+            for s in self.associate_kept(cache, &j.plates, j.t_start_us, j.t_end_us) {
                 *factor.entry(s.track_id).or_insert(1.0) *=
                     1.0 - (1.0 - CONCURRENT_FACTOR) * s.probability;
             }

@@ -63,6 +63,7 @@ impl Engine {
                         }
                         GateEventKind::Exit => {
                             track.exited_us = Some(g.t_us);
+                            self.assoc_cache.exited(g.t_us);
                             // Not before every exit read of the pass is in, and every
                             // other passage those reads could belong to.
                             let key = g.t_us

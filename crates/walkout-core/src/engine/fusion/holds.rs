@@ -123,7 +123,8 @@ impl Engine {
     pub(super) fn settle_holds_of(&mut self, track_id: u32) {
         let mut i = 0;
         while i < self.holds.len() {
-            let r = self.read(&self.holds[i]);
+            let it = self.holds[i].clone();
+            let r = self.read(&it);
             if r.shoppers.first().is_some_and(|s| s.track_id == track_id) {
                 let it = self.holds.remove(i);
                 self.apply(&it, r);

@@ -12,6 +12,7 @@ use crate::shelf::weight::WeightChange;
 use crate::store::{PlateIdx, SkuIdx};
 use serde::{Deserialize, Serialize};
 
+mod assoc_cache;
 mod concurrent;
 mod frames;
 mod gates;
@@ -19,6 +20,7 @@ mod handover;
 mod holds;
 mod shelf;
 
+pub(super) use assoc_cache::AssocCache;
 pub(super) use gates::RECEIPT_AFTER_EXIT_US;
 pub use handover::HandOver;
 pub(super) use handover::WINDOW_STEP_US as HAND_OVER_WINDOW_STEP_US;
@@ -294,6 +296,7 @@ impl Engine {
     /// each time puts those in their place in time, however far `until` jumped.
     fn process_queue(&mut self, until: i64) {
         let delay = self.fusion_delay_us;
+        self.assoc_cache.begin_pass(until);
         while let Some(i) = self
             .queue
             .iter()

@@ -3,7 +3,7 @@
 
 use super::super::events::{InteractionKind, ShelfEvent};
 use super::super::Engine;
-use super::{Interaction, Item, SECOND_SHOPPER_MIN_P};
+use super::{AssocCache, Interaction, Item, SECOND_SHOPPER_MIN_P};
 use crate::assoc::{associate, ShopperScore};
 use crate::cart::Cart;
 use crate::shelf::hypothesis::{hypotheses, Expectation, Hypothesis};
@@ -81,22 +81,46 @@ pub(super) struct Reading {
 impl Engine {
     /// What an interaction most likely was: its shoppers, its (sku, quantity)
     /// hypotheses, and how much of that belief rests on products expected there.
-    pub(super) fn read(&self, it: &Interaction) -> Reading {
+    pub(super) fn read(&mut self, it: &Interaction) -> Reading {
+        let mut cache = std::mem::take(&mut self.assoc_cache);
+        let r = self.read_with(it, &mut cache);
+        self.assoc_cache = cache;
+        r
+    }
+
+    /// [`associate`] for these plates over this interaction's times, kept for when it
+    /// is asked again ([`AssocCache`]).
+    pub(super) fn associate_kept(
+        &self,
+        cache: &mut AssocCache,
+        plates: &[PlateIdx],
+        t_start_us: i64,
+        t_end_us: i64,
+    ) -> Vec<ShopperScore> {
+        if let Some(kept) = cache.get(plates, t_start_us, t_end_us) {
+            return kept.to_vec();
+        }
+        let scores = associate(
+            &self.store,
+            &self.tracks,
+            plates,
+            t_start_us,
+            t_end_us,
+            self.params.association_sigma_m,
+            self.params.reach_m,
+        );
+        cache.put(plates, t_start_us, t_end_us, &scores);
+        scores
+    }
+
+    fn read_with(&self, it: &Interaction, cache: &mut AssocCache) -> Reading {
         let kind = if it.delta_g < 0.0 {
             InteractionKind::Pick
         } else {
             InteractionKind::PutBack
         };
-        let shoppers = associate(
-            &self.store,
-            &self.tracks,
-            &it.plates,
-            it.t_start_us,
-            it.t_end_us,
-            self.params.association_sigma_m,
-            self.params.reach_m,
-        );
-        let shoppers = self.discount_busy_shoppers(it, shoppers);
+        let shoppers = self.associate_kept(cache, &it.plates, it.t_start_us, it.t_end_us);
+        let shoppers = self.discount_busy_shoppers(it, shoppers, cache);
         let mut candidates = self.plate_candidates(&it.plates);
         if kind == InteractionKind::PutBack {
             // Only what a likely shopper holds can come back: to its own plate (most
