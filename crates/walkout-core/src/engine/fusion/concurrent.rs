@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use super::super::events::InteractionKind;
 use super::super::Engine;
-use super::{AssocCache, Interaction, Item};
+use super::{AssocCache, Interaction};
 use crate::assoc::ShopperScore;
 
 /// How likely one shopper is to do a second interaction at the same time as a first.
@@ -54,14 +54,9 @@ impl Engine {
         }
         // Queued interactions due no later than this one: in the queue by now, whatever
         // the step spacing (see the module docs).
-        let due =
-            it.t_end_us + self.fusion_delay_us - (self.merge_window_us + self.detect_delay_us);
-        for q in &self.queue {
-            let Item::Interaction(j) = &q.item else {
-                continue;
-            };
+        for j in self.queued_with(it) {
             let elsewhere = !j.plates.iter().any(|p| it.plates.contains(p));
-            if q.key > due || j == it || !elsewhere || !overlaps(j.t_start_us, j.t_end_us) {
+            if !elsewhere || !overlaps(j.t_start_us, j.t_end_us) {
                 continue;
             }
             for s in self.associate_kept(cache, &j.plates, j.t_start_us, j.t_end_us) {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::super::events::InteractionKind;
 use super::super::Engine;
-use super::{Item, Queued};
+use super::{middle_us, Item, Queued};
 use crate::store::SkuIdx;
 
 /// Sightings are counted in windows this long (a receiver may hold the item only
@@ -77,19 +77,13 @@ impl Engine {
     /// after a hand-over), and the units those later picks put in the cart.
     fn before_own_picks(&self, track: u32, sku: SkuIdx, t0: i64, t1: i64) -> Option<(i64, u32)> {
         let (mut until, mut units) = (t1, 0);
-        for e in self
-            .shelf_events
-            .iter()
-            .rev()
-            .take_while(|e| e.t_end_us >= t0 - SHELF_LOOKBACK_US)
-        {
-            let touched = e.assigned_to == Some(track)
-                && e.t_end_us >= t0 - OWN_EVENT_MARGIN_US
-                && e.t_start_us <= t1 + OWN_EVENT_MARGIN_US;
-            let Some(h) = e.hypotheses.first().filter(|h| touched && h.sku == sku) else {
+        for e in self.own_events_with(track, sku, t0 - SHELF_LOOKBACK_US) {
+            let near =
+                e.t_end_us >= t0 - OWN_EVENT_MARGIN_US && e.t_start_us <= t1 + OWN_EVENT_MARGIN_US;
+            let Some(h) = e.hypotheses.first().filter(|_| near) else {
                 continue;
             };
-            let middle = e.t_start_us + (e.t_end_us - e.t_start_us) / 2;
+            let middle = middle_us(e.t_start_us, e.t_end_us);
             if e.kind != InteractionKind::Pick || middle <= t0 {
                 return None;
             }

@@ -74,7 +74,49 @@ const TRACK_RETAIN_US: i64 = 120_000_000;
 /// low confidence puts the line up for review.
 pub(super) const SECOND_SHOPPER_MIN_P: f64 = 0.1;
 
+/// The middle of `[t0, t1]`: for a pick, the moment before which its unit is taken to
+/// be still on the plate (for a put-back, already off the shopper's hand).
+pub(super) fn middle_us(t0: i64, t1: i64) -> i64 {
+    t0 + (t1 - t0) / 2
+}
+
 impl Engine {
+    /// The other interactions in the queue by the time `it` is applied, whatever the
+    /// step spacing: those due no later than it. One is queued at most
+    /// `merge_window + detect_delay` after its key, and `it` is applied `fusion_delay`
+    /// after its own.
+    pub(super) fn queued_with<'a>(
+        &'a self,
+        it: &'a Interaction,
+    ) -> impl Iterator<Item = &'a Interaction> + 'a {
+        let due =
+            it.t_end_us + self.fusion_delay_us - (self.merge_window_us + self.detect_delay_us);
+        self.queue
+            .iter()
+            .filter(move |q| q.key <= due)
+            .filter_map(move |q| match &q.item {
+                Item::Interaction(j) if j != it => Some(j),
+                _ => None,
+            })
+    }
+
+    /// `track`'s shelf events whose likeliest product is `sku`, newest first, back to
+    /// those ending at `since_us` (events are applied in time order).
+    pub(super) fn own_events_with(
+        &self,
+        track: u32,
+        sku: SkuIdx,
+        since_us: i64,
+    ) -> impl Iterator<Item = &super::events::ShelfEvent> {
+        self.shelf_events
+            .iter()
+            .rev()
+            .take_while(move |e| e.t_end_us >= since_us)
+            .filter(move |e| {
+                e.assigned_to == Some(track) && e.hypotheses.first().is_some_and(|h| h.sku == sku)
+            })
+    }
+
     /// Run the pipeline up to `until` (inclusive).
     pub(super) fn advance(&mut self, until: i64) {
         if self.processed_until.is_some_and(|p| until <= p) {

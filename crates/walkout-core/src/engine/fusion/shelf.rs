@@ -3,7 +3,7 @@
 
 use super::super::events::{InteractionKind, ShelfEvent};
 use super::super::Engine;
-use super::{AssocCache, Interaction, Item, SECOND_SHOPPER_MIN_P};
+use super::{middle_us, AssocCache, Interaction, SECOND_SHOPPER_MIN_P};
 use crate::assoc::{associate, ShopperScore};
 use crate::cart::Cart;
 use crate::shelf::hypothesis::{hypotheses, Expectation, Hypothesis};
@@ -342,34 +342,19 @@ impl Engine {
     /// `track` is the likeliest shopper. Only queued picks due no later than `it` count,
     /// so the answer does not depend on how `step` calls were spaced.
     fn next_own_pick(&self, track: u32, sku: SkuIdx, it: &Interaction) -> i64 {
-        let middle = |t0: i64, t1: i64| t0 + (t1 - t0) / 2;
         let mut next = self
-            .shelf_events
-            .iter()
-            .rev()
-            .take_while(|e| e.t_end_us >= it.t_start_us)
-            .filter(|e| {
-                e.assigned_to == Some(track)
-                    && e.kind == InteractionKind::Pick
-                    && e.hypotheses.first().is_some_and(|h| h.sku == sku)
-            })
-            .map(|e| middle(e.t_start_us, e.t_end_us))
+            .own_events_with(track, sku, it.t_start_us)
+            .filter(|e| e.kind == InteractionKind::Pick)
+            .map(|e| middle_us(e.t_start_us, e.t_end_us))
             .filter(|&m| m > it.t_end_us)
             .fold(i64::MAX, i64::min);
-        let due =
-            it.t_end_us + self.fusion_delay_us - (self.merge_window_us + self.detect_delay_us);
-        for q in &self.queue {
-            let Item::Interaction(j) = &q.item else {
-                continue;
-            };
-            let m = middle(j.t_start_us, j.t_end_us);
-            if q.key > due || j == it || j.delta_g >= 0.0 || m <= it.t_end_us || m >= next {
+        for j in self.queued_with(it) {
+            let m = middle_us(j.t_start_us, j.t_end_us);
+            if j.delta_g >= 0.0 || m <= it.t_end_us || m >= next {
                 continue;
             }
-            let holds_sku = self
-                .plate_candidates(&j.plates)
-                .iter()
-                .any(|&(s, e)| s == sku && e == Expectation::OnPlate);
+            let holds_sku =
+                self.plate_candidates(&j.plates)[sku as usize].1 == Expectation::OnPlate;
             let theirs = holds_sku
                 && associate(
                     &self.store,
