@@ -72,6 +72,18 @@ impl Kalman {
         k
     }
 
+    /// The position of [`Self::predicted`] alone, without the covariance.
+    pub fn predicted_position(&self, dt: f64) -> [f64; 2] {
+        if dt <= 0.0 {
+            return self.position();
+        }
+        let travel = VELOCITY_MEMORY_S * (1.0 - (-dt / VELOCITY_MEMORY_S).exp());
+        [
+            self.x[0] + travel * self.x[2],
+            self.x[1] + travel * self.x[3],
+        ]
+    }
+
     pub fn predict(&mut self, dt: f64) {
         if dt <= 0.0 {
             return;
@@ -161,6 +173,21 @@ impl Kalman {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_predicted_position_is_that_of_the_whole_prediction() {
+        let mut k = Kalman::new([1.0, 2.0], 0.2, 2.0);
+        k.update([1.3, 2.1], 0.1);
+        k.predict(0.4);
+        k.update([1.5, 2.05], 0.1);
+        for dt in [-1.0, 0.0, 0.066, 0.5, 3.0] {
+            assert_eq!(
+                k.predicted_position(dt),
+                k.predicted(dt).position(),
+                "dt {dt}"
+            );
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -14,6 +14,7 @@ pub mod hands;
 pub mod hungarian;
 pub mod kalman;
 pub mod measure;
+mod summary;
 pub mod tracker;
 
 use std::collections::{BTreeMap, VecDeque};

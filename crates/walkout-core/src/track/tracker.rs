@@ -24,6 +24,7 @@ use super::assign::{assign_in, Scratch as AssignScratch};
 use super::cues::{Appearance, CueSpreads, CUE_COST_CAP};
 use super::kalman::Kalman;
 use super::measure::FloorMeasurement;
+use super::summary::Summary;
 use crate::config::Vec2;
 use crate::store::beyond;
 use serde::{Deserialize, Serialize};
@@ -122,7 +123,7 @@ pub struct FilterTrack {
     pub appearance: Appearance,
 }
 
-impl FilterTrack {
+impl Summary {
     /// How far this track can be from where it was last seen, at `t_us`.
     fn walk_range_m(&self, t_us: i64, speed: f64) -> f64 {
         JUMP_SLACK_M + speed * (t_us - self.last_hit_us).max(0) as f64 * 1e-6
@@ -144,6 +145,7 @@ pub struct FrameResult {
 struct Scratch {
     left: Vec<bool>,
     active: Vec<usize>,
+    /// Per candidate (`cand`), its prediction once computed.
     predicted: Vec<Option<Kalman>>,
     gate_in: Vec<(Vec2, f64, i64)>,
     cand: Vec<usize>,
@@ -161,6 +163,14 @@ pub struct Tracker {
     /// that gate then, whoever stood there before.
     #[serde(default)]
     passages: Vec<(i64, Vec2)>,
+    /// One row per track, in the same order ([`super::summary`]); empty after a
+    /// restore until the next frame rebuilds it.
+    #[serde(skip)]
+    summaries: Vec<Summary>,
+    /// Some track has no hits left (a re-linked candidate, or one restored so) and is
+    /// removed at the end of the frame.
+    #[serde(skip)]
+    spent: bool,
     #[serde(skip)]
     scratch: Scratch,
 }
@@ -254,8 +264,26 @@ impl Tracker {
             tracks: Vec::new(),
             next_id: params.first_id,
             passages: Vec::new(),
+            summaries: Vec::new(),
+            spent: false,
             scratch: Scratch::default(),
         }
+    }
+
+    fn summary(&self, ti: usize) -> Summary {
+        let tr = &self.tracks[ti];
+        Summary::of(tr, self.near_exit(tr.last_hit_pos))
+    }
+
+    /// Every track's row anew (after a restore, or a change to many tracks).
+    fn rebuild_summaries(&mut self) {
+        self.summaries = (0..self.tracks.len()).map(|i| self.summary(i)).collect();
+    }
+
+    /// Whether the rows say what the tracks say (checked after every frame in tests).
+    fn summaries_agree(&self) -> bool {
+        self.summaries.len() == self.tracks.len()
+            && (0..self.tracks.len()).all(|i| self.summaries[i] == self.summary(i))
     }
 
     /// An entry gate at `pos` reported a passage at `t_us`. Call before the frames from
@@ -321,9 +349,25 @@ impl Tracker {
             .any(|&e| dist(e, pos) <= self.params.exit_radius_m)
     }
 
+    /// Whether `expire` at `t_us` would change the track of row `s`.
+    fn expires(&self, s: &Summary, t_us: i64) -> bool {
+        let p = &self.params;
+        let unseen = t_us - s.last_hit_us;
+        match s.state {
+            TrackState::Tentative { .. } => t_us - s.born_us > p.tentative_timeout_us,
+            TrackState::Confirmed => {
+                unseen > p.max_coast_us || (unseen > p.exit_gone_us && s.near_exit)
+            }
+            TrackState::Lost => unseen > p.lost_keep_us,
+        }
+    }
+
     /// Tentative tracks time out, confirmed ones get lost or leave, lost ones are
-    /// eventually forgotten.
+    /// eventually forgotten. Most frames change none of them, told from the rows alone.
     fn expire(&mut self, t_us: i64) {
+        if !self.summaries.iter().any(|s| self.expires(s, t_us)) {
+            return;
+        }
         let p = self.params;
         let mut left = std::mem::take(&mut self.scratch.left);
         left.clear();
@@ -350,49 +394,61 @@ impl Tracker {
                 tr.state = TrackState::Lost;
             }
         }
+        self.rebuild_summaries();
     }
 
     /// Process all measurements of one sensor frame at `t_us`.
     pub fn process_frame(&mut self, t_us: i64, measurements: &[FloorMeasurement]) -> FrameResult {
+        if self.summaries.len() != self.tracks.len() {
+            // Restored: the rows are not part of a snapshot.
+            self.rebuild_summaries();
+            self.spent = self.tracks.iter().any(|t| t.hits == 0);
+        }
         self.expire(t_us);
         self.passages
             .retain(|&(tp, _)| tp + NEWCOMER_WINDOW_US >= t_us);
         let p = self.params;
         let skew_std = 1.5 * p.clock_skew_s;
         let spread = |m: &FloorMeasurement| (m.std_m * m.std_m + skew_std * skew_std).sqrt();
-        let mut active = std::mem::take(&mut self.scratch.active);
+        let reserved = self.newcomer_reservations(t_us, measurements);
+        // The tracks not lost (`active`), and of those the ones some measurement may be
+        // (`cand`): the others are out of range of all of them (their cost columns would
+        // be all forbidden, and the assignment is the same without them). Told from the
+        // rows, with what the per-pair range check reads of each candidate (`gate_in`).
+        let frame = FrameExtent::new(measurements, |m| 3.0 * spread(m));
+        let (mut active, mut cand, mut gate_in) = (
+            std::mem::take(&mut self.scratch.active),
+            std::mem::take(&mut self.scratch.cand),
+            std::mem::take(&mut self.scratch.gate_in),
+        );
         active.clear();
-        active.extend((0..self.tracks.len()).filter(|&i| self.tracks[i].state != TrackState::Lost));
+        cand.clear();
+        gate_in.clear();
+        for (i, s) in self.summaries.iter().enumerate() {
+            if s.state == TrackState::Lost {
+                continue;
+            }
+            let walk = s.walk_range_m(t_us, p.max_speed_m_s);
+            if !frame.beyond(s.last_hit_pos, walk) {
+                cand.push(active.len());
+                gate_in.push((s.last_hit_pos, walk, s.born_us));
+            }
+            active.push(i);
+        }
         let predict = |tr: &FilterTrack| tr.kf.predicted((t_us - tr.t_us).max(0) as f64 / 1e6);
-        // Predicted only for tracks some measurement could be: one camera sees a corner
-        // of the store, and most tracks are out of walking range of all it saw.
+        // Predicted only for candidates, when a pair needs it.
         let mut predicted = std::mem::take(&mut self.scratch.predicted);
         predicted.clear();
-        predicted.resize(active.len(), None);
-        let reserved = self.newcomer_reservations(t_us, measurements);
-        // Per track and per measurement once, not per pair: the same numbers. What the
-        // range check reads of each track sits together here: most pairs end at that
-        // check, and the tracks themselves are hundreds of bytes apart.
-        let mut gate_in = std::mem::take(&mut self.scratch.gate_in);
-        gate_in.clear();
-        gate_in.extend(active.iter().map(|&i| {
-            let tr = &self.tracks[i];
-            (
-                tr.last_hit_pos,
-                tr.walk_range_m(t_us, p.max_speed_m_s),
-                tr.born_us,
-            )
-        }));
-        // A thermal frame needs every track's prediction to tell a merged blob (few
-        // thermal cameras, so few such frames).
+        predicted.resize(cand.len(), None);
+        // A thermal frame needs every track's predicted position to tell a merged blob
+        // (few thermal cameras, so few such frames).
         let merged: Vec<bool> = if measurements.iter().any(|m| m.temperature_c.is_some()) {
             let centres: Vec<Vec2> = active
                 .iter()
-                .enumerate()
-                .map(|(ai, &i)| {
-                    predicted[ai]
-                        .get_or_insert_with(|| predict(&self.tracks[i]))
-                        .position()
+                .map(|&i| {
+                    let tr = &self.tracks[i];
+                    tr.kf
+                        .predicted_position((t_us - tr.t_us).max(0) as f64 / 1e6)
                 })
                 .collect();
             measurements
@@ -402,13 +458,6 @@ impl Tracker {
         } else {
             vec![false; measurements.len()]
         };
-        // The tracks some measurement may be: the others are out of range of all of
-        // them (their cost columns would be all forbidden, and the assignment is the
-        // same without them).
-        let frame = FrameExtent::new(measurements, |m| 3.0 * spread(m));
-        let mut cand = std::mem::take(&mut self.scratch.cand);
-        cand.clear();
-        cand.extend((0..active.len()).filter(|&ai| !frame.beyond(gate_in[ai].0, gate_in[ai].1)));
         let mut cost: Vec<Vec<f64>> = Vec::with_capacity(measurements.len());
         for ((m, reservation), &merged) in measurements.iter().zip(&reserved).zip(&merged) {
             if merged {
@@ -417,9 +466,8 @@ impl Tracker {
             }
             let m_spread = spread(m);
             let mut row = Vec::with_capacity(cand.len());
-            for &ai in &cand {
-                let i = active[ai];
-                let (last_hit_pos, walk, born_us) = gate_in[ai];
+            for (c, &ai) in cand.iter().enumerate() {
+                let (last_hit_pos, walk, born_us) = gate_in[c];
                 let range = walk + 3.0 * m_spread;
                 let older = reservation
                     .is_some_and(|pi| born_us < self.passages[pi].0 - NEWCOMER_BORN_SLACK_US);
@@ -427,8 +475,8 @@ impl Tracker {
                     row.push(f64::INFINITY);
                     continue;
                 }
-                let tr = &self.tracks[i];
-                let k = predicted[ai].get_or_insert_with(|| predict(tr));
+                let tr = &self.tracks[active[ai]];
+                let k = predicted[c].get_or_insert_with(|| predict(tr));
                 let m2 = k.mahalanobis2(m.pos, m_spread);
                 row.push(if m2 > p.gate_chi2 {
                     f64::INFINITY
@@ -438,25 +486,23 @@ impl Tracker {
             }
             cost.push(row);
         }
-        // For each measurement, the index in `active` of the track it went to.
+        // For each measurement, the candidate (index in `cand`) it went to.
         let gate = p.gate_chi2 + CUE_COST_CAP;
         let pairs: Vec<Option<usize>> =
-            assign_in(&mut self.scratch.assign, &cost, cand.len(), gate)
-                .into_iter()
-                .map(|c| c.map(|c| cand[c]))
-                .collect();
+            assign_in(&mut self.scratch.assign, &cost, cand.len(), gate);
+        let track_of = |c: usize| active[cand[c]];
 
         let mut result = FrameResult {
             updated: Vec::new(),
             assignment: vec![None; measurements.len()],
         };
         let mut relink_ready = Vec::new();
-        for (mi, ai) in pairs.iter().enumerate() {
-            let Some(ai) = *ai else { continue };
+        for (mi, c) in pairs.iter().enumerate() {
+            let Some(c) = *c else { continue };
             let m = &measurements[mi];
-            let ti = active[ai];
+            let ti = track_of(c);
             // Assigned pairs are inside the gate, so their prediction exists already.
-            let kf = predicted[ai]
+            let kf = predicted[c]
                 .take()
                 .unwrap_or_else(|| predict(&self.tracks[ti]));
             let tr = &mut self.tracks[ti];
@@ -477,25 +523,30 @@ impl Tracker {
                 _ => {}
             }
             result.assignment[mi] = Some(tr.id);
+            self.summaries[ti] = self.summary(ti);
         }
         let relinked: Vec<(usize, Option<u32>)> = relink_ready
             .into_iter()
             .map(|ti| (ti, self.relink(ti, t_us)))
             .collect();
-        for ti in 0..self.tracks.len() {
-            let tr = &self.tracks[ti];
-            if tr.state == TrackState::Confirmed && tr.last_hit_us == t_us {
+        for (ti, s) in self.summaries.iter().enumerate() {
+            if s.state == TrackState::Confirmed && s.last_hit_us == t_us {
+                let tr = &self.tracks[ti];
                 result.updated.push((tr.id, tr.kf.position()));
             }
         }
         // Measurements that went to a candidate report the identity it re-linked to.
-        for (mi, ai) in pairs.iter().enumerate() {
-            if let Some(&(_, id)) = ai.and_then(|ai| relinked.iter().find(|r| r.0 == active[ai])) {
+        for (mi, c) in pairs.iter().enumerate() {
+            if let Some(&(_, id)) = c.and_then(|c| relinked.iter().find(|r| r.0 == track_of(c))) {
                 result.assignment[mi] = id;
             }
         }
         self.births(t_us, measurements, &pairs, &reserved, &merged, &mut result);
-        self.tracks.retain(|t| t.hits > 0);
+        if std::mem::take(&mut self.spent) {
+            self.tracks.retain(|t| t.hits > 0);
+            self.rebuild_summaries();
+        }
+        debug_assert!(self.summaries_agree(), "track rows out of step at {t_us}");
         self.scratch = Scratch {
             left: std::mem::take(&mut self.scratch.left),
             active,
@@ -542,12 +593,15 @@ impl Tracker {
                 lost.hits += cand.hits;
                 lost.appearance.complete_from(&cand.appearance);
                 let id = lost.id;
+                self.summaries[li] = self.summary(li);
                 // Removed at the end of the frame.
                 self.tracks[ti].hits = 0;
+                self.spent = true;
                 Some(id)
             }
             None => {
                 self.tracks[ti].hits = 0;
+                self.spent = true;
                 None
             }
         }
@@ -573,8 +627,8 @@ impl Tracker {
             // A detection right next to a confirmed shopper who looks the same is a stray
             // view of them, not somebody new (at the entry too: one who looks different
             // may be the next shopper in the queue).
-            let shadow = self.tracks.iter().any(|t| {
-                t.state == TrackState::Confirmed
+            let shadow = self.tracks.iter().zip(&self.summaries).any(|(t, s)| {
+                s.state == TrackState::Confirmed
                     && dist(t.kf.position(), m.pos) < SHADOW_RADIUS_M
                     && (!at_entry || t.appearance.cost(m, p.cues) < SHADOW_UNLIKE_COST)
                     && reserved[mi].is_none()
@@ -597,6 +651,7 @@ impl Tracker {
             };
             track.appearance.learn(m, p.cues);
             self.tracks.push(track);
+            self.summaries.push(self.summary(self.tracks.len() - 1));
             result.assignment[mi] = Some(id);
         }
     }
