@@ -139,7 +139,6 @@ mod tests {
             t_us: 0,
             pos: [0.0, 0.0],
             std_m: 0.1,
-            wrists: Vec::new(),
             score: 0.9,
             head_height_m: head,
             temperature_c: warmth,

@@ -54,11 +54,12 @@ fn face_hit(ray: &Ray, f: &Face, body: Vec2, reach_m: f64) -> Option<FaceHit> {
 pub fn plates_at_hands(
     store: &StoreModel,
     body: Vec2,
-    wrists: &[Ray],
+    wrists: impl IntoIterator<Item = Ray>,
     reach_m: f64,
 ) -> Vec<PlateIdx> {
     // Thermal blobs and detections without seen wrists have no hands to place.
-    if wrists.is_empty() {
+    let mut wrists = wrists.into_iter().peekable();
+    if wrists.peek().is_none() {
         return Vec::new();
     }
     // Only the plates the grid puts near the body can be within reach; ascending, as
@@ -77,7 +78,7 @@ pub fn plates_at_hands(
             faces
                 .iter()
                 .zip(&face_near)
-                .map(|(f, &ok)| ok.then(|| face_hit(ray, f, body, reach_m)).flatten()),
+                .map(|(f, &ok)| ok.then(|| face_hit(&ray, f, body, reach_m)).flatten()),
         );
         let mut best: Option<(f64, PlateIdx)> = None;
         for p in plates {
@@ -189,7 +190,7 @@ mod tests {
     fn a_hand_low_in_the_upper_shelf_is_at_the_upper_plate() {
         let store = stacked();
         // 3 cm into the upper plate's face: inside the lower plate's margin above it too.
-        let hands = plates_at_hands(&store, [1.15, 1.6], &[ray_to([1.15, 1.99, 0.53])], 1.5);
+        let hands = plates_at_hands(&store, [1.15, 1.6], [ray_to([1.15, 1.99, 0.53])], 1.5);
         let ids: Vec<u32> = hands.iter().map(|&p| store.plates[p].id).collect();
         assert_eq!(ids, vec![2]);
     }
@@ -197,7 +198,7 @@ mod tests {
     #[test]
     fn a_hand_out_of_reach_is_at_no_plate() {
         let store = stacked();
-        let hands = plates_at_hands(&store, [3.5, 0.2], &[ray_to([1.15, 1.99, 0.53])], 1.0);
+        let hands = plates_at_hands(&store, [3.5, 0.2], [ray_to([1.15, 1.99, 0.53])], 1.0);
         assert!(hands.is_empty());
     }
 }

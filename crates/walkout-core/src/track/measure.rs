@@ -38,13 +38,12 @@ pub struct ThermalDetection {
     pub temperature_c: f32,
 }
 
-/// A floor position measurement with its spread, and wrist rays when keypoints exist.
+/// A floor position measurement with its spread.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FloorMeasurement {
     pub t_us: i64,
     pub pos: Vec2,
     pub std_m: f64,
-    pub wrists: Vec<Ray>,
     /// The detector's confidence (1 for thermal blobs: a warm body is there).
     pub score: f32,
     /// Height of the head keypoints above the floor, when the head was seen: a cue that
@@ -93,6 +92,39 @@ fn seen_mean(det: &PersonDetection, ks: &[usize], all: bool) -> Option<[f64; 2]>
         seen.iter().map(|p| p[0]).sum::<f64>() / n,
         seen.iter().map(|p| p[1]).sum::<f64>() / n,
     ])
+}
+
+/// The wrist keypoints of a detection that were seen (pixels), at most two. Their
+/// rays are cast only for the few detections whose hands are asked about (a confirmed
+/// shopper standing still): undistorting a pixel is iterative.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Wrists {
+    px: [[f32; 2]; 2],
+    n: usize,
+}
+
+impl Wrists {
+    pub fn of(det: &PersonDetection) -> Self {
+        let mut out = Self::default();
+        for k in [LEFT_WRIST, RIGHT_WRIST].map(|k| det.keypoints[k]) {
+            if k[2] >= MIN_KEYPOINT_CONF {
+                out.px[out.n] = [k[0], k[1]];
+                out.n += 1;
+            }
+        }
+        out
+    }
+
+    pub fn pixels(&self) -> &[[f32; 2]] {
+        &self.px[..self.n]
+    }
+
+    /// The ray through each seen wrist.
+    pub fn rays<'a>(&'a self, cam: &'a CameraModel) -> impl Iterator<Item = Ray> + 'a {
+        self.pixels()
+            .iter()
+            .map(|k| cam.pixel_ray([k[0] as f64, k[1] as f64]))
+    }
 }
 
 /// How high the seen head keypoints are above the floor at `foot`: where the ray
@@ -180,17 +212,10 @@ pub fn person_on_floor(cam: &CameraModel, det: &PersonDetection) -> Option<Floor
     };
     let c = cam.centre();
     let dist = ((pos[0] - c[0]).powi(2) + (pos[1] - c[1]).powi(2) + c[2].powi(2)).sqrt();
-    let wrists = [LEFT_WRIST, RIGHT_WRIST]
-        .iter()
-        .map(|&k| det.keypoints[k])
-        .filter(|k| k[2] >= MIN_KEYPOINT_CONF)
-        .map(|k| cam.pixel_ray([k[0] as f64, k[1] as f64]))
-        .collect();
     Some(FloorMeasurement {
         t_us: det.t_us,
         pos,
         std_m: base_std + 0.02 * dist,
-        wrists,
         score: det.score,
         // Only over feet placed by the ankles or the hips: a foot point a little off
         // along the line of sight makes the head a lot higher or lower, and a cue learnt
@@ -223,7 +248,6 @@ pub fn blob_on_floor(
         pos,
         // A top-down blob is the warm upper body, a little off the feet.
         std_m: 0.2,
-        wrists: Vec::new(),
         score: 1.0,
         head_height_m: None,
         temperature_c: Some(det.temperature_c as f64).filter(|t| t.is_finite()),

@@ -666,7 +666,6 @@ mod tests {
             t_us,
             pos: [x, y],
             std_m: 0.1,
-            wrists: Vec::new(),
             score: 0.9,
             head_height_m: None,
             temperature_c: None,

@@ -4,9 +4,7 @@
 use super::super::Engine;
 use crate::store::SkuIdx;
 use crate::track::hands::plates_at_hands;
-use crate::track::measure::{
-    blob_on_floor, person_on_floor, FloorMeasurement, PersonDetection, MIN_KEYPOINT_CONF,
-};
+use crate::track::measure::{blob_on_floor, person_on_floor, FloorMeasurement, Wrists};
 use std::collections::BTreeMap;
 
 /// One sensor frame: floor measurements with the wrist pixels of each, and the
@@ -14,18 +12,8 @@ use std::collections::BTreeMap;
 #[derive(Default)]
 struct Frame {
     measurements: Vec<FloorMeasurement>,
-    wrists_px: Vec<Vec<[f32; 2]>>,
+    wrists: Vec<Wrists>,
     products: Vec<(SkuIdx, [f32; 4])>,
-}
-
-/// Wrist keypoints of a detection that were seen.
-fn wrist_pixels(d: &PersonDetection) -> Vec<[f32; 2]> {
-    [9usize, 10]
-        .iter()
-        .map(|&k| d.keypoints[k])
-        .filter(|k| k[2] >= MIN_KEYPOINT_CONF)
-        .map(|k| [k[0], k[1]])
-        .collect()
 }
 
 /// Another shopper's wrist must be this many times further from a product than the
@@ -82,7 +70,7 @@ impl Engine {
                 m.embedding = d.embedding.take();
                 let f = frames.entry((d.t_us, 0, d.camera_id)).or_default();
                 f.measurements.push(m);
-                f.wrists_px.push(wrist_pixels(d));
+                f.wrists.push(Wrists::of(d));
             }
         }
         for b in &blobs {
@@ -93,7 +81,7 @@ impl Engine {
             {
                 let f = frames.entry((b.t_us, 1, b.camera_id)).or_default();
                 f.measurements.push(m);
-                f.wrists_px.push(Vec::new());
+                f.wrists.push(Wrists::default());
             }
         }
         for p in &products {
@@ -105,21 +93,23 @@ impl Engine {
             }
         }
         let reach = self.params.reach_m;
-        for ((t, _, _), frame) in frames {
+        for ((t, kind, camera_id), frame) in frames {
             let result = self.tracker.process_frame(t, &frame.measurements);
             for &(id, pos) in &result.updated {
                 self.push_position(t, id, pos);
             }
             let confirmed = |id: u32| result.updated.iter().find(|u| u.0 == id).map(|u| u.1);
-            for (m, id) in frame.measurements.iter().zip(&result.assignment) {
-                let Some(body) = id.and_then(confirmed) else {
+            // Wrists only in camera frames (kind 0): thermal ids are another camera set.
+            let camera = (kind == 0).then(|| self.cameras.get(&camera_id)).flatten();
+            for (wrists, id) in frame.wrists.iter().zip(&result.assignment) {
+                let (Some(body), Some(cam)) = (id.and_then(confirmed), camera) else {
                     continue;
                 };
                 let track_id = id.unwrap_or_default();
-                let plates = plates_at_hands(&self.store, body, &m.wrists, reach);
-                if plates.is_empty() || self.walking(track_id, t) {
+                if wrists.pixels().is_empty() || self.walking(track_id, t) {
                     continue;
                 }
+                let plates = plates_at_hands(&self.store, body, wrists.rays(cam), reach);
                 for plate in plates {
                     self.tracks.push_hand(t, track_id, plate);
                 }
@@ -132,12 +122,13 @@ impl Engine {
                 let centre = [(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0];
                 let reach_px = ((b[2] - b[0]).hypot(b[3] - b[1])).max(MIN_HOLD_PX);
                 let mut near: Vec<(f32, u32)> = frame
-                    .wrists_px
+                    .wrists
                     .iter()
                     .zip(&result.assignment)
                     .filter_map(|(wrists, id)| {
                         let id = (*id).filter(|&i| confirmed(i).is_some())?;
                         wrists
+                            .pixels()
                             .iter()
                             .map(|w| (w[0] - centre[0]).hypot(w[1] - centre[1]))
                             .filter(|&d| d <= reach_px)
