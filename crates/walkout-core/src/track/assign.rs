@@ -62,8 +62,11 @@ pub fn assign_in(
         return vec![None; n_meas];
     }
     // Columns: the tracks, then one "unassigned" slot per measurement.
-    let cols = tracks.len() + n_meas;
     let reject = (gate * SCALE) as i64;
+    if let Some(pairs) = without_conflict(cost, tracks, reject, allowed) {
+        return pairs;
+    }
+    let cols = tracks.len() + n_meas;
     let forbidden = reject * 4 + 1;
     data.clear();
     data.reserve(n_meas * cols);
@@ -88,6 +91,32 @@ pub fn assign_in(
             allowed(cost[m][t]).then_some(t)
         })
         .collect()
+}
+
+/// The assignment when no two measurements may take one track and no measurement may
+/// take two: each takes its one track, the only optimum when every such pair costs less
+/// than leaving the measurement unassigned (most frames: the people one camera sees
+/// stand apart). `None` when there is a choice to make.
+fn without_conflict(
+    cost: &[Vec<f64>],
+    tracks: &[usize],
+    reject: i64,
+    allowed: impl Fn(f64) -> bool,
+) -> Option<Vec<Option<usize>>> {
+    let mut out = vec![None; cost.len()];
+    for (m, row) in cost.iter().enumerate() {
+        for &t in tracks {
+            let Some(&c) = row.get(t).filter(|&&c| allowed(c)) else {
+                continue;
+            };
+            let taken = out[..m].contains(&Some(t));
+            if out[m].is_some() || taken || (c * SCALE) as i64 >= reject {
+                return None;
+            }
+            out[m] = Some(t);
+        }
+    }
+    Some(out)
 }
 
 #[cfg(test)]
