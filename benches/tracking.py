@@ -19,7 +19,9 @@ Feeding, both timed over the same span with the data laid out beforehand:
 
 Throughput: detections per second of each loop (wall clock on one core; the Python
 loop and numpy work around ByteTrack's update count as ByteTrack's, as they would for
-its users), and the ratio.
+its users), and the ratio. Each tracker runs ``--repeat`` times, fresh each time, the
+two in turn (so a change in the machine's load falls on both); the median wall time of
+each is its figure, and the range of the ratios of the turns says how steady that was.
 
 Scoring (motmetrics, as ``walkout.eval_tracking`` does), each tracker in the protocol
 its output lives in:
@@ -36,13 +38,14 @@ its output lives in:
 Install the benchmark's extra dependency first (it is not one of walkout's):
 ``pip install -r benches/requirements-tracking.txt``.
 
-Run: python benches/tracking.py [--seconds 90] [--seed 1]
+Run: python benches/tracking.py [--seconds 90] [--seed 1] [--repeat 5]
 """
 
 from __future__ import annotations
 
 import argparse
 import platform
+import statistics
 import time
 import warnings
 from importlib.metadata import version
@@ -157,7 +160,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=90.0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--repeat", type=int, default=5, help="runs of each tracker, in turn")
     args = ap.parse_args(argv)
+    if args.repeat < 1:
+        ap.error(f"--repeat must be at least 1, got {args.repeat}")
     try:
         import trackers  # noqa: F401
     except ImportError:
@@ -173,10 +179,16 @@ def main(argv: list[str] | None = None) -> int:
     n = len(det["t_us"])
     ticks = np.arange(session.start_us, session.end_us + 2 * TICK_US, TICK_US, dtype=np.int64)
 
-    t_walkout, engine = _walkout(session, det, ticks)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        t_bt, bt_out = _bytetrack(det)
+    walls: list[tuple[float, float]] = []
+    for _ in range(args.repeat):
+        t_w, engine = _walkout(session, det, ticks)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t_b, bt_out = _bytetrack(det)
+        walls.append((t_w, t_b))
+    t_walkout = statistics.median(w for w, _ in walls)
+    t_bt = statistics.median(b for _, b in walls)
+    turn_ratios = sorted(b / w for w, b in walls)
 
     truth = session.truth
     w_score = eval_tracking.score(
@@ -206,7 +218,10 @@ def main(argv: list[str] | None = None) -> int:
         f"| {bt_score.num_switches} | image, per camera, IoU 0.5 |"
     )
     print()
-    print(f"throughput ratio walkout / ByteTrack: {t_bt / t_walkout:.1f}x")
+    print(
+        f"throughput ratio walkout / ByteTrack: {t_bt / t_walkout:.1f}x (medians of "
+        f"{args.repeat} turns; per turn {turn_ratios[0]:.1f}x .. {turn_ratios[-1]:.1f}x)"
+    )
     return 0
 
 

@@ -9,7 +9,8 @@ use super::hungarian::{min_cost_assignment_in, Buffers};
 const SCALE: f64 = 1e4;
 
 /// `cost[m][t]` is the cost of measurement `m` to track `t` (`f64::INFINITY` outside
-/// the gate). Returns, for each measurement, the assigned track or `None`.
+/// the gate; a row shorter than `n_tracks` forbids the rest). Returns, for each
+/// measurement, the assigned track or `None`.
 ///
 /// Only the tracks some measurement can take go into the matrix: a camera sees a corner
 /// of the store, so most columns would be all forbidden, and the solver's work grows
@@ -24,7 +25,11 @@ const SCALE: f64 = 1e4;
 /// and never wins a scan: the solver takes the same steps on the remaining columns.
 /// A test checks it against the full matrix.
 pub fn assign(cost: &[Vec<f64>], n_tracks: usize, gate: f64) -> Vec<Option<usize>> {
-    assign_in(&mut Scratch::default(), cost, n_tracks, gate)
+    let flat: Vec<f64> = cost
+        .iter()
+        .flat_map(|row| (0..n_tracks).map(|t| row.get(t).copied().unwrap_or(f64::INFINITY)))
+        .collect();
+    assign_in(&mut Scratch::default(), &flat, cost.len(), n_tracks, gate)
 }
 
 /// The working vectors of [`assign_in`], for a caller that assigns many frames to keep.
@@ -38,11 +43,12 @@ pub struct Scratch {
 /// [`assign`] with its working vectors in `scratch`.
 pub fn assign_in(
     scratch: &mut Scratch,
-    cost: &[Vec<f64>],
+    cost: &[f64],
+    n_meas: usize,
     n_tracks: usize,
     gate: f64,
 ) -> Vec<Option<usize>> {
-    let n_meas = cost.len();
+    debug_assert_eq!(cost.len(), n_meas * n_tracks);
     if n_meas == 0 {
         return Vec::new();
     }
@@ -53,28 +59,27 @@ pub fn assign_in(
         solver,
     } = scratch;
     tracks.clear();
-    tracks.extend((0..n_tracks).filter(|&t| {
-        cost.iter()
-            .any(|row| row.get(t).is_some_and(|&c| allowed(c)))
-    }));
+    tracks.extend((0..n_tracks).filter(|&t| (0..n_meas).any(|m| allowed(cost[m * n_tracks + t]))));
     if tracks.is_empty() {
         // Only the reject slots are allowed: every measurement takes its own.
         return vec![None; n_meas];
     }
     // Columns: the tracks, then one "unassigned" slot per measurement.
     let reject = (gate * SCALE) as i64;
-    if let Some(pairs) = without_conflict(cost, tracks, reject, allowed) {
+    if let Some(pairs) = without_conflict(cost, n_meas, n_tracks, tracks, reject, allowed) {
         return pairs;
     }
     let cols = tracks.len() + n_meas;
     let forbidden = reject * 4 + 1;
     data.clear();
     data.reserve(n_meas * cols);
-    for (m, row) in cost.iter().enumerate() {
+    for m in 0..n_meas {
+        let row = &cost[m * n_tracks..(m + 1) * n_tracks];
         for &t in tracks.iter() {
-            data.push(match row.get(t) {
-                Some(&c) if allowed(c) => (c * SCALE) as i64,
-                _ => forbidden,
+            data.push(if allowed(row[t]) {
+                (row[t] * SCALE) as i64
+            } else {
+                forbidden
             });
         }
         for slot in 0..n_meas {
@@ -88,7 +93,7 @@ pub fn assign_in(
         .enumerate()
         .map(|(m, c)| {
             let t = *tracks.get(c.unwrap_or(0))?;
-            allowed(cost[m][t]).then_some(t)
+            allowed(cost[m * n_tracks + t]).then_some(t)
         })
         .collect()
 }
@@ -98,17 +103,20 @@ pub fn assign_in(
 /// than leaving the measurement unassigned (most frames: the people one camera sees
 /// stand apart). `None` when there is a choice to make.
 fn without_conflict(
-    cost: &[Vec<f64>],
+    cost: &[f64],
+    n_meas: usize,
+    n_tracks: usize,
     tracks: &[usize],
     reject: i64,
     allowed: impl Fn(f64) -> bool,
 ) -> Option<Vec<Option<usize>>> {
-    let mut out = vec![None; cost.len()];
-    for (m, row) in cost.iter().enumerate() {
+    let mut out = vec![None; n_meas];
+    for m in 0..n_meas {
         for &t in tracks {
-            let Some(&c) = row.get(t).filter(|&&c| allowed(c)) else {
+            let c = cost[m * n_tracks + t];
+            if !allowed(c) {
                 continue;
-            };
+            }
             let taken = out[..m].contains(&Some(t));
             if out[m].is_some() || taken || (c * SCALE) as i64 >= reject {
                 return None;

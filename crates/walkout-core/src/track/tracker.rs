@@ -149,6 +149,7 @@ struct Scratch {
     predicted: Vec<Option<Kalman>>,
     gate_in: Vec<(Vec2, f64, i64)>,
     cand: Vec<usize>,
+    cost: Vec<f64>,
     assign: AssignScratch,
 }
 
@@ -458,38 +459,43 @@ impl Tracker {
         } else {
             vec![false; measurements.len()]
         };
-        let mut cost: Vec<Vec<f64>> = Vec::with_capacity(measurements.len());
+        // Row-major, a row per measurement and a column per candidate.
+        let mut cost = std::mem::take(&mut self.scratch.cost);
+        cost.clear();
         for ((m, reservation), &merged) in measurements.iter().zip(&reserved).zip(&merged) {
             if merged {
-                cost.push(vec![f64::INFINITY; cand.len()]);
+                cost.resize(cost.len() + cand.len(), f64::INFINITY);
                 continue;
             }
             let m_spread = spread(m);
-            let mut row = Vec::with_capacity(cand.len());
             for (c, &ai) in cand.iter().enumerate() {
                 let (last_hit_pos, walk, born_us) = gate_in[c];
                 let range = walk + 3.0 * m_spread;
                 let older = reservation
                     .is_some_and(|pi| born_us < self.passages[pi].0 - NEWCOMER_BORN_SLACK_US);
                 if older || out_of_range(m.pos, last_hit_pos, range) {
-                    row.push(f64::INFINITY);
+                    cost.push(f64::INFINITY);
                     continue;
                 }
                 let tr = &self.tracks[active[ai]];
                 let k = predicted[c].get_or_insert_with(|| predict(tr));
                 let m2 = k.mahalanobis2(m.pos, m_spread);
-                row.push(if m2 > p.gate_chi2 {
+                cost.push(if m2 > p.gate_chi2 {
                     f64::INFINITY
                 } else {
                     m2 + tr.appearance.cost(m, p.cues)
                 });
             }
-            cost.push(row);
         }
         // For each measurement, the candidate (index in `cand`) it went to.
         let gate = p.gate_chi2 + CUE_COST_CAP;
-        let pairs: Vec<Option<usize>> =
-            assign_in(&mut self.scratch.assign, &cost, cand.len(), gate);
+        let pairs: Vec<Option<usize>> = assign_in(
+            &mut self.scratch.assign,
+            &cost,
+            measurements.len(),
+            cand.len(),
+            gate,
+        );
         let track_of = |c: usize| active[cand[c]];
 
         let mut result = FrameResult {
@@ -553,6 +559,7 @@ impl Tracker {
             predicted,
             gate_in,
             cand,
+            cost,
             assign: std::mem::take(&mut self.scratch.assign),
         };
         result
