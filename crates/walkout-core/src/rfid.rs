@@ -66,6 +66,8 @@ pub struct RfidModel {
     /// item reference): every way an SGTIN-96 can spell each product's GTIN. Reads come
     /// by the thousand a second; decoding each into a GTIN string to look it up did not.
     sku_by_class: FxHashMap<u128, SkuIdx>,
+    /// Per plate index, the antennas whose zone covers it, ascending.
+    by_plate: Vec<Vec<usize>>,
 }
 
 /// Departures scanned from the back for an insertion place before bisecting.
@@ -118,11 +120,31 @@ impl RfidModel {
                 }
             }
         }
+        let mut by_plate = vec![Vec::new(); boxes.len()];
+        for (i, a) in antennas.iter().enumerate() {
+            for &p in &a.plates {
+                by_plate[p].push(i);
+            }
+        }
         Self {
             antennas,
             by_id,
             sku_by_class,
+            by_plate,
         }
+    }
+
+    /// The antennas whose zone covers any of `plates`, ascending.
+    fn covering(&self, plates: &[PlateIdx]) -> Vec<usize> {
+        let mut out: Vec<usize> = plates
+            .iter()
+            .filter_map(|&p| self.by_plate.get(p))
+            .flatten()
+            .copied()
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     pub fn antenna(&self, reader_id: u32, antenna_id: u32) -> Option<usize> {
@@ -319,13 +341,11 @@ impl RfidState {
         t0: i64,
         t1: i64,
     ) -> Vec<SkuIdx> {
+        // Departures come by the thousand a second store-wide: each is tested against
+        // the few antennas at these plates, not their plates against these.
+        let antennas = model.covering(plates);
         self.departures_between(t0, t1)
-            .filter(|d| {
-                model.antennas[d.antenna]
-                    .plates
-                    .iter()
-                    .any(|p| plates.contains(p))
-            })
+            .filter(|d| antennas.contains(&d.antenna))
             .map(|d| d.sku)
             .collect()
     }
@@ -339,15 +359,10 @@ impl RfidState {
         (t0, t1): (i64, i64),
         sku: SkuIdx,
     ) -> Vec<u128> {
+        let antennas = model.covering(plates);
         let mut out: Vec<u128> = self
             .departures_between(t0, t1)
-            .filter(|d| d.sku == sku)
-            .filter(|d| {
-                model.antennas[d.antenna]
-                    .plates
-                    .iter()
-                    .any(|p| plates.contains(p))
-            })
+            .filter(|d| d.sku == sku && antennas.contains(&d.antenna))
             .map(|d| d.epc)
             .collect();
         out.sort_unstable();

@@ -88,6 +88,14 @@ impl Track {
     /// within `[t0, t1]`: the smallest `hypot(distance, speed * |dt|)`, in metres. A gate
     /// passage belongs to the shopper at the gate *when* it happened, not to whoever
     /// came closest at some other moment of the window.
+    /// Whether any position within `[t0, t1]` lies within `r` of `point`: a cheap
+    /// test (mostly no square root) that rules most tracks out of a gate passage before
+    /// [`Self::space_time_distance`] measures every position.
+    pub fn came_within(&self, point: Vec2, (t0, t1): (i64, i64), r: f64) -> bool {
+        self.positions_between(t0, t1)
+            .any(|&(_, p)| crate::store::within(p[0] - point[0], p[1] - point[1], r))
+    }
+
     pub fn space_time_distance(
         &self,
         point: Vec2,

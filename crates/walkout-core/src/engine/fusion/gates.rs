@@ -39,6 +39,9 @@ impl Engine {
             .iter()
             .filter(|t| t.is_open())
             .filter(|t| g.kind == GateEventKind::Exit || t.entered_us.is_none())
+            // The nearest position in space and time must be within the gate's radius,
+            // so a track never that near in the window is out, told cheaply.
+            .filter(|t| t.came_within(gate.position, (t0, t1), gate.radius_m))
             .filter_map(|t| {
                 t.space_time_distance(gate.position, g.t_us, (t0, t1), GATE_WALK_SPEED_M_S)
                     .filter(|&(_, d)| d <= gate.radius_m)
