@@ -76,7 +76,9 @@ impl<T: EventTime> Pending<T> {
             .iter()
             .position(|e| e.t_us() > horizon)
             .unwrap_or(self.items.len());
-        let mut out = Vec::new();
+        // Sized for all of the front at once: the events are large (a person detection
+        // with its keypoints), and growing by doubling would copy them again and again.
+        let mut out = Vec::with_capacity(front);
         let mut kept = Vec::new();
         for e in self.items.drain(..front) {
             if e.t_us() <= until {
