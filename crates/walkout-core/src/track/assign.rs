@@ -36,6 +36,10 @@ pub fn assign(cost: &[Vec<f64>], n_tracks: usize, gate: f64) -> Vec<Option<usize
 #[derive(Debug, Clone, Default)]
 pub struct Scratch {
     tracks: Vec<usize>,
+    /// Per column of `tracks`, the first row that can take it.
+    only_row: Vec<usize>,
+    /// Per row, whether some column's first row is it.
+    claimed: Vec<bool>,
     data: Vec<i64>,
     solver: Buffers,
 }
@@ -53,22 +57,47 @@ pub fn assign_in(
         return Vec::new();
     }
     let allowed = |c: f64| c.is_finite() && c < gate;
+    let reject = (gate * SCALE) as i64;
     let Scratch {
         tracks,
+        only_row,
+        claimed,
         data,
         solver,
     } = scratch;
+    // The columns some measurement can take, and whether there is a choice to make: a
+    // column two rows can take, a row two columns can, or a pair no cheaper than the
+    // reject slot (a tie the solver would break).
     tracks.clear();
-    tracks.extend((0..n_tracks).filter(|&t| (0..n_meas).any(|m| allowed(cost[m * n_tracks + t]))));
+    only_row.clear();
+    claimed.clear();
+    claimed.resize(n_meas, false);
+    let mut choice = false;
+    for t in 0..n_tracks {
+        let mut rows = (0..n_meas).filter(|&m| allowed(cost[m * n_tracks + t]));
+        let Some(m) = rows.next() else { continue };
+        choice |= rows.next().is_some()
+            || claimed[m]
+            || (cost[m * n_tracks + t] * SCALE) as i64 >= reject;
+        claimed[m] = true;
+        tracks.push(t);
+        only_row.push(m);
+    }
     if tracks.is_empty() {
         // Only the reject slots are allowed: every measurement takes its own.
         return vec![None; n_meas];
     }
-    // Columns: the tracks, then one "unassigned" slot per measurement.
-    let reject = (gate * SCALE) as i64;
-    if let Some(pairs) = without_conflict(cost, n_meas, n_tracks, tracks, reject, allowed) {
-        return pairs;
+    if !choice {
+        // Each measurement takes its one track, or none: the only optimum, since every
+        // such pair costs less than its reject slot (most frames: the people one camera
+        // sees stand apart).
+        let mut out = vec![None; n_meas];
+        for (&t, &m) in tracks.iter().zip(only_row.iter()) {
+            out[m] = Some(t);
+        }
+        return out;
     }
+    // Columns: the tracks, then one "unassigned" slot per measurement.
     let cols = tracks.len() + n_meas;
     let forbidden = reject * 4 + 1;
     data.clear();
@@ -96,35 +125,6 @@ pub fn assign_in(
             allowed(cost[m * n_tracks + t]).then_some(t)
         })
         .collect()
-}
-
-/// The assignment when no two measurements may take one track and no measurement may
-/// take two: each takes its one track, the only optimum when every such pair costs less
-/// than leaving the measurement unassigned (most frames: the people one camera sees
-/// stand apart). `None` when there is a choice to make.
-fn without_conflict(
-    cost: &[f64],
-    n_meas: usize,
-    n_tracks: usize,
-    tracks: &[usize],
-    reject: i64,
-    allowed: impl Fn(f64) -> bool,
-) -> Option<Vec<Option<usize>>> {
-    let mut out = vec![None; n_meas];
-    for m in 0..n_meas {
-        for &t in tracks {
-            let c = cost[m * n_tracks + t];
-            if !allowed(c) {
-                continue;
-            }
-            let taken = out[..m].contains(&Some(t));
-            if out[m].is_some() || taken || (c * SCALE) as i64 >= reject {
-                return None;
-            }
-            out[m] = Some(t);
-        }
-    }
-    Some(out)
 }
 
 #[cfg(test)]

@@ -150,6 +150,8 @@ struct Scratch {
     gate_in: Vec<(Vec2, f64, i64)>,
     cand: Vec<usize>,
     cost: Vec<f64>,
+    reserved: Vec<Option<usize>>,
+    merged: Vec<bool>,
     assign: AssignScratch,
 }
 
@@ -302,8 +304,10 @@ impl Tracker {
         &self,
         t_us: i64,
         measurements: &[FloorMeasurement],
-    ) -> Vec<Option<usize>> {
-        let mut out = vec![None; measurements.len()];
+        out: &mut Vec<Option<usize>>,
+    ) {
+        out.clear();
+        out.resize(measurements.len(), None);
         for (pi, &(tp, gate)) in self.passages.iter().enumerate() {
             if !(tp..=tp + NEWCOMER_WINDOW_US).contains(&t_us) {
                 continue;
@@ -323,7 +327,6 @@ impl Tracker {
                 }
             }
         }
-        out
     }
 
     pub fn tracks(&self) -> &[FilterTrack] {
@@ -411,7 +414,8 @@ impl Tracker {
         let p = self.params;
         let skew_std = 1.5 * p.clock_skew_s;
         let spread = |m: &FloorMeasurement| (m.std_m * m.std_m + skew_std * skew_std).sqrt();
-        let reserved = self.newcomer_reservations(t_us, measurements);
+        let mut reserved = std::mem::take(&mut self.scratch.reserved);
+        self.newcomer_reservations(t_us, measurements, &mut reserved);
         // The tracks not lost (`active`), and of those the ones some measurement may be
         // (`cand`): the others are out of range of all of them (their cost columns would
         // be all forbidden, and the assignment is the same without them). Told from the
@@ -443,7 +447,9 @@ impl Tracker {
         predicted.resize(cand.len(), None);
         // A thermal frame needs every track's predicted position to tell a merged blob
         // (few thermal cameras, so few such frames).
-        let merged: Vec<bool> = if measurements.iter().any(|m| m.temperature_c.is_some()) {
+        let mut merged = std::mem::take(&mut self.scratch.merged);
+        merged.clear();
+        if measurements.iter().any(|m| m.temperature_c.is_some()) {
             let centres: Vec<Vec2> = active
                 .iter()
                 .map(|&i| {
@@ -452,13 +458,10 @@ impl Tracker {
                         .predicted_position((t_us - tr.t_us).max(0) as f64 / 1e6)
                 })
                 .collect();
-            measurements
-                .iter()
-                .map(|m| merged_blob(m, &centres))
-                .collect()
+            merged.extend(measurements.iter().map(|m| merged_blob(m, &centres)));
         } else {
-            vec![false; measurements.len()]
-        };
+            merged.resize(measurements.len(), false);
+        }
         // Row-major, a row per measurement and a column per candidate.
         let mut cost = std::mem::take(&mut self.scratch.cost);
         cost.clear();
@@ -560,6 +563,8 @@ impl Tracker {
             gate_in,
             cand,
             cost,
+            reserved,
+            merged,
             assign: std::mem::take(&mut self.scratch.assign),
         };
         result
