@@ -92,9 +92,9 @@ impl ReorderBuffer {
     }
 
     /// Hand every weight sample with `t <= until` to `sink(plate, t, grams)`, each
-    /// plate's in time order, two readings of one plate at one instant counted once
-    /// (the same reading sent twice; the lower value wins so the choice is
-    /// deterministic).
+    /// plate's in time order (one plate after another), two readings of one plate at
+    /// one instant counted once (the same reading sent twice; the lower value wins so
+    /// the choice is deterministic).
     pub fn drain_weights(
         &mut self,
         until: i64,

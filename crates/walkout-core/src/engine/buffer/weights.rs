@@ -9,6 +9,12 @@
 //! samples break its order (a late or repeated reading) gets a buffer of its own
 //! ([`PlateBuffer`]), sorted when drained, until it is empty again.
 //!
+//! A drain hands the due samples on grouped by plate, in plate order (a counting sort
+//! of what it takes from the blocks). In arrival order each sample would go to another
+//! plate's detector, at random; between ticks other work has filled the caches, so
+//! every sample would wait for its detector's state. Grouped, each detector is visited
+//! once per drain, in the order the detectors lie in memory.
+//!
 //! Both hold what one plate's buffer of all its waiting samples in arrival order would
 //! hold, and drain as it would: in time order, a reading repeated at one instant
 //! counted once. A snapshot holds exactly that per-plate form.
@@ -192,6 +198,11 @@ pub struct WeightBuffer {
     own: Vec<PlateBuffer>,
     /// Plates whose samples wait in their own buffer.
     n_own: usize,
+    /// Scratch of `drain` (no state): the due arrivals, then grouped by plate.
+    due: Vec<Arrival>,
+    by_plate: Vec<Arrival>,
+    /// Scratch of `drain`: per plate, where its group starts in `by_plate`.
+    group_start: Vec<u32>,
 }
 
 impl WeightBuffer {
@@ -265,18 +276,27 @@ impl WeightBuffer {
 
     /// Hand every sample with `t <= until` to `sink(plate, t, grams)`, each plate's in
     /// time order, two readings of one plate at one instant counted once (the lower
-    /// value wins so the choice is deterministic).
+    /// value wins so the choice is deterministic). Plates' samples come one plate after
+    /// another, not interleaved in time.
     pub fn drain(
         &mut self,
         until: i64,
         counts: &mut ModalityCounts,
         mut sink: impl FnMut(usize, i64, f64),
     ) {
+        let (due, starts) = (&mut self.due, &mut self.group_start);
+        starts.clear();
+        starts.resize(self.plates.len() + 1, 0);
         for block in self.blocks.iter_mut().filter(|b| b.min_t <= until) {
             block.take_until(until, |r| {
-                counts.processed += 1;
-                sink(r.plate as usize, r.t_us, r.grams);
+                starts[r.plate as usize + 1] += 1;
+                due.push(*r);
             });
+        }
+        counts.processed += self.due.len() as u64;
+        self.group_due_by_plate();
+        for r in &self.by_plate {
+            sink(r.plate as usize, r.t_us, r.grams);
         }
         let mut i = 0;
         while i < self.blocks.len() {
@@ -298,6 +318,30 @@ impl WeightBuffer {
                 state.own = false;
                 self.n_own -= 1;
             }
+        }
+    }
+
+    /// `due` into `by_plate`, grouped by plate in plate order, each plate's in arrival
+    /// order (a stable counting sort). `group_start` holds the count of each plate's
+    /// arrivals, at its index plus one.
+    fn group_due_by_plate(&mut self) {
+        let starts = &mut self.group_start;
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        self.by_plate.clear();
+        self.by_plate.resize(
+            self.due.len(),
+            Arrival {
+                t_us: 0,
+                grams: 0.0,
+                plate: MOVED,
+            },
+        );
+        for r in self.due.drain(..) {
+            let slot = &mut starts[r.plate as usize];
+            self.by_plate[*slot as usize] = r;
+            *slot += 1;
         }
     }
 
@@ -343,6 +387,9 @@ impl<'de> Deserialize<'de> for WeightBuffer {
             spare: Vec::new(),
             plates,
             own,
+            due: Vec::new(),
+            by_plate: Vec::new(),
+            group_start: Vec::new(),
         })
     }
 }
