@@ -136,7 +136,26 @@ struct Block {
     max_t: i64,
 }
 
+impl Default for Block {
+    fn default() -> Self {
+        Self::with_rows(Vec::new())
+    }
+}
+
 impl Block {
+    fn with_rows(rows: Vec<Arrival>) -> Self {
+        Self {
+            rows,
+            min_t: i64::MAX,
+            max_t: i64::MIN,
+        }
+    }
+
+    fn push(&mut self, row: Arrival) {
+        self.rows.push(row);
+        (self.min_t, self.max_t) = (self.min_t.min(row.t_us), self.max_t.max(row.t_us));
+    }
+
     /// Hand the samples with `t <= until` to `sink` in arrival order; keep the others
     /// in arrival order.
     fn take_until(&mut self, until: i64, mut sink: impl FnMut(&Arrival)) {
@@ -189,8 +208,10 @@ impl Default for PlateState {
 /// The weight samples of every plate waiting for the watermark (see the module docs).
 #[derive(Debug, Clone, Default)]
 pub struct WeightBuffer {
-    /// Arrivals of plates in order, oldest block first.
+    /// Arrivals of plates in order, oldest block first, then `open`.
     blocks: VecDeque<Block>,
+    /// The block the newest arrivals go to (until full).
+    open: Block,
     /// Emptied blocks' rows, for reuse.
     spare: Vec<Vec<Arrival>>,
     /// Per plate index (as far as one was pushed), as a snapshot lists them.
@@ -239,32 +260,31 @@ impl WeightBuffer {
     }
 
     fn append(&mut self, row: Arrival) {
-        let full = self
-            .blocks
-            .back()
-            .is_none_or(|b| b.rows.len() >= BLOCK_ROWS);
-        if full {
+        if self.open.rows.len() >= BLOCK_ROWS {
             let rows = self
                 .spare
                 .pop()
                 .unwrap_or_else(|| Vec::with_capacity(BLOCK_ROWS));
-            self.blocks.push_back(Block {
-                rows,
-                min_t: i64::MAX,
-                max_t: i64::MIN,
-            });
+            let full = std::mem::replace(&mut self.open, Block::with_rows(rows));
+            self.blocks.push_back(full);
         }
-        if let Some(b) = self.blocks.back_mut() {
-            b.rows.push(row);
-            (b.min_t, b.max_t) = (b.min_t.min(row.t_us), b.max_t.max(row.t_us));
-        }
+        self.open.push(row);
+    }
+
+    /// Every block, oldest first.
+    fn blocks(&self) -> impl Iterator<Item = &Block> {
+        self.blocks.iter().chain(std::iter::once(&self.open))
     }
 
     /// An arrival broke `plate`'s order: its waiting samples move to its own buffer, in
     /// arrival order (rare, so the blocks are simply searched).
     fn move_to_own(&mut self, plate: usize) {
         let buf = &mut self.own[plate];
-        for r in self.blocks.iter_mut().flat_map(|b| b.rows.iter_mut()) {
+        let blocks = self
+            .blocks
+            .iter_mut()
+            .chain(std::iter::once(&mut self.open));
+        for r in blocks.flat_map(|b| b.rows.iter_mut()) {
             if r.plate as usize == plate {
                 buf.push(r.t_us, r.grams);
                 r.plate = MOVED;
@@ -287,7 +307,11 @@ impl WeightBuffer {
         let (due, starts) = (&mut self.due, &mut self.group_start);
         starts.clear();
         starts.resize(self.plates.len() + 1, 0);
-        for block in self.blocks.iter_mut().filter(|b| b.min_t <= until) {
+        let blocks = self
+            .blocks
+            .iter_mut()
+            .chain(std::iter::once(&mut self.open));
+        for block in blocks.filter(|b| b.min_t <= until) {
             block.take_until(until, |r| {
                 starts[r.plate as usize + 1] += 1;
                 due.push(*r);
@@ -348,7 +372,7 @@ impl WeightBuffer {
     /// Every plate's waiting samples as its own buffer would hold them.
     fn plate_buffers(&self) -> Vec<PlateBuffer> {
         let mut out = self.own.clone();
-        for r in self.blocks.iter().flat_map(|b| &b.rows) {
+        for r in self.blocks().flat_map(|b| &b.rows) {
             if let Some(buf) = out.get_mut(r.plate as usize) {
                 buf.push(r.t_us, r.grams);
             }
@@ -384,6 +408,7 @@ impl<'de> Deserialize<'de> for WeightBuffer {
         Ok(Self {
             n_own: plates.iter().filter(|p| p.own).count(),
             blocks: VecDeque::new(),
+            open: Block::default(),
             spare: Vec::new(),
             plates,
             own,
