@@ -237,7 +237,27 @@ impl WeightBuffer {
     }
 
     /// Buffer one sample of plate index `plate`.
+    #[inline]
     pub fn push(&mut self, plate: usize, t_us: i64, grams: f64) {
+        // The common case inlined into the caller's loop, the rare ones kept out of it.
+        if let Some(state) = self.plates.get_mut(plate) {
+            if !state.own && t_us > state.last_t {
+                state.last_t = t_us;
+                self.append(Arrival {
+                    t_us,
+                    grams,
+                    plate: plate as u32,
+                });
+                return;
+            }
+        }
+        self.push_rare(plate, t_us, grams);
+    }
+
+    /// `push` of a plate not seen before, or of one whose samples are out of order.
+    #[cold]
+    #[inline(never)]
+    fn push_rare(&mut self, plate: usize, t_us: i64, grams: f64) {
         if self.plates.len() <= plate {
             self.plates.resize_with(plate + 1, PlateState::default);
             self.own.resize_with(plate + 1, PlateBuffer::default);
@@ -259,16 +279,23 @@ impl WeightBuffer {
         self.own[plate].push(t_us, grams);
     }
 
+    #[inline]
     fn append(&mut self, row: Arrival) {
         if self.open.rows.len() >= BLOCK_ROWS {
-            let rows = self
-                .spare
-                .pop()
-                .unwrap_or_else(|| Vec::with_capacity(BLOCK_ROWS));
-            let full = std::mem::replace(&mut self.open, Block::with_rows(rows));
-            self.blocks.push_back(full);
+            self.open_new_block();
         }
         self.open.push(row);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn open_new_block(&mut self) {
+        let rows = self
+            .spare
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(BLOCK_ROWS));
+        let full = std::mem::replace(&mut self.open, Block::with_rows(rows));
+        self.blocks.push_back(full);
     }
 
     /// Every block, oldest first.
@@ -318,8 +345,8 @@ impl WeightBuffer {
             });
         }
         counts.processed += self.due.len() as u64;
-        self.group_due_by_plate();
-        for r in &self.by_plate {
+        let n = self.group_due_by_plate();
+        for r in &self.by_plate[..n] {
             sink(r.plate as usize, r.t_us, r.grams);
         }
         let mut i = 0;
@@ -345,28 +372,30 @@ impl WeightBuffer {
         }
     }
 
-    /// `due` into `by_plate`, grouped by plate in plate order, each plate's in arrival
-    /// order (a stable counting sort). `group_start` holds the count of each plate's
-    /// arrivals, at its index plus one.
-    fn group_due_by_plate(&mut self) {
+    /// `due` into the front of `by_plate`, grouped by plate in plate order, each
+    /// plate's in arrival order (a stable counting sort); returns how many there are.
+    /// `group_start` holds the count of each plate's arrivals, at its index plus one.
+    fn group_due_by_plate(&mut self) -> usize {
         let starts = &mut self.group_start;
         for i in 1..starts.len() {
             starts[i] += starts[i - 1];
         }
-        self.by_plate.clear();
-        self.by_plate.resize(
-            self.due.len(),
-            Arrival {
+        // Every slot below `due.len()` is written below: only new ones need a value.
+        let n = self.due.len();
+        if self.by_plate.len() < n {
+            let filler = Arrival {
                 t_us: 0,
                 grams: 0.0,
                 plate: MOVED,
-            },
-        );
+            };
+            self.by_plate.resize(n, filler);
+        }
         for r in self.due.drain(..) {
             let slot = &mut starts[r.plate as usize];
             self.by_plate[*slot as usize] = r;
             *slot += 1;
         }
+        n
     }
 
     /// Every plate's waiting samples as its own buffer would hold them.
