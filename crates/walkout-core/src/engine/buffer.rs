@@ -86,15 +86,17 @@ impl ReorderBuffer {
         self.max_seen_us = Some(self.max_seen_us.map_or(t_us, |m| m.max(t_us)));
     }
 
-    /// Buffer one weight sample of plate index `plate`.
-    pub fn push_weight(&mut self, plate: usize, t_us: i64, grams: f64) {
-        self.weights.push(plate, t_us, grams);
+    /// Buffer weight samples `(plate index, t_us, grams)`.
+    pub fn push_weights(&mut self, rows: impl IntoIterator<Item = (usize, i64, f64)>) {
+        for (plate, t_us, grams) in rows {
+            self.weights.push(plate, t_us, grams);
+        }
     }
 
     /// Hand every weight sample with `t <= until` to `sink(plate, t, grams)`, each
-    /// plate's in time order, two readings of one plate at one instant counted once
-    /// (the same reading sent twice; the lower value wins so the choice is
-    /// deterministic).
+    /// plate's in time order (one plate after another), two readings of one plate at
+    /// one instant counted once (the same reading sent twice; the lower value wins so
+    /// the choice is deterministic).
     pub fn drain_weights(
         &mut self,
         until: i64,

@@ -305,14 +305,28 @@ impl Engine {
             }
             plates.push(idx as u32);
         }
-        for ((&plate, &t), &g) in plates.iter().zip(t_us).zip(grams) {
-            self.stats.weights.received += 1;
-            if self.is_late(t) {
-                self.stats.weights.late += 1;
-                continue;
-            }
+        // Counted and timed once per batch, so that the loop over the rows only
+        // buffers them.
+        let processed_until = self.processed_until;
+        let (mut late, mut max_t) = (0, None);
+        let on_time = plates
+            .iter()
+            .zip(t_us)
+            .zip(grams)
+            .filter_map(|((&p, &t), &g)| {
+                // As `is_late`.
+                if processed_until.is_some_and(|until| t <= until) {
+                    late += 1;
+                    return None;
+                }
+                max_t = max_t.max(Some(t));
+                Some((p as usize, t, g))
+            });
+        self.buffer.push_weights(on_time);
+        self.stats.weights.received += plates.len() as u64;
+        self.stats.weights.late += late;
+        if let Some(t) = max_t {
             self.buffer.note_time(t);
-            self.buffer.push_weight(plate as usize, t, g);
         }
         Ok(())
     }

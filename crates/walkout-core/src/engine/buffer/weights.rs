@@ -9,6 +9,12 @@
 //! samples break its order (a late or repeated reading) gets a buffer of its own
 //! ([`PlateBuffer`]), sorted when drained, until it is empty again.
 //!
+//! A drain hands the due samples on grouped by plate, in plate order (a counting sort
+//! of what it takes from the blocks). In arrival order each sample would go to another
+//! plate's detector, at random; between ticks other work has filled the caches, so
+//! every sample would wait for its detector's state. Grouped, each detector is visited
+//! once per drain, in the order the detectors lie in memory.
+//!
 //! Both hold what one plate's buffer of all its waiting samples in arrival order would
 //! hold, and drain as it would: in time order, a reading repeated at one instant
 //! counted once. A snapshot holds exactly that per-plate form.
@@ -130,7 +136,26 @@ struct Block {
     max_t: i64,
 }
 
+impl Default for Block {
+    fn default() -> Self {
+        Self::with_rows(Vec::new())
+    }
+}
+
 impl Block {
+    fn with_rows(rows: Vec<Arrival>) -> Self {
+        Self {
+            rows,
+            min_t: i64::MAX,
+            max_t: i64::MIN,
+        }
+    }
+
+    fn push(&mut self, row: Arrival) {
+        self.rows.push(row);
+        (self.min_t, self.max_t) = (self.min_t.min(row.t_us), self.max_t.max(row.t_us));
+    }
+
     /// Hand the samples with `t <= until` to `sink` in arrival order; keep the others
     /// in arrival order.
     fn take_until(&mut self, until: i64, mut sink: impl FnMut(&Arrival)) {
@@ -183,8 +208,10 @@ impl Default for PlateState {
 /// The weight samples of every plate waiting for the watermark (see the module docs).
 #[derive(Debug, Clone, Default)]
 pub struct WeightBuffer {
-    /// Arrivals of plates in order, oldest block first.
+    /// Arrivals of plates in order, oldest block first, then `open`.
     blocks: VecDeque<Block>,
+    /// The block the newest arrivals go to (until full).
+    open: Block,
     /// Emptied blocks' rows, for reuse.
     spare: Vec<Vec<Arrival>>,
     /// Per plate index (as far as one was pushed), as a snapshot lists them.
@@ -192,6 +219,11 @@ pub struct WeightBuffer {
     own: Vec<PlateBuffer>,
     /// Plates whose samples wait in their own buffer.
     n_own: usize,
+    /// Scratch of `drain` (no state): the due arrivals, then grouped by plate.
+    due: Vec<Arrival>,
+    by_plate: Vec<Arrival>,
+    /// Scratch of `drain`: per plate, where its group starts in `by_plate`.
+    group_start: Vec<u32>,
 }
 
 impl WeightBuffer {
@@ -205,7 +237,27 @@ impl WeightBuffer {
     }
 
     /// Buffer one sample of plate index `plate`.
+    #[inline]
     pub fn push(&mut self, plate: usize, t_us: i64, grams: f64) {
+        // The common case inlined into the caller's loop, the rare ones kept out of it.
+        if let Some(state) = self.plates.get_mut(plate) {
+            if !state.own && t_us > state.last_t {
+                state.last_t = t_us;
+                self.append(Arrival {
+                    t_us,
+                    grams,
+                    plate: plate as u32,
+                });
+                return;
+            }
+        }
+        self.push_rare(plate, t_us, grams);
+    }
+
+    /// `push` of a plate not seen before, or of one whose samples are out of order.
+    #[cold]
+    #[inline(never)]
+    fn push_rare(&mut self, plate: usize, t_us: i64, grams: f64) {
         if self.plates.len() <= plate {
             self.plates.resize_with(plate + 1, PlateState::default);
             self.own.resize_with(plate + 1, PlateBuffer::default);
@@ -227,33 +279,39 @@ impl WeightBuffer {
         self.own[plate].push(t_us, grams);
     }
 
+    #[inline]
     fn append(&mut self, row: Arrival) {
-        let full = self
-            .blocks
-            .back()
-            .is_none_or(|b| b.rows.len() >= BLOCK_ROWS);
-        if full {
-            let rows = self
-                .spare
-                .pop()
-                .unwrap_or_else(|| Vec::with_capacity(BLOCK_ROWS));
-            self.blocks.push_back(Block {
-                rows,
-                min_t: i64::MAX,
-                max_t: i64::MIN,
-            });
+        if self.open.rows.len() >= BLOCK_ROWS {
+            self.open_new_block();
         }
-        if let Some(b) = self.blocks.back_mut() {
-            b.rows.push(row);
-            (b.min_t, b.max_t) = (b.min_t.min(row.t_us), b.max_t.max(row.t_us));
-        }
+        self.open.push(row);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn open_new_block(&mut self) {
+        let rows = self
+            .spare
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(BLOCK_ROWS));
+        let full = std::mem::replace(&mut self.open, Block::with_rows(rows));
+        self.blocks.push_back(full);
+    }
+
+    /// Every block, oldest first.
+    fn blocks(&self) -> impl Iterator<Item = &Block> {
+        self.blocks.iter().chain(std::iter::once(&self.open))
     }
 
     /// An arrival broke `plate`'s order: its waiting samples move to its own buffer, in
     /// arrival order (rare, so the blocks are simply searched).
     fn move_to_own(&mut self, plate: usize) {
         let buf = &mut self.own[plate];
-        for r in self.blocks.iter_mut().flat_map(|b| b.rows.iter_mut()) {
+        let blocks = self
+            .blocks
+            .iter_mut()
+            .chain(std::iter::once(&mut self.open));
+        for r in blocks.flat_map(|b| b.rows.iter_mut()) {
             if r.plate as usize == plate {
                 buf.push(r.t_us, r.grams);
                 r.plate = MOVED;
@@ -265,18 +323,31 @@ impl WeightBuffer {
 
     /// Hand every sample with `t <= until` to `sink(plate, t, grams)`, each plate's in
     /// time order, two readings of one plate at one instant counted once (the lower
-    /// value wins so the choice is deterministic).
+    /// value wins so the choice is deterministic). Plates' samples come one plate after
+    /// another, not interleaved in time.
     pub fn drain(
         &mut self,
         until: i64,
         counts: &mut ModalityCounts,
         mut sink: impl FnMut(usize, i64, f64),
     ) {
-        for block in self.blocks.iter_mut().filter(|b| b.min_t <= until) {
+        let (due, starts) = (&mut self.due, &mut self.group_start);
+        starts.clear();
+        starts.resize(self.plates.len() + 1, 0);
+        let blocks = self
+            .blocks
+            .iter_mut()
+            .chain(std::iter::once(&mut self.open));
+        for block in blocks.filter(|b| b.min_t <= until) {
             block.take_until(until, |r| {
-                counts.processed += 1;
-                sink(r.plate as usize, r.t_us, r.grams);
+                starts[r.plate as usize + 1] += 1;
+                due.push(*r);
             });
+        }
+        counts.processed += self.due.len() as u64;
+        let n = self.group_due_by_plate();
+        for r in &self.by_plate[..n] {
+            sink(r.plate as usize, r.t_us, r.grams);
         }
         let mut i = 0;
         while i < self.blocks.len() {
@@ -301,10 +372,36 @@ impl WeightBuffer {
         }
     }
 
+    /// `due` into the front of `by_plate`, grouped by plate in plate order, each
+    /// plate's in arrival order (a stable counting sort); returns how many there are.
+    /// `group_start` holds the count of each plate's arrivals, at its index plus one.
+    fn group_due_by_plate(&mut self) -> usize {
+        let starts = &mut self.group_start;
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        // Every slot below `due.len()` is written below: only new ones need a value.
+        let n = self.due.len();
+        if self.by_plate.len() < n {
+            let filler = Arrival {
+                t_us: 0,
+                grams: 0.0,
+                plate: MOVED,
+            };
+            self.by_plate.resize(n, filler);
+        }
+        for r in self.due.drain(..) {
+            let slot = &mut starts[r.plate as usize];
+            self.by_plate[*slot as usize] = r;
+            *slot += 1;
+        }
+        n
+    }
+
     /// Every plate's waiting samples as its own buffer would hold them.
     fn plate_buffers(&self) -> Vec<PlateBuffer> {
         let mut out = self.own.clone();
-        for r in self.blocks.iter().flat_map(|b| &b.rows) {
+        for r in self.blocks().flat_map(|b| &b.rows) {
             if let Some(buf) = out.get_mut(r.plate as usize) {
                 buf.push(r.t_us, r.grams);
             }
@@ -340,9 +437,13 @@ impl<'de> Deserialize<'de> for WeightBuffer {
         Ok(Self {
             n_own: plates.iter().filter(|p| p.own).count(),
             blocks: VecDeque::new(),
+            open: Block::default(),
             spare: Vec::new(),
             plates,
             own,
+            due: Vec::new(),
+            by_plate: Vec::new(),
+            group_start: Vec::new(),
         })
     }
 }

@@ -122,6 +122,9 @@ impl Engine {
         if self.processed_until.is_some_and(|p| until <= p) {
             return;
         }
+        // The plates come one after another, not in time order. That changes no result:
+        // `release_interactions` sorts the pending changes by (start, plate) before any
+        // use, and one plate's come in their time order.
         let (detectors, pending) = (&mut self.detectors, &mut self.pending_changes);
         self.buffer
             .drain_weights(until, &mut self.stats.weights, |plate, t, g| {
