@@ -19,9 +19,10 @@ Feeding, both timed over the same span with the data laid out beforehand:
 
 Throughput: detections per second of each loop (wall clock on one core; the Python
 loop and numpy work around ByteTrack's update count as ByteTrack's, as they would for
-its users), and the ratio. Each tracker runs ``--repeat`` times, fresh each time, the
-two in turn (so a change in the machine's load falls on both); the median wall time of
-each is its figure, and the range of the ratios of the turns says how steady that was.
+its users; the garbage collector off in both, as ``timeit`` does), and the ratio. Each
+tracker runs ``--repeat`` times, fresh each time, the two in turn (so a change in the
+machine's load falls on both); the median wall time of each is its figure, and the
+range of the ratios of the turns says how steady that was.
 
 Scoring (motmetrics, as ``walkout.eval_tracking`` does), each tracker in the protocol
 its output lives in:
@@ -38,12 +39,14 @@ its output lives in:
 Install the benchmark's extra dependency first (it is not one of walkout's):
 ``pip install -r benches/requirements-tracking.txt``.
 
-Run: python benches/tracking.py [--seconds 90] [--seed 1] [--repeat 5]
+Run: python benches/tracking.py [--seconds 90] [--seed 1] [--repeat 7]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import platform
 import statistics
 import time
@@ -57,6 +60,23 @@ from walkout import eval_tracking
 from walkout.sim import simulate
 
 TICK_US = 1_000_000 // 15
+
+
+@contextlib.contextmanager
+def _timed():
+    """Yield a one-element list that holds the wall seconds of the block when it ends;
+    the garbage collector is off meanwhile, as `timeit` does, for both trackers alike
+    (a collection pass landing in one of two loops of a few seconds is noise)."""
+    out = [0.0]
+    was_on = gc.isenabled()
+    gc.disable()
+    t = time.perf_counter()
+    try:
+        yield out
+    finally:
+        out[0] = time.perf_counter() - t
+        if was_on:
+            gc.enable()
 
 
 def _walkout(session, det: dict, ticks: np.ndarray) -> tuple[float, walkout.Engine]:
@@ -74,13 +94,13 @@ def _walkout(session, det: dict, ticks: np.ndarray) -> tuple[float, walkout.Engi
         for a, b in zip(cuts[:-1], cuts[1:], strict=True)
     ]
     engine = walkout.Engine(session.config, trajectory_log_hz=15.0)
-    t = time.perf_counter()
-    for c, tt, b, s, k, e in batches:
-        if len(tt):
-            engine.ingest_person_detections(c, tt, b, s, k, e)
-        engine.step()
-    engine.finish()
-    return time.perf_counter() - t, engine
+    with _timed() as wall:
+        for c, tt, b, s, k, e in batches:
+            if len(tt):
+                engine.ingest_person_detections(c, tt, b, s, k, e)
+            engine.step()
+        engine.finish()
+    return wall[0], engine
 
 
 def _bytetrack(det: dict) -> tuple[float, dict]:
@@ -107,12 +127,11 @@ def _bytetrack(det: dict) -> tuple[float, dict]:
         )
     trackers = {int(c): ByteTrackTracker(frame_rate=15.0) for c in np.unique(cam)}
     out: dict[int, list] = {c: [] for c in trackers}
-    t = time.perf_counter()
-    for c, tt, d in frames:
-        r = trackers[c].update(d)
-        out[c].append((tt, r.xyxy, r.tracker_id))
-    elapsed = time.perf_counter() - t
-    return elapsed, out
+    with _timed() as wall:
+        for c, tt, d in frames:
+            r = trackers[c].update(d)
+            out[c].append((tt, r.xyxy, r.tracker_id))
+    return wall[0], out
 
 
 def _iou_distance(a: np.ndarray, b: np.ndarray, min_iou: float) -> np.ndarray:
@@ -160,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=90.0)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--repeat", type=int, default=5, help="runs of each tracker, in turn")
+    ap.add_argument("--repeat", type=int, default=7, help="runs of each tracker, in turn")
     args = ap.parse_args(argv)
     if args.repeat < 1:
         ap.error(f"--repeat must be at least 1, got {args.repeat}")
