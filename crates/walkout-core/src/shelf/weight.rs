@@ -232,7 +232,8 @@ pub struct PlateDetector {
 }
 
 /// What a snapshot holds of a [`PlateDetector`].
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
+#[serde(rename = "PlateDetector")]
 struct DetectorState {
     plate: usize,
     params: DetectorParams,
@@ -266,33 +267,11 @@ impl From<DetectorState> for PlateDetector {
 
 impl Serialize for PlateDetector {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        /// The window as a sequence of its samples, oldest first.
-        struct Samples<'a>(&'a Window);
-
-        impl Serialize for Samples<'_> {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.collect_seq(self.0.iter())
-            }
-        }
-
-        #[derive(Serialize)]
-        #[serde(rename = "PlateDetector")]
-        struct View<'a> {
-            plate: usize,
-            params: &'a DetectorParams,
-            window: Samples<'a>,
-            offset: f64,
-            sum: f64,
-            sum_sq: f64,
-            level: f64,
-            last_stable_us: i64,
-            last_t: Option<i64>,
-            phase: Phase,
-        }
-        View {
+        // A snapshot is rare next to the samples: the window is copied out for it.
+        DetectorState {
             plate: self.plate,
-            params: &self.params,
-            window: Samples(&self.window),
+            params: self.params,
+            window: self.window.iter().copied().collect(),
             offset: self.offset,
             sum: self.sum,
             sum_sq: self.sum_sq,
