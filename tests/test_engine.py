@@ -166,6 +166,32 @@ def test_zero_copy_columns_are_accepted_in_place():
         column(np.array([1, 2**32]), np.uint32, "ids")
 
 
+def test_columns_in_the_cores_layout_pass_through_and_others_are_converted():
+    from walkout._columns import column, matrix, rows
+
+    box = np.zeros((3, 4), dtype=np.float32)
+    assert rows(box, np.float32, (4,), "bbox") is box
+    emb = np.ones((3, 8), dtype=np.float32)
+    assert matrix(emb, np.float32, "embedding") is emb
+    # Another dtype, byte order or a strided view is converted, not passed on.
+    for other in (box.astype(np.float64), box.astype(">f4"), np.zeros((3, 8), np.float32)[:, ::2]):
+        out = rows(other, np.float32, (4,), "bbox")
+        assert out.dtype == np.float32 and out.flags.c_contiguous and out.shape == (3, 4)
+    with pytest.raises(walkout.InputError, match=r"`bbox` must have shape \(N, 4\)"):
+        rows(np.zeros((3, 5), dtype=np.float32), np.float32, (4,), "bbox")
+    t = np.arange(4, dtype=np.int64)
+    assert column(t, np.int64, "t") is t
+
+
+@pytest.mark.parametrize("epc", [3.0, 2 + 1j, True, np.float32(7), np.complex64(1)])
+def test_an_epc_that_is_no_text_or_integer_is_refused(epc):
+    from walkout._columns import epc_columns
+
+    with pytest.raises(walkout.InputError, match=r"`rfid_reads.epc` at row 1: expected 24 hex"):
+        epc_columns(["3074257bf7194e4000001a85", epc])
+    assert epc_columns(np.array([5, 6], dtype=np.uint16))[1].tolist() == [5, 6]
+
+
 @settings(
     max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

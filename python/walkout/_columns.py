@@ -153,7 +153,12 @@ def epc_columns(values: Any) -> tuple[np.ndarray, np.ndarray]:
     hi = np.empty(len(items), dtype=np.uint64)
     lo = np.empty(len(items), dtype=np.uint64)
     for row, v in enumerate(items):
+        # Only text and integers name a tag: `int()` would also truncate a float, drop
+        # a complex number's imaginary part and read True as tag 1.
+        integer = isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
         try:
+            if not (integer or isinstance(v, str)):
+                raise TypeError
             n = int(v, 16) if isinstance(v, str) else int(v)
         except (TypeError, ValueError):
             raise InputError(
