@@ -4,8 +4,10 @@
 
 use std::collections::BTreeMap;
 
+use numpy::ndarray::Dimension;
 use numpy::{
-    IntoPyArray, PyReadonlyArray1, PyReadonlyArray2, PyReadonlyArray3, PyUntypedArrayMethods,
+    IntoPyArray, PyReadonlyArray, PyReadonlyArray1, PyReadonlyArray2, PyReadonlyArray3,
+    PyUntypedArrayMethods,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
@@ -21,6 +23,26 @@ fn slice<'a, T: numpy::Element>(
 ) -> PyResult<&'a [T]> {
     arr.as_slice()
         .map_err(|_| InputError::new_err(format!("`{field}` must be a contiguous 1-D array")))
+}
+
+/// The values of an array of shape `(N, *row)`, row after row, read in place: the
+/// shape is checked here (the core sees only the flat values), and the array must be
+/// C-contiguous (the Python layer makes it so).
+fn rows_of<'a, T: numpy::Element, D: Dimension>(
+    arr: &'a PyReadonlyArray<'_, T, D>,
+    row: &[usize],
+    field: &str,
+) -> PyResult<&'a [T]> {
+    if arr.shape().get(1..) != Some(row) {
+        let want: Vec<String> = row.iter().map(usize::to_string).collect();
+        return Err(InputError::new_err(format!(
+            "`{field}` must have shape (N, {}) (got {:?})",
+            want.join(", "),
+            arr.shape()
+        )));
+    }
+    arr.as_slice()
+        .map_err(|_| InputError::new_err(format!("`{field}` must be C-contiguous")))
 }
 
 #[pyclass(module = "walkout._core", name = "Engine")]
@@ -109,41 +131,22 @@ impl PyEngine {
         keypoints: Option<PyReadonlyArray3<'_, f32>>,
         embedding: Option<PyReadonlyArray2<'_, f32>>,
     ) -> PyResult<()> {
-        if bbox.shape()[1] != 4 {
-            return Err(InputError::new_err(format!(
-                "`person_detections.bbox` must have shape (N, 4) (got {:?})",
-                bbox.shape()
-            )));
-        }
-        if let Some(k) = &keypoints {
-            if k.shape()[1..] != [17, 3] {
-                return Err(InputError::new_err(format!(
-                    "`person_detections.keypoints` must have shape (N, 17, 3) (got {:?})",
-                    k.shape()
-                )));
-            }
-        }
+        let b = rows_of(&bbox, &[4], "person_detections.bbox")?;
+        let k = match &keypoints {
+            Some(k) => Some(rows_of(k, &[17, 3], "person_detections.keypoints")?),
+            None => None,
+        };
         let (c, t, s) = (
             slice(&camera_id, "camera_id")?,
             slice(&t_us, "t_us")?,
             slice(&score, "score")?,
         );
-        let b = bbox
-            .as_slice()
-            .map_err(|_| InputError::new_err("`bbox` must be C-contiguous"))?;
-        let k = match &keypoints {
-            Some(k) => Some(
-                k.as_slice()
-                    .map_err(|_| InputError::new_err("`keypoints` must be C-contiguous"))?,
-            ),
-            None => None,
-        };
         let e = match &embedding {
             Some(e) => Some(EmbeddingRows {
                 dim: e.shape()[1],
-                values: e
-                    .as_slice()
-                    .map_err(|_| InputError::new_err("`embedding` must be C-contiguous"))?,
+                values: e.as_slice().map_err(|_| {
+                    InputError::new_err("`person_detections.embedding` must be C-contiguous")
+                })?,
             }),
             None => None,
         };
@@ -161,21 +164,13 @@ impl PyEngine {
         area_px: PyReadonlyArray1<'_, f32>,
         temperature_c: PyReadonlyArray1<'_, f32>,
     ) -> PyResult<()> {
-        if centroid.shape()[1] != 2 {
-            return Err(InputError::new_err(format!(
-                "`thermal_blobs.centroid` must have shape (N, 2) (got {:?})",
-                centroid.shape()
-            )));
-        }
+        let xy = rows_of(&centroid, &[2], "thermal_blobs.centroid")?;
         let (c, t, a, temp) = (
             slice(&camera_id, "camera_id")?,
             slice(&t_us, "t_us")?,
             slice(&area_px, "area_px")?,
             slice(&temperature_c, "temperature_c")?,
         );
-        let xy = centroid
-            .as_slice()
-            .map_err(|_| InputError::new_err("`centroid` must be C-contiguous"))?;
         let engine = &mut self.inner;
         py.detach(|| engine.ingest_thermal_blobs(c, t, xy, a, temp))
             .py_err()
@@ -190,21 +185,13 @@ impl PyEngine {
         class_id: PyReadonlyArray1<'_, u32>,
         score: PyReadonlyArray1<'_, f32>,
     ) -> PyResult<()> {
-        if bbox.shape()[1] != 4 {
-            return Err(InputError::new_err(format!(
-                "`product_detections.bbox` must have shape (N, 4) (got {:?})",
-                bbox.shape()
-            )));
-        }
+        let b = rows_of(&bbox, &[4], "product_detections.bbox")?;
         let (c, t, k, s) = (
             slice(&camera_id, "camera_id")?,
             slice(&t_us, "t_us")?,
             slice(&class_id, "class_id")?,
             slice(&score, "score")?,
         );
-        let b = bbox
-            .as_slice()
-            .map_err(|_| InputError::new_err("`bbox` must be C-contiguous"))?;
         let engine = &mut self.inner;
         py.detach(|| engine.ingest_product_detections(c, t, b, k, s))
             .py_err()
