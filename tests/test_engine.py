@@ -157,6 +157,22 @@ def test_core_config_errors_carry_path_and_value():
     assert "NOT-A-SKU" in detail.value
 
 
+def test_the_core_checks_row_shapes_and_layout_itself():
+    """Called directly (the Python layer fixes the layout first), the binding still
+    refuses a wrong row shape or a strided array, naming the whole field."""
+    import json
+
+    engine = _core.Engine(json.dumps(walkout.sim.default_store().model_dump(mode="json")))
+    one = (np.array([1], np.uint32), np.array([T0], np.int64))
+    f32 = np.float32
+    with pytest.raises(walkout.InputError, match=r"`thermal_blobs.centroid` must have shape"):
+        engine.ingest_thermal_blobs(*one, np.zeros((1, 3), f32), np.ones(1, f32), np.ones(1, f32))
+    strided = np.zeros((1, 8), f32)[:, ::2]
+    with pytest.raises(walkout.InputError, match=r"`product_detections.bbox` must be C-cont"):
+        engine.ingest_product_detections(*one, strided, np.ones(1, np.uint32), np.ones(1, f32))
+    assert engine.stats()["thermal_blobs"]["received"] == 0
+
+
 def test_zero_copy_columns_are_accepted_in_place():
     from walkout._columns import column
 
