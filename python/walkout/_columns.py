@@ -42,6 +42,9 @@ def column(values: Any, dtype: type[np.generic], field: str) -> np.ndarray:
     arr = as_array(values, field)
     if arr.ndim != 1:
         raise InputError(f"`{field}` must be 1-D (got shape {arr.shape})")
+    if arr.size == 0:
+        # No values to check or convert (a cast would still warn, from complex say).
+        return np.zeros(0, dtype=dtype)
     if arr.dtype == dtype:
         return np.ascontiguousarray(arr)
     target = np.dtype(dtype)
@@ -78,7 +81,9 @@ def rows(values: Any, dtype: type[np.generic], tail: tuple[int, ...], field: str
     if arr.shape[1:] != tail:
         want = ", ".join(["N", *map(str, tail)])
         raise InputError(f"`{field}` must have shape ({want}) (got {arr.shape})")
-    if arr.size and arr.dtype.kind not in "iuf":
+    if arr.size == 0:
+        return np.zeros(arr.shape, dtype=dtype)
+    if arr.dtype.kind not in "iuf":
         raise InputError(f"`{field}` must hold numbers (got dtype {arr.dtype})")
     with np.errstate(over="ignore"):
         return np.ascontiguousarray(arr, dtype=dtype)
@@ -96,7 +101,9 @@ def matrix(values: Any, dtype: type[np.generic], field: str) -> np.ndarray:
         arr = arr.reshape((0, 0))
     if arr.ndim != 2:
         raise InputError(f"`{field}` must have shape (N, D) (got {arr.shape})")
-    if arr.size and arr.dtype.kind not in "iuf":
+    if arr.size == 0:
+        return np.zeros(arr.shape, dtype=dtype)
+    if arr.dtype.kind not in "iuf":
         raise InputError(f"`{field}` must hold numbers (got dtype {arr.dtype})")
     with np.errstate(over="ignore"):
         return np.ascontiguousarray(arr, dtype=dtype)
