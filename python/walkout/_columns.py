@@ -49,20 +49,19 @@ def column(values: Any, dtype: type[np.generic], field: str) -> np.ndarray:
         return np.ascontiguousarray(arr)
     target = np.dtype(dtype)
     if target.kind in "iu":
-        if arr.size and arr.dtype.kind not in "iu":
+        if arr.dtype.kind not in "iu":
             raise InputError(f"`{field}` must hold integers (got dtype {arr.dtype})")
-        if arr.size:
-            # Every integer width is range-checked: a cast must never wrap a value into
-            # another valid one (300 into gate kind 44, 2**64 - 1 into time -1).
-            info = np.iinfo(target)
-            lo, hi = int(arr.min()), int(arr.max())
-            bad = lo if lo < info.min else hi if hi > info.max else None
-            if bad is not None:
-                row = int(np.flatnonzero(arr == bad)[0])
-                raise InputError(
-                    f"input error in `{field}` at row {row}: value must fit in {target} (got {bad})"
-                )
-    elif target.kind == "f" and arr.size and arr.dtype.kind not in "iuf":
+        # Every integer width is range-checked: a cast must never wrap a value into
+        # another valid one (300 into gate kind 44, 2**64 - 1 into time -1).
+        info = np.iinfo(target)
+        lo, hi = int(arr.min()), int(arr.max())
+        bad = lo if lo < info.min else hi if hi > info.max else None
+        if bad is not None:
+            row = int(np.flatnonzero(arr == bad)[0])
+            raise InputError(
+                f"input error in `{field}` at row {row}: value must fit in {target} (got {bad})"
+            )
+    elif target.kind == "f" and arr.dtype.kind not in "iuf":
         raise InputError(f"`{field}` must hold numbers (got dtype {arr.dtype})")
     with np.errstate(over="ignore"):  # out-of-range floats become inf; the core rejects them
         return np.ascontiguousarray(arr.astype(dtype, copy=False))

@@ -116,6 +116,12 @@ pub struct Engine {
     assoc_cache: fusion::AssocCache,
 }
 
+/// Whether data at `t` comes after the engine processed up to `processed_until`
+/// (`Engine::is_late`, for loops that hold other borrows of the engine).
+fn late_after(processed_until: Option<i64>, t: i64) -> bool {
+    processed_until.is_some_and(|p| t <= p)
+}
+
 impl Engine {
     pub fn new(config: StoreConfig) -> Result<Self> {
         let params = config.fusion.clone();
@@ -269,7 +275,7 @@ impl Engine {
     }
 
     fn is_late(&self, t: i64) -> bool {
-        self.processed_until.is_some_and(|p| t <= p)
+        late_after(self.processed_until, t)
     }
 
     /// Ingest raw weight samples. The whole batch is checked first: a bad row rejects the
@@ -314,8 +320,7 @@ impl Engine {
             .zip(t_us)
             .zip(grams)
             .filter_map(|((&p, &t), &g)| {
-                // As `is_late`.
-                if processed_until.is_some_and(|until| t <= until) {
+                if late_after(processed_until, t) {
                     late += 1;
                     return None;
                 }

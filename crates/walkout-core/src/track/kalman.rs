@@ -21,6 +21,13 @@ pub struct Kalman {
     accel_std: f64,
 }
 
+/// Over `dt` seconds: the share of the velocity kept, and how far a unit velocity
+/// carries the position meanwhile.
+fn decay(dt: f64) -> (f64, f64) {
+    let keep = (-dt / VELOCITY_MEMORY_S).exp();
+    (keep, VELOCITY_MEMORY_S * (1.0 - keep))
+}
+
 /// `F P Fᵀ` for the transition `F = [[1, 0, travel, 0], [0, 1, 0, travel], [0, 0, keep,
 /// 0], [0, 0, 0, keep]]`, without the products by its zeros: every track predicts once
 /// per frame it may be in, thousands of times a second. The same sums in the same order
@@ -79,7 +86,7 @@ impl Kalman {
         if dt <= 0.0 {
             return self.position();
         }
-        let travel = VELOCITY_MEMORY_S * (1.0 - (-dt / VELOCITY_MEMORY_S).exp());
+        let (_, travel) = decay(dt);
         [
             self.x[0] + travel * self.x[2],
             self.x[1] + travel * self.x[3],
@@ -90,8 +97,7 @@ impl Kalman {
         if dt <= 0.0 {
             return;
         }
-        let keep = (-dt / VELOCITY_MEMORY_S).exp();
-        let travel = VELOCITY_MEMORY_S * (1.0 - keep);
+        let (keep, travel) = decay(dt);
         self.x = [
             self.x[0] + travel * self.x[2],
             self.x[1] + travel * self.x[3],

@@ -109,6 +109,14 @@ pub enum TrackState {
     Lost,
 }
 
+/// What the passing of time does to a track ([`Tracker::fate`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fate {
+    Keep,
+    Drop,
+    Lose,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FilterTrack {
     pub id: u32,
@@ -143,7 +151,6 @@ pub struct FrameResult {
 /// starts by clearing what it uses.
 #[derive(Debug, Clone, Default)]
 struct Scratch {
-    left: Vec<bool>,
     active: Vec<usize>,
     /// Per candidate (`cand`), its prediction once computed.
     predicted: Vec<Option<Kalman>>,
@@ -353,51 +360,41 @@ impl Tracker {
             .any(|&e| dist(e, pos) <= self.params.exit_radius_m)
     }
 
-    /// Whether `expire` at `t_us` would change the track of row `s`.
-    fn expires(&self, s: &Summary, t_us: i64) -> bool {
+    /// What `expire` at `t_us` does to the track of row `s`: a tentative track not
+    /// confirmed in time is dropped; a confirmed one last seen at an exit and unseen
+    /// since has left (dropped), one unseen too long is lost; a lost one is forgotten
+    /// in the end.
+    fn fate(&self, s: &Summary, t_us: i64) -> Fate {
         let p = &self.params;
         let unseen = t_us - s.last_hit_us;
         match s.state {
-            TrackState::Tentative { .. } => t_us - s.born_us > p.tentative_timeout_us,
-            TrackState::Confirmed => {
-                unseen > p.max_coast_us || (unseen > p.exit_gone_us && s.near_exit)
-            }
-            TrackState::Lost => unseen > p.lost_keep_us,
+            TrackState::Tentative { .. } if t_us - s.born_us > p.tentative_timeout_us => Fate::Drop,
+            TrackState::Confirmed if unseen > p.exit_gone_us && s.near_exit => Fate::Drop,
+            TrackState::Confirmed if unseen > p.max_coast_us => Fate::Lose,
+            TrackState::Lost if unseen > p.lost_keep_us => Fate::Drop,
+            _ => Fate::Keep,
         }
     }
 
-    /// Tentative tracks time out, confirmed ones get lost or leave, lost ones are
-    /// eventually forgotten. Most frames change none of them, told from the rows alone.
+    /// Apply each track's [`Self::fate`]. Most frames change none, told from the rows.
     fn expire(&mut self, t_us: i64) {
-        if !self.summaries.iter().any(|s| self.expires(s, t_us)) {
+        if self
+            .summaries
+            .iter()
+            .all(|s| self.fate(s, t_us) == Fate::Keep)
+        {
             return;
         }
-        let p = self.params;
-        let mut left = std::mem::take(&mut self.scratch.left);
-        left.clear();
-        left.extend(self.tracks.iter().map(|tr| {
-            tr.state != TrackState::Lost
-                && t_us - tr.last_hit_us > p.exit_gone_us
-                && self.near_exit(tr.last_hit_pos)
-        }));
-        let mut i = 0;
-        self.tracks.retain(|tr| {
-            i += 1;
-            if left[i - 1] && !matches!(tr.state, TrackState::Tentative { .. }) {
-                return false;
-            }
-            match tr.state {
-                TrackState::Tentative { .. } => t_us - tr.born_us <= p.tentative_timeout_us,
-                TrackState::Confirmed => true,
-                TrackState::Lost => t_us - tr.last_hit_us <= p.lost_keep_us,
-            }
-        });
-        self.scratch.left = left;
-        for tr in &mut self.tracks {
-            if tr.state == TrackState::Confirmed && t_us - tr.last_hit_us > p.max_coast_us {
+        let fates: Vec<Fate> = self.summaries.iter().map(|s| self.fate(s, t_us)).collect();
+        let mut fate = fates.iter();
+        self.tracks.retain_mut(|tr| match fate.next() {
+            Some(Fate::Drop) => false,
+            Some(Fate::Lose) => {
                 tr.state = TrackState::Lost;
+                true
             }
-        }
+            _ => true,
+        });
         self.rebuild_summaries();
     }
 
@@ -557,7 +554,6 @@ impl Tracker {
         }
         debug_assert!(self.summaries_agree(), "track rows out of step at {t_us}");
         self.scratch = Scratch {
-            left: std::mem::take(&mut self.scratch.left),
             active,
             predicted,
             gate_in,

@@ -303,14 +303,19 @@ impl WeightBuffer {
         self.blocks.iter().chain(std::iter::once(&self.open))
     }
 
+    /// [`Self::blocks`], to change; of the fields, so that others stay free to borrow.
+    fn blocks_mut<'a>(
+        blocks: &'a mut VecDeque<Block>,
+        open: &'a mut Block,
+    ) -> impl Iterator<Item = &'a mut Block> {
+        blocks.iter_mut().chain(std::iter::once(open))
+    }
+
     /// An arrival broke `plate`'s order: its waiting samples move to its own buffer, in
     /// arrival order (rare, so the blocks are simply searched).
     fn move_to_own(&mut self, plate: usize) {
         let buf = &mut self.own[plate];
-        let blocks = self
-            .blocks
-            .iter_mut()
-            .chain(std::iter::once(&mut self.open));
+        let blocks = Self::blocks_mut(&mut self.blocks, &mut self.open);
         for r in blocks.flat_map(|b| b.rows.iter_mut()) {
             if r.plate as usize == plate {
                 buf.push(r.t_us, r.grams);
@@ -334,10 +339,7 @@ impl WeightBuffer {
         let (due, starts) = (&mut self.due, &mut self.group_start);
         starts.clear();
         starts.resize(self.plates.len() + 1, 0);
-        let blocks = self
-            .blocks
-            .iter_mut()
-            .chain(std::iter::once(&mut self.open));
+        let blocks = Self::blocks_mut(&mut self.blocks, &mut self.open);
         for block in blocks.filter(|b| b.min_t <= until) {
             block.take_until(until, |r| {
                 starts[r.plate as usize + 1] += 1;
