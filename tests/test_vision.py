@@ -249,13 +249,10 @@ def test_run_video_feeds_video_detections_to_the_engine():
     assert score.tp + score.fp + score.fn > 0
 
 
-def test_feed_passes_columns_by_name_and_reports_unknown_modalities():
+def test_feed_passes_columns_by_name():
     session = _session("single-picks", 0)
     engine = Engine(session.config)
-    skipped = feed(
-        engine,
-        {"weights": session.weights, "gates": session.gates, "holograms": {"t_us": [1]}},
-    )
-    assert skipped == ["holograms"]
+    feed(engine, {"weights": session.weights, "gates": session.gates})
     assert engine.finished
     assert engine.stats()["gates"]["received"] == len(session.gates["t_us"])
+    assert engine.stats()["weights"]["received"] == len(session.weights["t_us"])

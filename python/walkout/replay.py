@@ -20,57 +20,55 @@ shoppers, and fed both the engine would see every shopper twice.
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Mapping, Sequence
-from dataclasses import fields
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
+from walkout import modalities
 from walkout.engine import Engine
-from walkout.session import Columns, Session
+from walkout.modalities import REGISTRY, SENSOR_SET_NAMES, BatchHook, Columns
+from walkout.session import Session
 from walkout.ui import progress_bar
 
+#: The modalities each named sensor set feeds (from :mod:`walkout.modalities`).
 SENSOR_SETS: dict[str, tuple[str, ...]] = {
-    "positions": ("weights", "gates", "positions"),
-    "cameras": ("weights", "gates", "person_detections", "thermal_blobs"),
-    "cameras+rfid": ("weights", "gates", "person_detections", "thermal_blobs", "rfid_reads"),
-    "all": (
-        "weights",
-        "gates",
-        "person_detections",
-        "thermal_blobs",
-        "rfid_reads",
-        "product_detections",
-    ),
+    name: modalities.sensor_set(name) for name in SENSOR_SET_NAMES
 }
 DEFAULT_SENSORS = "auto"
-#: Modalities that track shoppers; a sensor set has those of one tracker only.
-_CAMERA_TRACKING = ("person_detections", "thermal_blobs")
 
 
 def session_modalities(session: Session) -> dict[str, Columns]:
     """Every sensor modality a session holds (``{name: columns}``), truth and meta aside."""
-    names = [f.name for f in fields(session)] + list(vars(session))
-    out: dict[str, Columns] = {}
-    for name in dict.fromkeys(names):
-        value = getattr(session, name, None)
-        if name not in ("truth", "meta") and isinstance(value, Mapping) and "t_us" in value:
-            out[name] = dict(value)
-    return out
+    return dict(session.streams)
+
+
+def _tracks_from_cameras(session: Session) -> bool:
+    return any(len(session.streams[m.name]["t_us"]) for m in REGISTRY.values() if m.tracks_shoppers)
 
 
 def sensor_set(session: Session, sensors: str | Sequence[str] = DEFAULT_SENSORS) -> tuple[str, ...]:
     """The modality names a sensor set (a name of :data:`SENSOR_SETS`, ``"auto"``, or
-    an explicit list of modality names) feeds for ``session``."""
+    an explicit list of modality names) feeds for ``session``.
+
+    Unknown names raise ``ValueError`` listing the known ones; so does a set that
+    tracks shoppers from the cameras on a session without camera or thermal data (its
+    receipts would be empty, not wrong by a little).
+    """
     if not isinstance(sensors, str):
-        return tuple(sensors)
+        names = tuple(sensors)
+        for name in names:
+            modalities.modality(name)
+        return names
     if sensors == "auto":
-        has_cameras = any(len(getattr(session, m)["t_us"]) for m in _CAMERA_TRACKING)
-        return SENSOR_SETS["all" if has_cameras else "positions"]
-    if sensors not in SENSOR_SETS:
-        known = ", ".join([*SENSOR_SETS, "auto"])
-        raise ValueError(f"unknown sensor set {sensors!r} (known: {known})")
-    return SENSOR_SETS[sensors]
+        return SENSOR_SETS["all" if _tracks_from_cameras(session) else "positions"]
+    names = modalities.sensor_set(sensors)
+    needs_cameras = any(REGISTRY[n].tracks_shoppers for n in names)
+    if needs_cameras and not _tracks_from_cameras(session):
+        raise ValueError(
+            f"sensor set {sensors!r} tracks shoppers from the cameras, but this session has "
+            "no person detections or thermal blobs (use 'positions' or 'auto')"
+        )
+    return names
 
 
 def replay(
@@ -81,16 +79,18 @@ def replay(
     chunk_s: float = 1.0,
     progress: bool = False,
     embeddings: bool = True,
+    on_batch: BatchHook | None = None,
+    on_step: Callable[[], None] | None = None,
 ) -> Engine:
     """Feed ``session`` to an engine (default: a new one for its store) in chunks of
     ``chunk_s`` seconds of sensor time, stepping to the watermark after each, then
     finish. ``sensors`` chooses the modalities (see the module docs); without
     ``embeddings`` the person detections go without their re-identification vectors.
-    Returns the finished engine.
+    ``on_batch`` and ``on_step`` see what is fed (see :func:`feed`). Returns the
+    finished engine.
     """
     engine = engine or Engine(session.config)
-    mods = session_modalities(session)
-    chosen = {name: mods[name] for name in sensor_set(session, sensors) if name in mods}
+    chosen = {name: session.streams[name] for name in sensor_set(session, sensors)}
     if not embeddings and "person_detections" in chosen:
         chosen["person_detections"] = {
             k: v for k, v in chosen["person_detections"].items() if k != "embedding"
@@ -102,35 +102,40 @@ def replay(
         start_us=session.start_us,
         end_us=session.end_us,
         progress=progress,
+        on_batch=on_batch,
+        on_step=on_step,
     )
     return engine
 
 
 def feed(
     engine: Engine,
-    modalities: Mapping[str, Columns],
+    streams: Mapping[str, Columns],
     *,
     chunk_s: float = 1.0,
     start_us: int | None = None,
     end_us: int | None = None,
     progress: bool = False,
-) -> list[str]:
-    """Feed sensor columns to ``engine`` in time chunks of ``chunk_s``, stepping after
-    each chunk, then finish. Each modality goes to ``engine.ingest_<name>`` with its
-    columns passed by parameter name (a box stored as x1..y2 columns goes as ``bbox``,
-    a centroid stored as cx, cy as ``centroid``); returns the modalities the engine has
-    no ingest method for (skipped)."""
-    usable, skipped = {}, []
-    for name, cols in modalities.items():
-        if getattr(engine, f"ingest_{name}", None) is None:
-            skipped.append(name)
-        elif len(cols["t_us"]):
+    on_batch: BatchHook | None = None,
+    on_step: Callable[[], None] | None = None,
+) -> None:
+    """Feed sensor columns (``{modality: columns}``) to ``engine`` in time chunks of
+    ``chunk_s``, stepping after each chunk, then finish. Each batch goes to the
+    modality's ``engine.ingest_<name>`` (:func:`walkout.modalities.ingest`); then
+    ``on_batch(name, arguments)`` sees it, and ``on_step()`` follows each step (how a
+    recorder watches a replay). An unknown modality name raises ``ValueError``
+    before anything is fed.
+    """
+    usable = {}
+    for name, cols in streams.items():
+        modalities.modality(name)
+        if len(cols["t_us"]):
             order = np.argsort(cols["t_us"], kind="stable")
             usable[name] = {k: np.asarray(v)[order] for k, v in cols.items()}
     times = [c["t_us"] for c in usable.values()]
     if not times:
         engine.finish()
-        return skipped
+        return
     lo = start_us if start_us is not None else int(min(t[0] for t in times))
     hi = end_us if end_us is not None else int(max(t[-1] for t in times))
     step = max(1, int(chunk_s * 1e6))
@@ -142,27 +147,18 @@ def feed(
             for name, cols in usable.items():
                 a, b = cuts[name][i], cuts[name][i + 1]
                 if b > a:
-                    ingest(engine, name, {k: v[a:b] for k, v in cols.items()})
+                    args = ingest(engine, name, {k: v[a:b] for k, v in cols.items()})
+                    if on_batch is not None:
+                        on_batch(name, args)
             engine.step()
+            if on_step is not None:
+                on_step()
             advance()
     engine.finish()
-    return skipped
 
 
-#: Engine parameters that sessions store as several flat columns.
-_COMPOSED = {"bbox": ("x1", "y1", "x2", "y2"), "centroid": ("cx", "cy")}
-
-
-def ingest(engine: Engine, modality: str, cols: Columns) -> None:
-    """Pass one batch of session columns to ``engine.ingest_<modality>``, by parameter
-    name (a box stored as x1..y2 columns goes as ``bbox``, a centroid stored as cx, cy
-    as ``centroid``)."""
-    method = getattr(engine, f"ingest_{modality}")
-    args: dict[str, object] = {}
-    for p in inspect.signature(method).parameters:
-        if p in cols:
-            v = cols[p]
-            args[p] = list(v) if v.dtype == object else v
-        elif p in _COMPOSED and all(c in cols for c in _COMPOSED[p]):
-            args[p] = np.stack([cols[c] for c in _COMPOSED[p]], axis=1)
-    method(**args)
+def ingest(engine: Engine, modality: str, cols: Columns) -> dict[str, object]:
+    """Pass one batch of session columns to ``engine.ingest_<modality>`` (a box stored
+    as x1..y2 columns goes as ``bbox``, a centroid stored as cx, cy as ``centroid``);
+    returns the arguments passed."""
+    return modalities.ingest(engine, modality, cols)

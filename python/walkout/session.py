@@ -60,9 +60,10 @@ engine without per-row Python objects.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pyarrow as pa
@@ -70,80 +71,12 @@ import pyarrow.parquet as pq
 
 from walkout.config import StoreConfig, load_config
 from walkout.errors import SessionError
+from walkout.modalities import REGISTRY, Columns, Modality, modality
 
 FORMAT_VERSION = 1
 
-Columns = dict[str, np.ndarray]
-
-KEYPOINTS = 17
-KEYPOINT_VALUES = KEYPOINTS * 3
-
-_BOX = [("x1", pa.float32()), ("y1", pa.float32()), ("x2", pa.float32()), ("y2", pa.float32())]
-
-# Expected columns of each modality file and their arrow types.
-SCHEMAS: dict[str, pa.Schema] = {
-    "weights": pa.schema(
-        [("plate_id", pa.uint32()), ("t_us", pa.int64()), ("grams", pa.float64())]
-    ),
-    "positions": pa.schema(
-        [("t_us", pa.int64()), ("track_id", pa.uint32()), ("x", pa.float64()), ("y", pa.float64())]
-    ),
-    "gates": pa.schema(
-        [
-            ("gate_id", pa.uint32()),
-            ("t_us", pa.int64()),
-            ("kind", pa.string()),
-            ("token", pa.string()),
-        ]
-    ),
-    "person_detections": pa.schema(
-        [
-            ("camera_id", pa.uint32()),
-            ("t_us", pa.int64()),
-            *_BOX,
-            ("score", pa.float32()),
-            ("keypoints", pa.list_(pa.float32(), KEYPOINT_VALUES)),
-        ]
-    ),
-    "product_detections": pa.schema(
-        [
-            ("camera_id", pa.uint32()),
-            ("t_us", pa.int64()),
-            *_BOX,
-            ("class_id", pa.uint32()),
-            ("score", pa.float32()),
-        ]
-    ),
-    "thermal_blobs": pa.schema(
-        [
-            ("camera_id", pa.uint32()),
-            ("t_us", pa.int64()),
-            ("cx", pa.float32()),
-            ("cy", pa.float32()),
-            ("area_px", pa.float32()),
-            ("temperature_c", pa.float32()),
-        ]
-    ),
-    "rfid_reads": pa.schema(
-        [
-            ("reader_id", pa.uint32()),
-            ("antenna_id", pa.uint32()),
-            ("t_us", pa.int64()),
-            ("epc", pa.string()),
-            ("rssi_dbm", pa.float32()),
-        ]
-    ),
-}
-
-# Modalities a session may lack (no such sensor in the store, or an older session).
-OPTIONAL = ("person_detections", "product_detections", "thermal_blobs", "rfid_reads")
-
-# Columns a modality file may have beyond its schema: fixed-size lists of float32 of any
-# length (the length is the data's, not the format's).
-OPTIONAL_COLUMNS = {"person_detections": ("embedding",)}
-
-# Columns that may hold nulls; every other column of a modality file must not.
-NULLABLE = {("gates", "token")}
+# Re-exported: the session's in-memory form is the registry's.
+__all__ = ["Columns", "DEFAULT_LIMITS", "FORMAT_VERSION", "ReadLimits", "Session", "empty_columns"]
 
 
 @dataclass(frozen=True)
@@ -169,35 +102,59 @@ DEFAULT_LIMITS = ReadLimits()
 
 def empty_columns(name: str) -> Columns:
     """Zero-row columns of modality ``name`` with the dtypes it reads back with."""
-    out: Columns = {}
-    for f in SCHEMAS[name]:
-        if pa.types.is_fixed_size_list(f.type):
-            out[f.name] = np.zeros((0, KEYPOINTS, 3), dtype=np.float32)
-        elif pa.types.is_string(f.type):
-            out[f.name] = np.array([], dtype=object)
-        else:
-            out[f.name] = np.array([], dtype=f.type.to_pandas_dtype())
-    return out
+    return REGISTRY[name].empty()
 
 
-def _optional(name: str) -> Any:
-    return field(default_factory=lambda: empty_columns(name))
-
-
-@dataclass
 class Session:
-    """A store session: config, sensor columns per modality, optional ground truth."""
+    """A store session: config, sensor columns per modality, optional ground truth.
+
+    The sensor columns are held by modality name (:mod:`walkout.modalities`) in
+    :attr:`streams` and read as attributes (``session.weights``); a modality the
+    session lacks reads as empty columns.
+    """
 
     config: StoreConfig
-    weights: Columns
-    positions: Columns
-    gates: Columns
-    meta: dict[str, Any] = field(default_factory=dict)
-    truth: dict[str, Columns] | None = None
-    person_detections: Columns = _optional("person_detections")
-    product_detections: Columns = _optional("product_detections")
-    thermal_blobs: Columns = _optional("thermal_blobs")
-    rfid_reads: Columns = _optional("rfid_reads")
+    meta: dict[str, Any]
+    truth: dict[str, Columns] | None
+    streams: dict[str, Columns]
+
+    if TYPE_CHECKING:  # the attributes __getattr__ serves, for type checkers
+        weights: Columns
+        positions: Columns
+        gates: Columns
+        person_detections: Columns
+        product_detections: Columns
+        thermal_blobs: Columns
+        rfid_reads: Columns
+
+    def __init__(
+        self,
+        config: StoreConfig,
+        meta: dict[str, Any] | None = None,
+        truth: dict[str, Columns] | None = None,
+        streams: Mapping[str, Columns] | None = None,
+        **modalities: Columns,
+    ) -> None:
+        """A session of ``config``; sensor columns come as ``streams`` (by modality
+        name) or as keyword arguments named after the modalities (``weights=...``)."""
+        merged = {**(streams or {}), **modalities}
+        for name in merged:
+            modality(name)  # an unknown name raises, naming the known ones
+        self.config = config
+        self.meta = {} if meta is None else meta
+        self.truth = truth
+        self.streams = {n: merged.get(n, REGISTRY[n].empty()) for n in REGISTRY}
+
+    def __getattr__(self, name: str) -> Columns:
+        # Only called for attributes not found normally: the modalities.
+        streams = self.__dict__.get("streams")
+        if streams is not None and name in streams:
+            return cast(Columns, streams[name])
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __repr__(self) -> str:
+        rows = ", ".join(f"{n}={len(c['t_us'])}" for n, c in self.streams.items())
+        return f"Session({self.meta.get('scenario', self.config.name)!r}, rows: {rows})"
 
     @property
     def start_us(self) -> int:
@@ -218,9 +175,9 @@ class Session:
         (out / "store.json").write_text(
             json.dumps(self.config.model_dump(mode="json"), indent=2) + "\n"
         )
-        for name, schema in SCHEMAS.items():
-            cols: Columns = getattr(self, name)
-            schema = _with_optional(schema, name, cols)
+        for name, m in REGISTRY.items():
+            cols = self.streams[name]
+            schema = _with_optional(m, cols)
             arrays = [_to_arrow(cols[f.name], f.type) for f in schema]
             pq.write_table(pa.Table.from_arrays(arrays, schema=schema), out / f"{name}.parquet")
         if self.truth is not None:
@@ -258,34 +215,34 @@ class Session:
             )
         config = load_config(src / "store.json")
         modalities = {
-            name: _read_table(src / f"{name}.parquet", schema, limits, name)
-            for name, schema in SCHEMAS.items()
-            if name not in OPTIONAL or (src / f"{name}.parquet").is_file()
+            name: _read_table(src / f"{name}.parquet", m, limits)
+            for name, m in REGISTRY.items()
+            if m.required or (src / f"{name}.parquet").is_file()
         }
         truth = None
         truth_dir = src / "truth"
         if truth_dir.is_dir() and any(truth_dir.glob("*.parquet")):
             truth = {
-                p.stem: _read_table(p, None, limits, None)
-                for p in sorted(truth_dir.glob("*.parquet"))
+                p.stem: _read_table(p, None, limits) for p in sorted(truth_dir.glob("*.parquet"))
             }
-        return cls(config=config, meta=meta, truth=truth, **modalities)
+        return cls(config=config, meta=meta, truth=truth, streams=modalities)
 
 
-def _with_optional(schema: pa.Schema, modality: str, cols: Columns) -> pa.Schema:
-    """``schema`` with the optional columns ``cols`` has (see ``OPTIONAL_COLUMNS``)."""
-    for name in OPTIONAL_COLUMNS.get(modality, ()):
+def _with_optional(modality: Modality, cols: Columns) -> pa.Schema:
+    """The modality's schema with the optional columns ``cols`` has."""
+    schema = modality.schema
+    for name in modality.optional_columns:
         values = cols.get(name)
         if values is not None and np.ndim(values) == 2 and np.shape(values)[1] > 0:
             schema = schema.append(pa.field(name, pa.list_(pa.float32(), np.shape(values)[1])))
     return schema
 
 
-def _optional_in_file(
-    path: Path, schema: pa.Schema, modality: str | None, file_schema: pa.Schema
-) -> pa.Schema:
-    """``schema`` with the optional columns the file has, each checked for its type."""
-    for name in OPTIONAL_COLUMNS.get(modality or "", ()):
+def _optional_in_file(path: Path, modality: Modality, file_schema: pa.Schema) -> pa.Schema:
+    """The modality's schema with the optional columns the file has, each checked for
+    its type."""
+    schema = modality.schema
+    for name in modality.optional_columns:
         if name not in file_schema.names:
             continue
         got = file_schema.field(name).type
@@ -304,11 +261,9 @@ def _to_arrow(values: np.ndarray, type_: pa.DataType) -> pa.Array:
     return pa.array(values, type=type_)
 
 
-def _read_table(
-    path: Path, schema: pa.Schema | None, limits: ReadLimits, modality: str | None
-) -> Columns:
+def _read_table(path: Path, modality: Modality | None, limits: ReadLimits) -> Columns:
     """Read one Parquet file, checking its footer against ``limits`` and its schema
-    against ``schema`` before any data is decoded."""
+    against ``modality``'s (none for truth tables) before any data is decoded."""
     if not path.is_file():
         raise SessionError(f"{path}: missing")
     size = path.stat().st_size
@@ -330,8 +285,7 @@ def _read_table(
             f"{path}: row groups hold {sum(g.num_rows for g in groups)} rows, "
             f"the footer claims {meta.num_rows} (damaged file)"
         )
-    if schema is not None:
-        schema = _optional_in_file(path, schema, modality, arrow_schema)
+    schema = None if modality is None else _optional_in_file(path, modality, arrow_schema)
     # What the table takes in memory once decoded (a run of one value compresses to
     # almost nothing on disk and in the footer's encoded sizes; memory it still takes).
     decoded = meta.num_rows * _row_bytes(arrow_schema if schema is None else schema)
@@ -359,22 +313,35 @@ def _read_table(
         raise SessionError(
             f"{path}: read {table.num_rows} rows, the footer claims {meta.num_rows} (damaged file)"
         )
-    if schema is not None:
+    if modality is not None and schema is not None:
+        nullable = {c.name for c in modality.columns if c.nullable}
         for f in schema:
             col = table.column(f.name)
             nulls = col.null_count
             if pa.types.is_fixed_size_list(f.type) and not nulls:
                 nulls = sum(chunk.flatten().null_count for chunk in col.chunks)
-            if nulls and (modality, f.name) not in NULLABLE:
+            if nulls and f.name not in nullable:
                 raise SessionError(f"{path}: column `{f.name}` has {nulls} null values")
-        if modality == "gates":
+        if modality.name == "gates":
             kinds = set(table.column("kind").unique().to_pylist())
             bad = kinds - {"enter", "exit"}
             if bad:
                 raise SessionError(
                     f"{path}: column `kind` must hold 'enter' or 'exit' (got {sorted(bad)[:3]})"
                 )
-    return {name: _to_numpy(table.column(name), name) for name in table.column_names}
+    return {
+        name: _to_numpy(table.column(name), _row_shape(modality, name))
+        for name in table.column_names
+    }
+
+
+def _row_shape(modality: Modality | None, name: str) -> tuple[int, ...] | None:
+    """The in-memory shape of one row of a fixed-size list column (keypoints are
+    ``(17, 3)``), if the registry gives one."""
+    if modality is None:
+        return None
+    shape = next((c.shape for c in modality.columns if c.name == name), ())
+    return shape or None
 
 
 def _row_bytes(schema: pa.Schema) -> int:
@@ -392,12 +359,12 @@ def _row_bytes(schema: pa.Schema) -> int:
     return sum(width(f.type) for f in schema)
 
 
-def _to_numpy(col: pa.ChunkedArray, name: str) -> np.ndarray:
+def _to_numpy(col: pa.ChunkedArray, row_shape: tuple[int, ...] | None) -> np.ndarray:
     if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
         return np.array(col.to_pylist(), dtype=object)
     if pa.types.is_fixed_size_list(col.type):
         flat = col.combine_chunks().flatten().to_numpy(zero_copy_only=False)
-        shape = (KEYPOINTS, 3) if name == "keypoints" else (col.type.list_size,)
+        shape = row_shape or (col.type.list_size,)
         return flat.astype(np.float32, copy=False).reshape(len(col), *shape)
     return col.to_numpy()
 

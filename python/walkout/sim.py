@@ -18,11 +18,11 @@ import numpy as np
 from walkout import _core
 from walkout.config import StoreConfig
 from walkout.engine import as_config
-from walkout.session import Columns, Session
+from walkout.modalities import REGISTRY, Columns
+from walkout.session import Session
 
 EXAMPLES = Path(__file__).resolve().parent / "stores"
 DEFAULT_SCENARIO = "single-picks"
-MODALITIES = ("person_detections", "product_detections", "thermal_blobs", "rfid_reads")
 
 
 def scenarios() -> list[dict[str, Any]]:
@@ -58,12 +58,9 @@ def simulate(
     truth = {name: _columns(cols) for name, cols in raw["truth"].items()}
     return Session(
         config=cfg,
-        weights=raw["weights"],
-        positions=raw["positions"],
-        gates=_columns(raw["gates"]),
         meta=dict(raw["meta"]),
         truth=truth,
-        **{name: _columns(raw[name]) for name in MODALITIES},
+        streams={name: _columns(raw[name]) for name in REGISTRY if name in raw},
     )
 
 

@@ -16,9 +16,9 @@ attached, which is exactly what ``walkout replay SESSION --rerun FILE`` runs.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import rerun as rr
@@ -232,6 +232,31 @@ class Recorder:
         self._started(t_us)
         self._rfid.add(reader_id, antenna_id, t_us, epc, rssi_dbm)
 
+    def log_batch(self, modality: str, args: Mapping[str, Any]) -> None:
+        """One batch as it was fed to the engine (``modality``'s ``ingest_*`` keyword
+        arguments; the hook :func:`walkout.replay.feed` calls). Gate events are drawn
+        from the engine's gate passages instead, and embeddings never: the recording
+        never shows how a person looks."""
+        a = args
+        if modality == "weights":
+            self.log_weights(a["plate_id"], a["t_us"], a["grams"])
+        elif modality == "positions":
+            self.log_positions(a["t_us"], a["track_id"], a["x"], a["y"])
+        elif modality == "person_detections":
+            self.log_person_detections(
+                a["camera_id"], a["t_us"], a["bbox"], a["score"], a.get("keypoints")
+            )
+        elif modality == "thermal_blobs":
+            self.log_thermal_blobs(
+                a["camera_id"], a["t_us"], a["centroid"], a["area_px"], a["temperature_c"]
+            )
+        elif modality == "product_detections":
+            self.log_product_detections(
+                a["camera_id"], a["t_us"], a["bbox"], a["class_id"], a["score"]
+            )
+        elif modality == "rfid_reads":
+            self.log_rfid_reads(a["reader_id"], a["antenna_id"], a["t_us"], a["epc"], a["rssi_dbm"])
+
     def _started(self, t_us: Any) -> None:
         t = np.asarray(t_us, dtype=np.int64)
         if t.size:
@@ -380,70 +405,6 @@ class Recorder:
         }
 
 
-class _RecordingFeed:
-    """Stands in for an Engine in :func:`walkout.replay.replay`: forwards every call and
-    lets the recorder see the raw batches and each step.
-    """
-
-    def __init__(self, engine: Engine, recorder: Recorder) -> None:
-        self._engine = engine
-        self._recorder = recorder
-
-    def __getattr__(self, name: str) -> Any:
-        # Modalities the recorder does not draw go straight to the engine.
-        return getattr(self._engine, name)
-
-    def ingest_weights(self, plate_id: Any, t_us: Any, grams: Any) -> None:
-        self._engine.ingest_weights(plate_id, t_us, grams)
-        self._recorder.log_weights(plate_id, t_us, grams)
-
-    def ingest_positions(self, t_us: Any, track_id: Any, x: Any, y: Any) -> None:
-        self._engine.ingest_positions(t_us, track_id, x, y)
-        self._recorder.log_positions(t_us, track_id, x, y)
-
-    def ingest_gates(self, gate_id: Any, t_us: Any, kind: Any, token: Any = None) -> None:
-        self._engine.ingest_gates(gate_id, t_us, kind, token)
-
-    # The parameter names are the engine's: walkout.replay passes columns by name.
-    # Embeddings go to the engine only: the recording never shows how a person looks.
-    def ingest_person_detections(
-        self,
-        camera_id: Any,
-        t_us: Any,
-        bbox: Any,
-        score: Any,
-        keypoints: Any | None = None,
-        embedding: Any | None = None,
-    ) -> None:
-        self._engine.ingest_person_detections(camera_id, t_us, bbox, score, keypoints, embedding)
-        self._recorder.log_person_detections(camera_id, t_us, bbox, score, keypoints)
-
-    def ingest_thermal_blobs(
-        self, camera_id: Any, t_us: Any, centroid: Any, area_px: Any, temperature_c: Any
-    ) -> None:
-        self._engine.ingest_thermal_blobs(camera_id, t_us, centroid, area_px, temperature_c)
-        self._recorder.log_thermal_blobs(camera_id, t_us, centroid, area_px, temperature_c)
-
-    def ingest_product_detections(
-        self, camera_id: Any, t_us: Any, bbox: Any, class_id: Any, score: Any
-    ) -> None:
-        self._engine.ingest_product_detections(camera_id, t_us, bbox, class_id, score)
-        self._recorder.log_product_detections(camera_id, t_us, bbox, class_id, score)
-
-    def ingest_rfid_reads(
-        self, reader_id: Any, antenna_id: Any, t_us: Any, epc: Any, rssi_dbm: Any
-    ) -> None:
-        self._engine.ingest_rfid_reads(reader_id, antenna_id, t_us, epc, rssi_dbm)
-        self._recorder.log_rfid_reads(reader_id, antenna_id, t_us, epc, rssi_dbm)
-
-    def step(self, until_us: int | None = None) -> None:
-        self._engine.step(until_us)
-        self._recorder.update()
-
-    def finish(self) -> None:
-        self._engine.finish()
-
-
 def session_name(session: Session) -> str:
     """The recording name of a session: its scenario and seed when it has them."""
     meta = session.meta
@@ -476,7 +437,7 @@ def record_session(
     ``frame_interval_s`` and ``cameras`` decimate camera and thermal frames
     (:class:`Recorder`).
     """
-    from walkout.replay import replay, sensor_set, session_modalities
+    from walkout.replay import replay, sensor_set
 
     # The engine's own tracks are drawn from its trajectory log (5 Hz is plenty to see).
     engine = engine if engine is not None else Engine(session.config, trajectory_log_hz=5.0)
@@ -500,7 +461,7 @@ def record_session(
     fed = sensor_set(session, sensors)
     counts = ", ".join(
         f"{len(cols['t_us']):,} {name.replace('_', ' ')}"
-        for name, cols in session_modalities(session).items()
+        for name, cols in session.streams.items()
         if name in fed
     )
     recorder.note(
@@ -508,8 +469,15 @@ def record_session(
         f"start: {session_name(session)} in {session.config.name}, "
         f"{(session.end_us - session.start_us) / 1e6:.0f} s; fed: {counts or 'nothing'}",
     )
-    feed = _RecordingFeed(engine, recorder)
-    replay(session, engine=cast(Engine, feed), chunk_s=chunk_s, progress=progress, sensors=sensors)
+    replay(
+        session,
+        engine=engine,
+        chunk_s=chunk_s,
+        progress=progress,
+        sensors=sensors,
+        on_batch=recorder.log_batch,
+        on_step=recorder.update,
+    )
     recorder.close(end_us=session.end_us)
     if own:
         recording.disconnect()  # closes the file (with its footer) and the viewer link
