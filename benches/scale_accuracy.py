@@ -1,7 +1,7 @@
 """Receipt F1 and tracking at store scale: the first ``--seconds`` of ``scale-large``
 (1008 plates, 64 cameras at 15 fps, one entry gate, the store filling to about 100
 shoppers) replayed through the engine once per sensor set, scored against the
-simulator's truth (receipts: ``walkout.eval``; tracks: ``walkout.eval_tracking``,
+simulator's truth (receipts: ``walkout.eval``; tracks: ``walkout.eval.tracking``,
 motmetrics). Not a speed test: ``benches/examples/engine_hour.rs`` is that.
 
     python benches/scale_accuracy.py --seconds 600
@@ -38,7 +38,7 @@ def main() -> None:
         if sensors != "positions":
             import motmetrics as mm
 
-            from walkout.eval_tracking import accumulate
+            from walkout.eval.tracking import accumulate
 
             acc = accumulate(session.truth["trajectories"], engine.trajectories())
             m = mm.metrics.create().compute(acc, metrics=["mota", "idf1", "num_switches"])

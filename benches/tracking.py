@@ -24,11 +24,11 @@ tracker runs ``--repeat`` times, fresh each time, the two in turn (so a change i
 machine's load falls on both); the median wall time of each is its figure, and the
 range of the ratios of the turns says how steady that was.
 
-Scoring (motmetrics, as ``walkout.eval_tracking`` does), each tracker in the protocol
+Scoring (motmetrics, as ``walkout.eval.tracking`` does), each tracker in the protocol
 its output lives in:
 
 - walkout: on the floor, store-wide, against the true trajectories
-  (``walkout.eval_tracking``: every 3rd truth frame, match within 0.5 m); a shopper
+  (``walkout.eval.tracking``: every 3rd truth frame, match within 0.5 m); a shopper
   must keep one id across every camera.
 - ByteTrack: in each camera's image against the simulator's true person boxes of that
   camera with a visible share of at least 0.35 (what the simulated detector can
@@ -56,7 +56,7 @@ from importlib.metadata import version
 import numpy as np
 
 import walkout
-from walkout import eval_tracking
+from walkout.eval import tracking as eval_tracking
 from walkout.sim import simulate
 
 TICK_US = 1_000_000 // 15

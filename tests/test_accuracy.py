@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from walkout.evaluate import evaluate_tiers
+from walkout.eval import evaluate_tiers
 
 SEEDS = range(4)
 

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from walkout.eval import TrueReceipt, score_receipts
-from walkout.evaluate import evaluate, pooled
+from walkout.eval import TrueReceipt, evaluate, pooled, score_receipts
 
 
 @dataclass

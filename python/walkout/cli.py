@@ -172,7 +172,7 @@ def _eval_table(
     sensors: str = "auto",
     embeddings: bool = True,
 ) -> float:
-    from walkout.evaluate import evaluate, pooled
+    from walkout.eval import evaluate, pooled
     from walkout.report import score_line
 
     results = evaluate(
@@ -201,7 +201,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not (args.tiers or args.ablation):
         _eval_table(args.scenario, seeds, _store_arg(args), args.sensors, not args.no_embeddings)
         return 0
-    from walkout.evaluate import evaluate_tiers
+    from walkout.eval import evaluate_tiers
     from walkout.report import tier_table
 
     if args.store:

@@ -9,8 +9,7 @@ from rich.table import Table
 
 from walkout import _core
 from walkout.config import StoreConfig
-from walkout.eval import ReceiptScore, TrueReceipt, match_receipts, score_receipts
-from walkout.evaluate import TierTable
+from walkout.eval import ReceiptScore, TierTable, TrueReceipt, match_receipts, score_receipts
 
 
 def _money(cents: int, currency: str) -> str:

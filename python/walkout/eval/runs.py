@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from walkout.config import StoreConfig
 from walkout.engine import Engine
-from walkout.eval import ReceiptScore, score_receipts, true_receipts
+from walkout.eval.receipts import ReceiptScore, score_receipts, true_receipts
 from walkout.replay import DEFAULT_SENSORS, replay
 from walkout.sim import simulate
 from walkout.ui import progress_bar
 
 if TYPE_CHECKING:
-    from walkout.eval_tracking import TrackingScore
+    from walkout.eval.tracking import TrackingScore
 
 
 @dataclass
@@ -41,7 +41,7 @@ def evaluate(
     sensor set ``sensors`` (:mod:`walkout.replay`; without ``embeddings``, person
     detections go without their re-identification vectors), and score the receipts
     against the simulator's truth; with ``tracking``, also the engine's tracks against
-    the true trajectories (:mod:`walkout.eval_tracking`, needs motmetrics).
+    the true trajectories (:mod:`walkout.eval.tracking`, needs motmetrics).
     """
     seeds = list(seeds)
     out = []
@@ -54,7 +54,7 @@ def evaluate(
             score = score_receipts(engine.receipts(), true_receipts(session.truth))
             acc = None
             if tracking:
-                from walkout.eval_tracking import accumulate
+                from walkout.eval.tracking import accumulate
 
                 acc = accumulate(session.truth["trajectories"], engine.trajectories())
             out.append(SeedResult(scenario, seed, score, acc))
@@ -91,13 +91,13 @@ class TierTable:
 
     def tracking_by_scenario(self) -> dict[str, TrackingScore]:
         """MOTA / IDF1 of each scenario's seeds pooled."""
-        from walkout.eval_tracking import score
+        from walkout.eval.tracking import score
 
         return {name: score(accs) for name, accs in self.tracking.items() if accs}
 
     def tracking_by_tier(self) -> dict[int, TrackingScore]:
         """MOTA / IDF1 of each tier's scenarios and seeds pooled."""
-        from walkout.eval_tracking import score
+        from walkout.eval.tracking import score
 
         tiers: dict[int, list[Any]] = {}
         for name, accs in self.tracking.items():
