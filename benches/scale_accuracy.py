@@ -2,7 +2,8 @@
 (1008 plates, 64 cameras at 15 fps, one entry gate, the store filling to about 100
 shoppers) replayed through the engine once per sensor set, scored against the
 simulator's truth (receipts: ``walkout.eval``; tracks: ``walkout.eval.tracking``,
-motmetrics). Not a speed test: ``benches/examples/engine_hour.rs`` is that.
+motmetrics), with every wrong unit explained by cause (``walkout.eval.causes``). Not a
+speed test: ``benches/examples/engine_hour.rs`` is that.
 
     python benches/scale_accuracy.py --seconds 600
     python benches/scale_accuracy.py --seconds 600 --sensors all --no-embeddings
@@ -13,7 +14,7 @@ from __future__ import annotations
 import argparse
 
 from walkout.engine import Engine
-from walkout.eval import score_receipts, true_receipts
+from walkout.eval import error_breakdown, score_receipts, true_receipts
 from walkout.replay import replay
 from walkout.sim import simulate
 
@@ -47,6 +48,8 @@ def main() -> None:
                 f"{int(m['num_switches'].iloc[0])} identity switches"
             )
         print(line, flush=True)
+        for cause, fp, fn in error_breakdown(session.truth, engine).rows():
+            print(f"{'':>12}{cause:<34} {fp + fn:>5} ({fp} fp, {fn} fn)", flush=True)
 
 
 if __name__ == "__main__":

@@ -172,7 +172,7 @@ def _eval_table(
     sensors: str = "auto",
     embeddings: bool = True,
 ) -> float:
-    from walkout.eval import evaluate, pooled
+    from walkout.eval import ErrorBreakdown, evaluate, pooled
     from walkout.report import score_line
 
     results = evaluate(
@@ -185,9 +185,11 @@ def _eval_table(
     )
     total = pooled(results)
     worst = min(results, key=lambda r: r.score.f1)
+    causes = sum((r.breakdown for r in results), ErrorBreakdown())
     out = _stdout()
     out.print(score_line(f"{scenario} over {len(seeds)} seeds", total), markup=False)
     out.print(f"  worst seed: {worst.seed} (F1 {worst.score.f1:.4f})", markup=False)
+    out.print(f"  wrong units by cause: {causes.summary()}", markup=False)
     return total.f1
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from walkout.config import StoreConfig
 from walkout.engine import Engine
+from walkout.eval.causes import ErrorBreakdown, error_breakdown
 from walkout.eval.receipts import ReceiptScore, score_receipts, true_receipts
 from walkout.replay import DEFAULT_SENSORS, replay
 from walkout.sim import simulate
@@ -26,6 +27,8 @@ class SeedResult:
     seed: int
     score: ReceiptScore
     tracking: Any = None
+    breakdown: ErrorBreakdown = field(default_factory=ErrorBreakdown)
+    """Its wrong units by cause (:mod:`walkout.eval.causes`)."""
 
 
 def evaluate(
@@ -41,23 +44,27 @@ def evaluate(
     sensor set ``sensors`` (:mod:`walkout.replay`; without ``embeddings``, person
     detections go without their re-identification vectors), and score the receipts
     against the simulator's truth; with ``tracking``, also the engine's tracks against
-    the true trajectories (:mod:`walkout.eval.tracking`, needs motmetrics).
+    the true trajectories (:mod:`walkout.eval.tracking`, needs motmetrics). Each
+    result carries its wrong units by cause (:mod:`walkout.eval.causes`).
     """
     seeds = list(seeds)
     out = []
     with progress_bar(f"evaluating {scenario}", total=len(seeds), enabled=progress) as advance:
         for seed in seeds:
             session = simulate(scenario, seed, config)
-            engine = Engine(session.config, trajectory_log_hz=5.0 if tracking else 0.0)
+            # The trajectory log (which fusion never reads) tells tracks apart by body
+            # for the error breakdown and the tracking scores.
+            engine = Engine(session.config, trajectory_log_hz=5.0)
             replay(session, engine=engine, sensors=sensors, embeddings=embeddings)
             assert session.truth is not None
             score = score_receipts(engine.receipts(), true_receipts(session.truth))
+            breakdown = error_breakdown(session.truth, engine)
             acc = None
             if tracking:
                 from walkout.eval.tracking import accumulate
 
                 acc = accumulate(session.truth["trajectories"], engine.trajectories())
-            out.append(SeedResult(scenario, seed, score, acc))
+            out.append(SeedResult(scenario, seed, score, acc, breakdown))
             advance()
     return out
 
