@@ -17,6 +17,7 @@ from hypothesis.extra import numpy as hnp
 import walkout
 import walkout.sim
 from conftest import receipt_summary
+from walkout.modalities import ingest
 from walkout.session import Session
 
 T0 = 1_767_258_000_000_000
@@ -299,14 +300,8 @@ def _feed(
     edges = np.arange(session.start_us, session.end_us + 2_000_000, 1_000_000)
 
     def send(name: str, c: dict[str, np.ndarray]) -> None:
-        if not len(c["t_us"]):
-            return
-        if name == "weights":
-            engine.ingest_weights(c["plate_id"], c["t_us"], c["grams"])
-        elif name == "positions":
-            engine.ingest_positions(c["t_us"], c["track_id"], c["x"], c["y"])
-        else:
-            engine.ingest_gates(c["gate_id"], c["t_us"], c["kind"], list(c["token"]))
+        if len(c["t_us"]):
+            ingest(engine, name, c)
 
     for lo, hi in zip(edges[:-1], edges[1:], strict=True):
         for name in names:
