@@ -2,6 +2,7 @@
 //! one hierarchy whether a problem was found in Python or in Rust.
 
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 use walkout_core::WalkoutError;
 
 pyo3::import_exception!(walkout.errors, ConfigError);
@@ -27,7 +28,24 @@ pub fn to_py(err: WalkoutError) -> PyErr {
             }
         }),
         WalkoutError::Parse(_) => ConfigError::new_err(msg),
-        WalkoutError::Input { .. } => InputError::new_err(msg),
+        WalkoutError::Input {
+            field, row, value, ..
+        } => Python::attach(|py| {
+            // Structured like Python-side input errors: `.field`, `.row`, `.value`.
+            let kwargs = PyDict::new(py);
+            let made = kwargs
+                .set_item("field", field)
+                .and_then(|()| kwargs.set_item("row", row))
+                .and_then(|()| kwargs.set_item("value", value))
+                .and_then(|()| {
+                    py.get_type::<InputError>()
+                        .call((msg.as_str(),), Some(&kwargs))
+                });
+            match made {
+                Ok(err) => PyErr::from_value(err),
+                Err(e) => e,
+            }
+        }),
         WalkoutError::State(_) => StateError::new_err(msg),
     }
 }
