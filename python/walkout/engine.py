@@ -8,8 +8,9 @@ from os import PathLike
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
-from walkout import _core
+from walkout import _core, tables
 from walkout._columns import as_array, column, epc_columns, matrix, rows
 from walkout.config import StoreConfig, load_config, parse_config
 from walkout.errors import ConfigError, ErrorDetail, InputError, StateError
@@ -351,6 +352,37 @@ class Engine:
     def gate_passages(self) -> list[_core.GatePassage]:
         """Gate events with the track each was bound to."""
         return self._core.gate_passages()
+
+    # --- the same results as Arrow tables (walkout.tables): DataFrames in one call ---
+
+    def receipts_table(self) -> pa.Table:
+        """:meth:`receipts` as an Arrow table, one row per receipt (lines nested); see
+        :mod:`walkout.tables`. ``.to_pandas()`` or ``polars.from_arrow`` for a DataFrame."""
+        return tables.receipts_table(self.receipts())
+
+    def receipt_lines_table(self) -> pa.Table:
+        """The lines of :meth:`receipts` as an Arrow table, one row per line."""
+        return tables.receipt_lines_table(self.receipts())
+
+    def shelf_events_table(self) -> pa.Table:
+        """:meth:`shelf_events` as an Arrow table, one row per event."""
+        return tables.shelf_events_table(self.shelf_events())
+
+    def tracks_table(self) -> pa.Table:
+        """:meth:`tracks` as an Arrow table, one row per track."""
+        return tables.tracks_table(self.tracks())
+
+    def gate_passages_table(self) -> pa.Table:
+        """:meth:`gate_passages` as an Arrow table, one row per passage."""
+        return tables.gate_passages_table(self.gate_passages())
+
+    def cart_lines_table(self) -> pa.Table:
+        """The lines of :meth:`carts` as an Arrow table, one row per line."""
+        return tables.cart_lines_table(self.carts())
+
+    def hand_overs_table(self) -> pa.Table:
+        """:meth:`hand_overs` as an Arrow table, one row per hand-over."""
+        return tables.hand_overs_table(self.hand_overs())
 
     def inventory(self) -> dict[int, dict[str, int]]:
         """``{plate_id: {sku: count}}`` as the engine believes the shelves are now."""
