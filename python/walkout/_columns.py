@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -38,7 +38,7 @@ def column(values: Any, dtype: type[np.generic], field: str) -> np.ndarray:
     naming ``field`` and the offending value.
     """
     if _ready(values, dtype, 1):
-        return values
+        return cast(np.ndarray, values)
     arr = as_array(values, field)
     if arr.ndim != 1:
         raise InputError(f"`{field}` must be 1-D (got shape {arr.shape})", field=field)
@@ -76,7 +76,7 @@ def rows(values: Any, dtype: type[np.generic], tail: tuple[int, ...], field: str
     No copy is made when the input already has that layout.
     """
     if _ready(values, dtype, 1 + len(tail)) and values.shape[1:] == tail:
-        return values
+        return cast(np.ndarray, values)
     arr = as_array(values, field)
     if arr.ndim == 1 and arr.size == 0:
         arr = arr.reshape((0, *tail))
@@ -97,7 +97,7 @@ def matrix(values: Any, dtype: type[np.generic], field: str) -> np.ndarray:
     No copy is made when the input already has that layout.
     """
     if _ready(values, dtype, 2):
-        return values
+        return cast(np.ndarray, values)
     arr = as_array(values, field)
     if arr.ndim == 1 and arr.size == 0:
         arr = arr.reshape((0, 0))

@@ -167,7 +167,7 @@ def cmd_config_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_config_commands(commands: argparse._SubParsersAction) -> None:
+def _add_config_commands(commands: argparse._SubParsersAction[Any]) -> None:
     group = commands.add_parser("config", help="check store configuration files")
     sub = group.add_subparsers(dest="config_command", required=True, metavar="COMMAND")
 
@@ -545,7 +545,7 @@ def _add_rerun_options(parser: argparse.ArgumentParser, default: str | None) -> 
     )
 
 
-def _add_session_commands(commands: argparse._SubParsersAction) -> None:
+def _add_session_commands(commands: argparse._SubParsersAction[Any]) -> None:
     from walkout.sim import DEFAULT_SCENARIO
 
     demo = commands.add_parser("demo", help="simulate, fuse and score a store session")
@@ -626,7 +626,7 @@ def _add_session_commands(commands: argparse._SubParsersAction) -> None:
 
 
 # Command groups in the order `walkout --help` lists them; add new groups here.
-_COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [
+_COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction[Any]], None]] = [
     _add_session_commands,
     _add_config_commands,
     add_video_commands,

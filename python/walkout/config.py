@@ -19,6 +19,7 @@ import re
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from os import PathLike
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
@@ -167,7 +168,9 @@ class _Model(BaseModel):
             return super().model_validate(obj, *args, **kwargs)
 
     @classmethod
-    def model_validate_json(cls, json_data: str | bytes, *args: Any, **kwargs: Any) -> Self:
+    def model_validate_json(
+        cls, json_data: str | bytes | bytearray, *args: Any, **kwargs: Any
+    ) -> Self:
         """Validate JSON text; raises ConfigError listing every problem."""
         with _config_errors(root=cls):
             return super().model_validate_json(json_data, *args, **kwargs)
@@ -522,7 +525,7 @@ def parse_config(data: Mapping[str, Any], source: str | None = None) -> StoreCon
         raise _config_error(exc.details, source) from None
 
 
-def load_config(path: str | Path) -> StoreConfig:
+def load_config(path: str | PathLike[str]) -> StoreConfig:
     """Read and validate a store config file: .toml, .yaml / .yml (safe) or .json.
 
     Raises ConfigError for an unknown extension, an unreadable or unparsable file

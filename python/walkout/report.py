@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from rich.console import Console
 from rich.table import Table
@@ -28,7 +28,8 @@ def receipts_vs_truth(
     names = {p.sku: p.name for p in config.products}
     pairs, _ = match_receipts(receipts, truth)
     total = ReceiptScore()
-    for t, r in pairs:
+    for t, pred in pairs:
+        r = cast("_core.Receipt | None", pred)
         charged = r.quantities() if r is not None else {}
         score = score_receipts([r] if r is not None else [], [t])
         total = total + score
@@ -106,10 +107,10 @@ def tier_tables_dict(tables: Sequence[TierTable]) -> dict[str, Any]:
             scenarios[name] = row
         tiers = {}
         for tier, score in t.by_tier().items():
-            row = dict(score_dict(score))
+            tier_row: dict[str, Any] = dict(score_dict(score))
             if tier in tier_tracks:
-                row |= {"mota": tier_tracks[tier].mota, "idf1": tier_tracks[tier].idf1}
-            tiers[str(tier)] = row
+                tier_row |= {"mota": tier_tracks[tier].mota, "idf1": tier_tracks[tier].idf1}
+            tiers[str(tier)] = tier_row
         out.append({"sensors": t.sensors, "scenarios": scenarios, "tiers": tiers})
     return {"seeds": tables[0].seeds if tables else 0, "tables": out}
 
@@ -137,7 +138,7 @@ def tier_table(console: Console, tables: Sequence[TierTable]) -> None:
     tier_tracks = [t.tracking_by_tier() for t in tracked]
     for tier in tiers[0]:
         cells = [f"[bold]{t[tier].f1:.3f}[/]" for t in tiers]
-        for tr in tier_tracks:
-            cells += [f"[bold]{tr[tier].mota:.3f}[/]", f"[bold]{tr[tier].idf1:.3f}[/]"]
+        for by_tier in tier_tracks:
+            cells += [f"[bold]{by_tier[tier].mota:.3f}[/]", f"[bold]{by_tier[tier].idf1:.3f}[/]"]
         table.add_row(str(tier), "[bold]all of the tier[/]", *cells)
     console.print(table)

@@ -12,9 +12,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 
-def add_video_commands(commands: argparse._SubParsersAction) -> None:
+def add_video_commands(commands: argparse._SubParsersAction[Any]) -> None:
     """Register ``walkout video`` on the CLI's subcommands."""
     p = commands.add_parser(
         "video", help="frames -> person model -> engine -> receipts, on simulated sessions"
