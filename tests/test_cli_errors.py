@@ -210,3 +210,39 @@ def test_spawn_with_a_viewer_that_never_starts_times_out_and_keeps_the_file(sess
     assert "did not take the recording within" in done.stderr
     assert "Traceback" not in done.stderr
     assert rrd.stat().st_size > 100_000
+
+
+_CLOSE_WITH_A_DEAD_VIEWER = """
+import sys, time
+import walkout
+from walkout.session import Session
+from walkout.viz import Recorder, open_recording
+
+rec, _ = open_recording("test", path=sys.argv[2], spawn=True)
+engine = walkout.Engine(walkout.stores.minimal())
+recorder = Recorder(engine, rec)
+started = time.monotonic()
+try:
+    recorder.close(timeout_s=3)
+except TimeoutError as exc:
+    print("timeout", round(time.monotonic() - started), exc)
+rec.disconnect()
+"""
+
+
+@pytest.mark.skipif(shutil.which("rerun") is None, reason="needs the rerun viewer binary")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs an X display to fake")
+def test_recorder_close_gives_up_on_a_viewer_that_never_started(tmp_path):
+    env = {**_no_display_env(), "DISPLAY": ":97"}
+    rrd = tmp_path / "live.rrd"
+    done = subprocess.run(
+        [sys.executable, "-c", _CLOSE_WITH_A_DEAD_VIEWER, "x", str(rrd)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("timeout"), done.stdout + done.stderr
+    assert "not flushed within 3 s" in done.stdout
+    assert rrd.stat().st_size > 0

@@ -681,6 +681,9 @@ def main(argv: list[str] | None = None) -> int:
         # Errors walkout raises on purpose already say what and where: no traceback.
         err.print(f"walkout: {type(exc).__name__}: {exc}", markup=False)
         return EXIT_INPUT
+    except TimeoutError as exc:  # a Rerun viewer or server that stopped taking data
+        err.print(f"walkout: {_one_line(exc)}", markup=False)
+        return EXIT_ENVIRONMENT
     except OSError as exc:  # an output path that cannot be written, a file not there
         err.print(f"walkout: {_os_error(exc)}", markup=False)
         return EXIT_INPUT
