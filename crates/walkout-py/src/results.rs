@@ -105,6 +105,9 @@ macro_rules! result_type {
     };
 }
 
+/// One line of a receipt: a product, how many units, the price, and how sure the
+/// engine is (`needs_review` when `confidence` is below `fusion.review_confidence`).
+/// `evidence` lists the shelf events behind it.
 #[pyclass(
     module = "walkout._core",
     name = "ReceiptLine",
@@ -155,6 +158,9 @@ impl From<&ReceiptLine> for PyReceiptLine {
     }
 }
 
+/// What a shopper who left is charged, issued `fusion.receipt_delay_s` after the exit.
+/// `token` is the account checked in at the entry gate (`None` without a check-in);
+/// times are µs since the Unix epoch, money in minor units (cents).
 #[pyclass(module = "walkout._core", name = "Receipt", frozen, get_all, eq)]
 #[derive(Clone, PartialEq)]
 pub struct PyReceipt {
@@ -201,6 +207,7 @@ impl From<&Receipt> for PyReceipt {
     }
 }
 
+/// One product in the cart of a shopper still in the store.
 #[pyclass(
     module = "walkout._core",
     name = "CartLine",
@@ -223,6 +230,7 @@ result_type!(
     [sku: String, quantity: u32, confidence: f64, evidence: Vec<u64>]
 );
 
+/// The cart of a shopper still in the store (track `track_id`).
 #[pyclass(module = "walkout._core", name = "Cart", frozen, get_all, eq)]
 #[derive(Clone, PartialEq)]
 pub struct PyCart {
@@ -250,6 +258,7 @@ impl PyCart {
     }
 }
 
+/// One explanation of a shelf event: `quantity` units of `sku`, with its probability.
 #[pyclass(
     module = "walkout._core",
     name = "Hypothesis",
@@ -271,6 +280,8 @@ result_type!(
     [sku: String, quantity: u32, probability: f64]
 );
 
+/// How likely shopper `track_id` made a shelf event: the probability, their distance
+/// to the plate front and how many of their hands were seen at it.
 #[pyclass(
     module = "walkout._core",
     name = "ShopperScore",
@@ -293,6 +304,9 @@ result_type!(
     [track_id: u32, probability: f64, distance_m: f64, hands: u32]
 );
 
+/// One shelf interaction: the plates and times, the weight change, its hypotheses
+/// (most likely first), the shoppers who may have made it, and the one it was
+/// assigned to (`None`: unassigned).
 #[pyclass(module = "walkout._core", name = "ShelfEvent", frozen, get_all, eq)]
 #[derive(Clone, PartialEq)]
 pub struct PyShelfEvent {
@@ -368,6 +382,8 @@ impl PyShelfEvent {
     }
 }
 
+/// A pseudonymous shopper track, living for one visit: last position (m, store
+/// frame), first and last time seen, and the gate times.
 #[pyclass(module = "walkout._core", name = "Track", frozen, get_all, eq)]
 #[derive(Clone, PartialEq)]
 pub struct PyTrack {
@@ -411,6 +427,8 @@ impl From<&Track> for PyTrack {
     }
 }
 
+/// A gate event (`kind` "enter" or "exit") and the track it was bound to (`None`:
+/// no shopper found at the gate).
 #[pyclass(module = "walkout._core", name = "GatePassage", frozen, get_all, eq)]
 #[derive(Clone, PartialEq)]
 pub struct PyGatePassage {
@@ -450,6 +468,8 @@ impl From<&GatePassage> for PyGatePassage {
     }
 }
 
+/// A unit of `sku` the cameras saw pass from one shopper to another (moved between
+/// their carts).
 #[pyclass(module = "walkout._core", name = "HandOver", frozen, get_all, eq)]
 #[derive(Clone, PartialEq)]
 pub struct PyHandOver {
