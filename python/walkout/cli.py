@@ -401,7 +401,9 @@ def _replay_recorded(args: argparse.Namespace, session: Session, chunk_s: float 
         from walkout.viz import open_recording, record_session, session_name
     except ImportError as exc:  # rerun-sdk needs Python >= 3.11
         if explicit:
-            raise WalkoutError(f"Rerun recording needs rerun-sdk: {exc}") from exc
+            raise CommandError(
+                f"Rerun recording needs rerun-sdk (Python >= 3.11): {exc}", EXIT_ENVIRONMENT
+            ) from None
         _stderr().print(f"no Rerun recording (rerun-sdk is not installed: {exc})", markup=False)
         return replay(session, chunk_s=chunk_s, progress=sys.stderr.isatty(), sensors=sensors)
 
