@@ -137,12 +137,25 @@ def test_results_compare_by_value_and_pickle(finished, mid_visit):
     assert a != b and a != "MILK-1L"
 
 
+def test_results_hash_by_value_like_frozen_dataclasses(finished, mid_visit):
+    for items in _results(finished, mid_visit).values():
+        for item in items:
+            twin = pickle.loads(pickle.dumps(item))
+            assert hash(twin) == hash(item)
+            assert len({item, twin}) == 1
+    assert len(set(finished.receipts() + finished.receipts())) == len(finished.receipts())
+    # Equal values hash alike, -0.0 and 0.0 included.
+    assert hash(_core.Hypothesis("A", 1, 0.0)) == hash(_core.Hypothesis("A", 1, -0.0))
+    assert hash(_core.Hypothesis("A", 1, 0.5)) != hash(_core.Hypothesis("A", 2, 0.5))
+
+
 def test_to_dict_is_plain_data_with_nested_results_as_dicts(finished, mid_visit):
     for items in _results(finished, mid_visit).values():
         for item in items:
             d = item.to_dict()
             json.dumps(d)  # plain Python values only
-            assert type(item)(**d) == item if not _nested(d) else True
+            if not _nested(d):  # flat results: the dict is the constructor's arguments
+                assert type(item)(**d) == item
     receipt = finished.receipts()[0]
     d = receipt.to_dict()
     assert d["token"] == "acct-42" and d["total_cents"] == 179

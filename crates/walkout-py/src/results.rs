@@ -3,8 +3,11 @@
 //!
 //! Every result type behaves like a frozen Python dataclass: a constructor taking each
 //! field (in declaration order, by position or keyword), a repr that reads like that
-//! call, equality by value, pickling (so results cross process boundaries, e.g. with
-//! `multiprocessing` or Ray) and `to_dict()` (nested results become nested dicts).
+//! call, equality and hashing by value, pickling (so results cross process boundaries,
+//! e.g. with `multiprocessing` or Ray) and `to_dict()` (nested results become dicts).
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple, PyType};
@@ -52,11 +55,61 @@ impl<T: DictValue> DictValue for Vec<T> {
     }
 }
 
+/// A field's part in `__hash__`: equal values hash alike (`-0.0` as `0.0`, since they
+/// compare equal), so results can be set members and dict keys like frozen dataclasses.
+trait FieldHash {
+    fn field_hash<H: Hasher>(&self, h: &mut H);
+}
+
+macro_rules! plain_field_hash {
+    ($($t:ty),*) => {
+        $(impl FieldHash for $t {
+            fn field_hash<H: Hasher>(&self, h: &mut H) {
+                self.hash(h);
+            }
+        })*
+    };
+}
+
+plain_field_hash!(u32, u64, i64, bool, String);
+
+impl FieldHash for f64 {
+    fn field_hash<H: Hasher>(&self, h: &mut H) {
+        let v = if *self == 0.0 { 0.0f64 } else { *self };
+        v.to_bits().hash(h);
+    }
+}
+
+impl<T: FieldHash> FieldHash for Option<T> {
+    fn field_hash<H: Hasher>(&self, h: &mut H) {
+        self.is_some().hash(h);
+        if let Some(v) = self {
+            v.field_hash(h);
+        }
+    }
+}
+
+impl<T: FieldHash> FieldHash for Vec<T> {
+    fn field_hash<H: Hasher>(&self, h: &mut H) {
+        self.len().hash(h);
+        for v in self {
+            v.field_hash(h);
+        }
+    }
+}
+
 /// The dataclass-like methods of a result type, from its list of fields: `__new__`
-/// (every field, in order), `__repr__`, `__reduce__` (pickling through `__new__`) and
-/// `to_dict()`. Equality comes from `#[pyclass(eq)]` and the derived `PartialEq`.
+/// (every field, in order), `__repr__`, `__hash__`, `__reduce__` (pickling through
+/// `__new__`) and `to_dict()`. Equality comes from `#[pyclass(eq)]` and the derived
+/// `PartialEq`.
 macro_rules! result_type {
     ($ty:ident, $name:literal, [$($field:ident : $fty:ty),* $(,)?] $(, { $($extra:tt)* })?) => {
+        impl FieldHash for $ty {
+            fn field_hash<H: Hasher>(&self, h: &mut H) {
+                $(self.$field.field_hash(h);)*
+            }
+        }
+
         impl DictValue for $ty {
             fn dict_value<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
                 Ok(self.to_dict(py)?.into_any())
@@ -81,6 +134,12 @@ macro_rules! result_type {
                     )
                 ),*];
                 Ok(format!("{}({})", $name, parts.join(", ")))
+            }
+
+            fn __hash__(&self) -> u64 {
+                let mut h = DefaultHasher::new();
+                self.field_hash(&mut h);
+                h.finish()
             }
 
             fn __reduce__<'py>(
