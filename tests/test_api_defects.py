@@ -227,6 +227,15 @@ def test_input_errors_carry_field_row_and_value():
     with pytest.raises(walkout.InputError) as info:
         engine.ingest_weights(np.zeros((2, 2)), [T0, T0], [1.0, 2.0])
     assert (info.value.field, info.value.row) == ("weights.plate_id", None)
+    # Found by the binding: a gate kind code that is neither enter nor exit, and an
+    # array the binding cannot read in place (the extension called directly).
+    with pytest.raises(walkout.InputError) as info:
+        engine.ingest_gates([0, 1], [T0, T0], [0, 2])
+    assert (info.value.field, info.value.row, info.value.value) == ("gates.kind", 1, "2")
+    strided = np.zeros(4, np.uint32)[::2]
+    with pytest.raises(walkout.InputError) as info:
+        engine._core.ingest_weights(strided, np.zeros(2, np.int64), np.zeros(2))
+    assert (info.value.field, info.value.row) == ("weights.plate_id", None)
     # The fields survive pickling (errors raised in worker processes).
     twin = pickle.loads(pickle.dumps(err))
     assert (twin.field, twin.row, twin.value, str(twin)) == (
