@@ -246,3 +246,10 @@ def test_recorder_close_gives_up_on_a_viewer_that_never_started(tmp_path):
     assert done.stdout.startswith("timeout"), done.stdout + done.stderr
     assert "not flushed within 3 s" in done.stdout
     assert rrd.stat().st_size > 0
+
+
+def test_python_dash_m_walkout_is_the_cli():
+    done = subprocess.run(
+        [sys.executable, "-m", "walkout", "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and done.stdout.strip() == f"walkout {walkout.__version__}"
