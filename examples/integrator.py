@@ -8,7 +8,7 @@ import numpy as np
 
 import walkout
 
-engine = walkout.Engine("examples/stores/minimal.toml")  # validated store config
+engine = walkout.Engine(walkout.stores.minimal())  # the shipped store, validated
 rng = np.random.default_rng(0)
 t0 = 1_767_258_000_000_000  # µs since the Unix epoch
 for second in range(30):

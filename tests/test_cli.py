@@ -34,7 +34,7 @@ def test_sim_list_names_every_scenario(capsys):
 
 
 def test_replay_of_a_missing_session_is_a_clean_error(tmp_path, capsys):
-    assert main(["replay", str(tmp_path / "nope")]) == 2
+    assert main(["replay", str(tmp_path / "nope")]) == 1  # bad input (walkout --help)
     assert "SessionError" in capsys.readouterr().err
 
 

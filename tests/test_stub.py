@@ -49,3 +49,22 @@ def test_every_public_extension_name_is_in_the_stub():
         if isinstance(obj, type):
             runtime = {m for m in dir(obj) if not m.startswith("_")}
             assert runtime <= declared[name], f"{name}: not in stub: {runtime - declared[name]}"
+
+
+def test_stubtest_finds_the_stub_and_the_extension_alike(tmp_path):
+    """mypy's stubtest: every signature (parameters, defaults, properties) of
+    ``_core.pyi`` matches the built extension (``simulate(..., duration_s)`` was missing)."""
+    import subprocess
+    import sys
+
+    import pytest
+
+    pytest.importorskip("mypy")
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy.stubtest", "walkout._core"],
+        cwd=tmp_path,  # outside the source tree: the installed extension
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -27,7 +27,7 @@ def as_array(values: Any, field: str) -> np.ndarray:
     try:
         return np.asarray(values)
     except (ValueError, TypeError, OverflowError) as exc:
-        raise InputError(f"`{field}` is not an array of numbers: {exc}") from None
+        raise InputError(f"`{field}` is not an array of numbers: {exc}", field=field) from None
 
 
 def column(values: Any, dtype: type[np.generic], field: str) -> np.ndarray:
@@ -38,10 +38,10 @@ def column(values: Any, dtype: type[np.generic], field: str) -> np.ndarray:
     naming ``field`` and the offending value.
     """
     if _ready(values, dtype, 1):
-        return values
+        return cast(np.ndarray, values)
     arr = as_array(values, field)
     if arr.ndim != 1:
-        raise InputError(f"`{field}` must be 1-D (got shape {arr.shape})")
+        raise InputError(f"`{field}` must be 1-D (got shape {arr.shape})", field=field)
     if arr.size == 0:
         # No values to check or convert (a cast would still warn, from complex say).
         return np.zeros(0, dtype=dtype)
@@ -50,7 +50,7 @@ def column(values: Any, dtype: type[np.generic], field: str) -> np.ndarray:
     target = np.dtype(dtype)
     if target.kind in "iu":
         if arr.dtype.kind not in "iu":
-            raise InputError(f"`{field}` must hold integers (got dtype {arr.dtype})")
+            raise InputError(f"`{field}` must hold integers (got dtype {arr.dtype})", field=field)
         # Every integer width is range-checked: a cast must never wrap a value into
         # another valid one (300 into gate kind 44, 2**64 - 1 into time -1).
         info = np.iinfo(target)
@@ -59,10 +59,13 @@ def column(values: Any, dtype: type[np.generic], field: str) -> np.ndarray:
         if bad is not None:
             row = int(np.flatnonzero(arr == bad)[0])
             raise InputError(
-                f"input error in `{field}` at row {row}: value must fit in {target} (got {bad})"
+                f"input error in `{field}` at row {row}: value must fit in {target} (got {bad})",
+                field=field,
+                row=row,
+                value=str(bad),
             )
     elif target.kind == "f" and arr.dtype.kind not in "iuf":
-        raise InputError(f"`{field}` must hold numbers (got dtype {arr.dtype})")
+        raise InputError(f"`{field}` must hold numbers (got dtype {arr.dtype})", field=field)
     with np.errstate(over="ignore"):  # out-of-range floats become inf; the core rejects them
         return np.ascontiguousarray(arr.astype(dtype, copy=False))
 
@@ -73,17 +76,17 @@ def rows(values: Any, dtype: type[np.generic], tail: tuple[int, ...], field: str
     No copy is made when the input already has that layout.
     """
     if _ready(values, dtype, 1 + len(tail)) and values.shape[1:] == tail:
-        return values
+        return cast(np.ndarray, values)
     arr = as_array(values, field)
     if arr.ndim == 1 and arr.size == 0:
         arr = arr.reshape((0, *tail))
     if arr.shape[1:] != tail:
         want = ", ".join(["N", *map(str, tail)])
-        raise InputError(f"`{field}` must have shape ({want}) (got {arr.shape})")
+        raise InputError(f"`{field}` must have shape ({want}) (got {arr.shape})", field=field)
     if arr.size == 0:
         return np.zeros(arr.shape, dtype=dtype)
     if arr.dtype.kind not in "iuf":
-        raise InputError(f"`{field}` must hold numbers (got dtype {arr.dtype})")
+        raise InputError(f"`{field}` must hold numbers (got dtype {arr.dtype})", field=field)
     with np.errstate(over="ignore"):
         return np.ascontiguousarray(arr, dtype=dtype)
 
@@ -94,19 +97,21 @@ def matrix(values: Any, dtype: type[np.generic], field: str) -> np.ndarray:
     No copy is made when the input already has that layout.
     """
     if _ready(values, dtype, 2):
-        return values
+        return cast(np.ndarray, values)
     arr = as_array(values, field)
     if arr.ndim == 1 and arr.size == 0:
         arr = arr.reshape((0, 0))
     if arr.ndim != 2:
-        raise InputError(f"`{field}` must have shape (N, D) (got {arr.shape})")
+        raise InputError(f"`{field}` must have shape (N, D) (got {arr.shape})", field=field)
     if arr.size == 0:
         return np.zeros(arr.shape, dtype=dtype)
     if arr.dtype.kind not in "iuf":
-        raise InputError(f"`{field}` must hold numbers (got dtype {arr.dtype})")
+        raise InputError(f"`{field}` must hold numbers (got dtype {arr.dtype})", field=field)
     with np.errstate(over="ignore"):
         return np.ascontiguousarray(arr, dtype=dtype)
 
+
+_EPC = "rfid_reads.epc"
 
 #: One EPC as 12 big-endian bytes: the high 32 bits, then the low 64.
 _EPC_BYTES = np.dtype([("hi", ">u4"), ("lo", ">u8")])
@@ -141,14 +146,14 @@ def epc_columns(values: Any) -> tuple[np.ndarray, np.ndarray]:
     hex strings, and a non-negative integer array. Anything else is converted row by
     row, with the same results and an error naming the row where there is one."""
     if isinstance(values, (str, bytes)):
-        raise InputError("`rfid_reads.epc` must be a 1-D sequence of EPCs")
+        raise InputError("`rfid_reads.epc` must be a 1-D sequence of EPCs", field=_EPC)
     if isinstance(values, list):  # a list of strings is 1-D; no array needed to know
         fast = _epc_hex_fast(values)
         if fast is not None:
             return fast
     arr = as_array(values, "rfid_reads.epc")
     if arr.ndim != 1:
-        raise InputError("`rfid_reads.epc` must be a 1-D sequence of EPCs")
+        raise InputError("`rfid_reads.epc` must be a 1-D sequence of EPCs", field=_EPC)
     if arr.dtype.kind in "iu" and not (arr.size and arr.dtype.kind == "i" and arr.min() < 0):
         return np.zeros(arr.size, dtype=np.uint64), arr.astype(np.uint64)
     if isinstance(values, np.ndarray) and arr.dtype.kind in "UO":
@@ -169,11 +174,17 @@ def epc_columns(values: Any) -> tuple[np.ndarray, np.ndarray]:
         except (TypeError, ValueError):
             raise InputError(
                 f"input error in `rfid_reads.epc` at row {row}: "
-                f"expected 24 hex characters or an int (got {v!r})"
+                f"expected 24 hex characters or an int (got {v!r})",
+                field=_EPC,
+                row=row,
+                value=repr(v),
             ) from None
         if not 0 <= n < 1 << 96:
             raise InputError(
-                f"input error in `rfid_reads.epc` at row {row}: an EPC has 96 bits (got {v!r})"
+                f"input error in `rfid_reads.epc` at row {row}: an EPC has 96 bits (got {v!r})",
+                field=_EPC,
+                row=row,
+                value=repr(v),
             )
         hi[row], lo[row] = n >> 64, n & ((1 << 64) - 1)
     return hi, lo

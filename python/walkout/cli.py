@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from rich.console import Console
 from rich.table import Table
@@ -28,6 +29,83 @@ if TYPE_CHECKING:
     from walkout.session import Session
 
 Command = Callable[[argparse.Namespace], int]
+
+# Exit codes of every command (listed in `walkout --help`).
+EXIT_OK = 0
+EXIT_INPUT = 1
+"""Bad input: a config, session, model or output path, or a value found wrong while running."""
+EXIT_USAGE = 2
+"""Bad command line: unknown command or option, an option value of the wrong kind."""
+EXIT_ENVIRONMENT = 3
+"""Something this machine lacks: a package, a CUDA device, a display for a viewer."""
+EXIT_INTERNAL = 4
+"""A bug in walkout (set WALKOUT_DEBUG=1 for the traceback, and please report it)."""
+EXIT_INTERRUPTED = 130
+"""Stopped by Ctrl-C."""
+
+EXIT_CODES_HELP = """exit codes:
+  0    success
+  1    bad input: a config, session, model or output path, or a value found wrong
+  2    bad command line: unknown command or option, or an option value of the wrong kind
+  3    missing on this machine: a package, a CUDA device, a display for --spawn
+  4    internal error (set WALKOUT_DEBUG=1 for the traceback)
+  130  interrupted (Ctrl-C)"""
+
+#: How long ``--spawn`` waits for the Rerun viewer it started to accept the recording.
+VIEWER_TIMEOUT_S = 10.0
+
+
+class CommandError(Exception):
+    """A problem a command reports in one line (``walkout: ...``) with its exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_INPUT) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with usage errors on one line: ``walkout eval: --seeds: ...``."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
+def _count(minimum: int) -> Callable[[str], int]:
+    """An argparse type: an integer of at least ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer (got {text!r})") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum} (got {value})")
+        return value
+
+    parse.__name__ = "count"
+    return parse
+
+
+def _seed(text: str) -> int:
+    """An argparse type: a simulator seed, an integer from 0 to 2**64 - 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer seed (got {text!r})") from None
+    if not 0 <= value < 2**64:
+        raise argparse.ArgumentTypeError(f"a seed is from 0 to 2**64 - 1 (got {value})")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    """An argparse type: a finite number above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number (got {text!r})") from None
+    if not (value > 0 and value < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a number above 0 (got {text})")
+    return value
 
 
 def _stdout() -> Console:
@@ -89,7 +167,7 @@ def cmd_config_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_config_commands(commands: argparse._SubParsersAction) -> None:
+def _add_config_commands(commands: argparse._SubParsersAction[Any]) -> None:
     group = commands.add_parser("config", help="check store configuration files")
     sub = group.add_subparsers(dest="config_command", required=True, metavar="COMMAND")
 
@@ -123,8 +201,11 @@ def cmd_sim(args: argparse.Namespace) -> int:
         return 0
     if not args.out:
         _stderr().print("walkout sim: --out DIR is required (or --list)", markup=False)
-        return 2
-    session = simulate(args.scenario, args.seed, _store_arg(args))
+        return EXIT_USAGE
+    _check_scenario(args.scenario)
+    store = _store_arg(args)
+    Path(args.out).mkdir(parents=True, exist_ok=True)  # an unwritable --out fails now
+    session = simulate(args.scenario, args.seed, store)
     out = session.write(args.out)
     n = {k: len(getattr(session, k)["t_us"]) for k in ("weights", "positions", "gates")}
     _stdout().print(
@@ -137,25 +218,43 @@ def cmd_sim(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    """Run the engine over a session directory and print its receipts."""
-    from walkout.eval import true_receipts
-    from walkout.report import receipts_vs_truth, score_line
+    """Run the engine over a session directory and print its receipts (with --json,
+    one JSON document: receipts, score against the truth if any, and stats)."""
+    from walkout.eval import score_receipts, true_receipts
+    from walkout.report import receipts_vs_truth, score_dict, score_line
     from walkout.session import Session
 
     session = Session.read(args.session)
     engine = _replay_recorded(args, session, chunk_s=args.chunk_s)
+    stats = engine.stats()
+    if args.json:
+        score = (
+            score_dict(score_receipts(engine.receipts(), true_receipts(session.truth)))
+            if session.truth is not None
+            else None
+        )
+        doc = {
+            "session": str(args.session),
+            "store": session.config.name,
+            "sensors": args.sensors,
+            "receipts": [r.to_dict() for r in engine.receipts()],
+            "score": score,
+            "stats": stats,
+            "rerun": getattr(args, "rerun_written", None),
+        }
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        return _serve_until_interrupted(args)
     out = _stdout()
     if session.truth is not None:
-        score = receipts_vs_truth(
+        total = receipts_vs_truth(
             out, session.config, engine.receipts(), true_receipts(session.truth)
         )
-        out.print(score_line("receipts", score), markup=False)
+        out.print(score_line("receipts", total), markup=False)
     else:
         for r in engine.receipts():
             out.print(r, markup=False)
             for line in r.lines:
                 out.print(f"  {line}", markup=False)
-    stats = engine.stats()
     out.print(
         f"events: {stats['shelf_events']} shelf ({stats['unassigned_shelf_events']} unassigned), "
         f"late samples: {stats['weights']['late']}, duplicates dropped: "
@@ -171,9 +270,10 @@ def _eval_table(
     store: StoreConfig | None,
     sensors: str = "auto",
     embeddings: bool = True,
+    as_json: bool = False,
 ) -> float:
     from walkout.eval import ErrorBreakdown, evaluate, pooled
-    from walkout.report import score_line
+    from walkout.report import score_dict, score_line
 
     results = evaluate(
         scenario,
@@ -186,6 +286,21 @@ def _eval_table(
     total = pooled(results)
     worst = min(results, key=lambda r: r.score.f1)
     causes = sum((r.breakdown for r in results), ErrorBreakdown())
+    if as_json:
+        doc = {
+            "scenario": scenario,
+            "seeds": seeds,
+            "sensors": sensors,
+            "embeddings": embeddings,
+            **score_dict(total),
+            "causes": causes.to_dict(),
+            "per_seed": [
+                {"seed": r.seed, **score_dict(r.score), "causes": r.breakdown.to_dict()}
+                for r in results
+            ],
+        }
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        return total.f1
     out = _stdout()
     out.print(score_line(f"{scenario} over {len(seeds)} seeds", total), markup=False)
     out.print(f"  worst seed: {worst.seed} (F1 {worst.score.f1:.4f})", markup=False)
@@ -200,15 +315,27 @@ ABLATION = ("positions", "cameras", "cameras+rfid", "all")
 def cmd_eval(args: argparse.Namespace) -> int:
     """Receipt precision / recall / F1 of a scenario, or of every tier, over many seeds."""
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    if seeds[-1] >= 2**64:
+        raise CommandError(f"--first-seed + --seeds must stay below 2**64 (got {seeds[-1]})")
     if not (args.tiers or args.ablation):
-        _eval_table(args.scenario, seeds, _store_arg(args), args.sensors, not args.no_embeddings)
+        _check_scenario(args.scenario)
+        _eval_table(
+            args.scenario,
+            seeds,
+            _store_arg(args),
+            args.sensors,
+            not args.no_embeddings,
+            as_json=args.json,
+        )
         return 0
     from walkout.eval import evaluate_tiers
-    from walkout.report import tier_table
+    from walkout.report import tier_table, tier_tables_dict
 
     if args.store:
         _stderr().print("walkout eval: --tiers and --ablation use the shipped stores", markup=False)
-        return 2
+        return EXIT_USAGE
+    for name in args.scenario_list or []:
+        _check_scenario(name)
     # The ablation ends with every sensor but without the detections' embeddings.
     embeddings = not args.no_embeddings
     if args.ablation:
@@ -224,7 +351,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         )
         for s, e in sets
     ]
-    tier_table(_stdout(), tables)
+    if args.json:
+        sys.stdout.write(json.dumps(tier_tables_dict(tables), indent=2) + "\n")
+    else:
+        tier_table(_stdout(), tables)
     return 0
 
 
@@ -238,6 +368,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from walkout.sim import simulate
 
     out = _stdout()
+    _check_scenario(args.scenario)
+    if args.seeds > 0:
+        _check_scenario(args.eval_scenario)
     store = _store_arg(args)
     session = simulate(args.scenario, args.seed, store)
     with tempfile.TemporaryDirectory(prefix="walkout-demo-") as tmp:
@@ -274,13 +407,33 @@ def _replay_recorded(args: argparse.Namespace, session: Session, chunk_s: float 
         from walkout.viz import open_recording, record_session, session_name
     except ImportError as exc:  # rerun-sdk needs Python >= 3.11
         if explicit:
-            raise WalkoutError(f"Rerun recording needs rerun-sdk: {exc}") from exc
+            raise CommandError(
+                f"Rerun recording needs rerun-sdk (Python >= 3.11): {exc}", EXIT_ENVIRONMENT
+            ) from None
         _stderr().print(f"no Rerun recording (rerun-sdk is not installed: {exc})", markup=False)
         return replay(session, chunk_s=chunk_s, progress=sys.stderr.isatty(), sensors=sensors)
 
-    rec, args.rerun_url = open_recording(
-        session_name(session), path=path, spawn=args.spawn, serve=args.serve
-    )
+    if path:
+        _check_output_file(Path(path), "--rerun")
+    if args.spawn:
+        problem = _viewer_problem()
+        if problem is not None:
+            if not (path or args.serve):
+                raise CommandError(
+                    f"--spawn: {problem}; write a file with --rerun FILE.rrd or serve the "
+                    "recording with --serve",
+                    EXIT_ENVIRONMENT,
+                )
+            _warn(f"--spawn: {problem}; recording without a viewer")
+            args.spawn, args.viewer_failed = False, True
+    try:
+        rec, args.rerun_url = open_recording(
+            session_name(session), path=path, spawn=args.spawn, serve=args.serve
+        )
+    except RuntimeError as exc:  # the viewer or the server could not be started
+        raise CommandError(f"cannot open the Rerun recording: {exc}", EXIT_ENVIRONMENT) from None
+    if args.spawn:
+        _wait_for_viewer(args, rec, path, session_name(session))
     args.rerun_stream = rec  # keeps a served recording alive until the command returns
     engine = record_session(
         session, recording=rec, chunk_s=chunk_s, progress=sys.stderr.isatty(), sensors=sensors
@@ -291,24 +444,90 @@ def _replay_recorded(args: argparse.Namespace, session: Session, chunk_s: float 
         rec.disconnect()  # completes the file (footer) and the link to a spawned viewer
     if path:
         size = Path(path).stat().st_size / 1e6
-        _stdout().print(
+        args.rerun_written = str(path)
+        (_stderr() if getattr(args, "json", False) else _stdout()).print(
             f"Rerun recording: {path} ({size:.1f} MB); view it with `rerun {path}`", markup=False
         )
     return engine
+
+
+def _viewer_problem() -> str | None:
+    """Why a Rerun viewer cannot open a window on this machine, or None if it may."""
+    import shutil
+
+    if shutil.which("rerun") is None:
+        return "the Rerun viewer (`rerun`, from rerun-sdk) is not on PATH"
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        return "no display to open the Rerun viewer on (neither DISPLAY nor WAYLAND_DISPLAY is set)"
+    return None
+
+
+def _wait_for_viewer(args: argparse.Namespace, rec: Any, path: str | None, name: str) -> None:
+    """Wait up to :data:`VIEWER_TIMEOUT_S` for the spawned viewer to take the recording;
+    if it does not, go on without it (writing ``path``), or fail without a file."""
+    import rerun as rr
+
+    try:
+        rec.flush(timeout_sec=VIEWER_TIMEOUT_S)
+        return
+    except RuntimeError as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    message = (
+        f"--spawn: the Rerun viewer did not take the recording within "
+        f"{VIEWER_TIMEOUT_S:g} s ({reason})"
+    )
+    if not path:
+        rec.set_sinks()  # drops the link to the viewer
+        raise CommandError(message, EXIT_ENVIRONMENT)
+    _warn(f"{message}; writing {path} only")
+    rec.set_sinks(rr.FileSink(str(path)))
+    rec.send_recording_name(name)
+    args.viewer_failed = True
+
+
+def _check_output_file(path: Path, option: str) -> None:
+    """Refuse an output file whose folder does not exist or cannot be written, before
+    any work is done."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise CommandError(f"{option} {path}: no such folder {folder}")
+    if path.is_dir():
+        raise CommandError(f"{option} {path}: is a folder, expected a file name")
+    if not os.access(folder, os.W_OK):
+        raise CommandError(f"{option} {path}: the folder {folder} is not writable")
+
+
+def _check_scenario(name: str) -> None:
+    """Refuse an unknown scenario name, listing the known ones."""
+    from walkout.sim import scenarios
+
+    names = [s["name"] for s in scenarios()]
+    if name not in names:
+        import difflib
+
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise CommandError(f"no scenario {name!r}; {hint}`walkout sim --list` lists them")
+
+
+def _warn(message: str) -> None:
+    _stderr().print(f"walkout: {message}", markup=False)
 
 
 def _serve_until_interrupted(args: argparse.Namespace) -> int:
     """With --serve, keep serving the recording to viewers until Ctrl-C."""
     url = getattr(args, "rerun_url", None)
     if not url:
-        return 0
+        return EXIT_ENVIRONMENT if getattr(args, "viewer_failed", False) else EXIT_OK
     import time
     from urllib.parse import quote
 
     import rerun as rr
 
     rr.serve_web_viewer(open_browser=False, connect_to=url)
-    _stdout().print(
+    (_stderr() if getattr(args, "json", False) else _stdout()).print(
         f"serving the recording at {url}: `rerun {url}`, or in a browser "
         f"http://localhost:9090/?url={quote(url, safe='')} (Ctrl-C to stop)",
         markup=False,
@@ -317,7 +536,7 @@ def _serve_until_interrupted(args: argparse.Namespace) -> int:
         while True:
             time.sleep(1)
     except KeyboardInterrupt:
-        return 0
+        return EXIT_OK
 
 
 def _add_rerun_options(parser: argparse.ArgumentParser, default: str | None) -> None:
@@ -334,16 +553,16 @@ def _add_rerun_options(parser: argparse.ArgumentParser, default: str | None) -> 
     )
 
 
-def _add_session_commands(commands: argparse._SubParsersAction) -> None:
+def _add_session_commands(commands: argparse._SubParsersAction[Any]) -> None:
     from walkout.sim import DEFAULT_SCENARIO
 
     demo = commands.add_parser("demo", help="simulate, fuse and score a store session")
     demo.add_argument("--scenario", default=DEFAULT_SCENARIO, help="scenario to show in detail")
-    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--seed", type=_seed, default=0)
     demo.add_argument(
         "--eval-scenario", default="two-shoppers-putback", help="scenario scored over --seeds"
     )
-    demo.add_argument("--seeds", type=int, default=20, help="seeds to score (0 to skip)")
+    demo.add_argument("--seeds", type=_count(0), default=20, help="seeds to score (0 to skip)")
     demo.add_argument("--out", help="keep the session directory here")
     demo.add_argument("--store", help="store config (default: the shipped convenience store)")
     _add_rerun_options(demo, default="walkout-demo.rrd")
@@ -352,7 +571,7 @@ def _add_session_commands(commands: argparse._SubParsersAction) -> None:
 
     sim = commands.add_parser("sim", help="simulate a scenario into a session directory")
     sim.add_argument("--scenario", default=DEFAULT_SCENARIO)
-    sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument("--seed", type=_seed, default=0)
     sim.add_argument("--out", help="session directory to write")
     sim.add_argument("--store", help="store config (default: the shipped convenience store)")
     sim.add_argument("--list", action="store_true", help="list the scenarios")
@@ -360,7 +579,12 @@ def _add_session_commands(commands: argparse._SubParsersAction) -> None:
 
     rep = commands.add_parser("replay", help="run the engine over a session directory")
     rep.add_argument("session", metavar="SESSION", help="session directory")
-    rep.add_argument("--chunk-s", type=float, default=1.0, help="seconds of data per batch")
+    rep.add_argument(
+        "--chunk-s", type=_positive_float, default=1.0, help="seconds of data per batch"
+    )
+    rep.add_argument(
+        "--json", action="store_true", help="print one JSON document (receipts, score, stats)"
+    )
     rep.add_argument(
         "--sensors",
         default="auto",
@@ -372,8 +596,9 @@ def _add_session_commands(commands: argparse._SubParsersAction) -> None:
 
     ev = commands.add_parser("eval", help="receipt F1 of a scenario, or per tier, over many seeds")
     ev.add_argument("--scenario", default="two-shoppers-putback")
-    ev.add_argument("--seeds", type=int, default=20)
-    ev.add_argument("--first-seed", type=int, default=0)
+    ev.add_argument("--seeds", type=_count(1), default=20, help="how many seeds (at least 1)")
+    ev.add_argument("--first-seed", type=_seed, default=0)
+    ev.add_argument("--json", action="store_true", help="print one JSON document of the scores")
     ev.add_argument("--store", help="store config (default: the shipped convenience store)")
     ev.add_argument(
         "--sensors",
@@ -409,7 +634,7 @@ def _add_session_commands(commands: argparse._SubParsersAction) -> None:
 
 
 # Command groups in the order `walkout --help` lists them; add new groups here.
-_COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [
+_COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction[Any]], None]] = [
     _add_session_commands,
     _add_config_commands,
     add_video_commands,
@@ -418,26 +643,70 @@ _COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every command group registered."""
-    parser = argparse.ArgumentParser(
+    from walkout._core import __version__
+
+    parser = _Parser(
         prog="walkout",
         description="Sensor fusion for cashierless stores.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"walkout {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add_group in _COMMAND_GROUPS:
         add_group(commands)
     return parser
 
 
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text or type(exc).__name__
+
+
+def _os_error(exc: OSError) -> str:
+    """An OSError as ``<file>: <reason>`` (what the system said, without errno)."""
+    reason = exc.strerror or _one_line(exc)
+    if exc.filename is not None:
+        return f"{exc.filename}: {reason}"
+    return reason
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``walkout`` console script; returns the exit code."""
+    """Entry point of the ``walkout`` console script; returns the exit code
+    (:data:`EXIT_CODES_HELP` lists them)."""
     args = build_parser().parse_args(argv)
     func: Command = args.func
+    err = _stderr()
     try:
         return func(args)
+    except KeyboardInterrupt:
+        err.print("walkout: interrupted", markup=False)
+        return EXIT_INTERRUPTED
+    except CommandError as exc:
+        err.print(f"walkout: {exc}", markup=False)
+        return exc.code
     except WalkoutError as exc:
         # Errors walkout raises on purpose already say what and where: no traceback.
-        _stderr().print(f"walkout: {type(exc).__name__}: {exc}", markup=False)
-        return 2
+        err.print(f"walkout: {type(exc).__name__}: {exc}", markup=False)
+        return EXIT_INPUT
+    except TimeoutError as exc:  # a Rerun viewer or server that stopped taking data
+        err.print(f"walkout: {_one_line(exc)}", markup=False)
+        return EXIT_ENVIRONMENT
+    except OSError as exc:  # an output path that cannot be written, a file not there
+        err.print(f"walkout: {_os_error(exc)}", markup=False)
+        return EXIT_INPUT
+    except ImportError as exc:  # an optional package this command needs
+        err.print(f"walkout: this command needs a package that is missing: {exc}", markup=False)
+        return EXIT_ENVIRONMENT
+    except Exception as exc:
+        if os.environ.get("WALKOUT_DEBUG"):
+            raise
+        err.print(
+            f"walkout: internal error: {type(exc).__name__}: {_one_line(exc)} "
+            "(set WALKOUT_DEBUG=1 for the traceback, and please report it)",
+            markup=False,
+        )
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -13,13 +13,15 @@ calibration matrices); then, once every field is well formed, the store-wide che
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from os import PathLike
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
 from pydantic import (
@@ -80,12 +82,50 @@ def _fail(message: str) -> PydanticCustomError:
     return PydanticCustomError("walkout_config", message)
 
 
-def _details(exc: ValidationError) -> list[ErrorDetail]:
+def _details(exc: ValidationError, root: type[BaseModel] | None = None) -> list[ErrorDetail]:
     details = []
     for err in exc.errors(include_url=False):
         value = "nothing" if err["type"] == "missing" else checks.format_value(err["input"])
-        details.append(ErrorDetail(checks.loc_to_path(err["loc"]), value, err["msg"]))
+        message = err["msg"]
+        if err["type"] == "extra_forbidden" and err["loc"]:
+            message = f"{message}{_did_you_mean(root, err['loc'])}"
+        details.append(ErrorDetail(checks.loc_to_path(err["loc"]), value, message))
     return details
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The config model an annotation holds (``Plate``, ``list[Plate]``, ...), if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        if (found := _model_in(arg)) is not None:
+            return found
+    return None
+
+
+def _all_keys() -> set[str]:
+    keys: set[str] = set()
+    for model in _Model.__subclasses__():
+        keys.update(model.model_fields)
+    return keys
+
+
+def _did_you_mean(root: type[BaseModel] | None, loc: tuple[int | str, ...]) -> str:
+    """``", did you mean 'name'?"`` for an unknown key close to a known one of the
+    model it was found in (the keys of every config model when that is not known)."""
+    key = loc[-1]
+    if not isinstance(key, str):
+        return ""
+    model = root
+    for part in loc[:-1]:
+        if model is None:
+            break
+        if isinstance(part, str):
+            field = model.model_fields.get(part)
+            model = _model_in(field.annotation) if field is not None else None
+    known = set(model.model_fields) if model is not None else _all_keys()
+    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+    return f", did you mean {close[0]!r}?" if close else ""
 
 
 def _config_error(details: list[ErrorDetail], source: str | None = None) -> ConfigError:
@@ -96,13 +136,16 @@ def _config_error(details: list[ErrorDetail], source: str | None = None) -> Conf
 
 
 @contextmanager
-def _config_errors(source: str | None = None) -> Iterator[None]:
-    """Turn pydantic's ValidationError into ConfigError with walkout-style paths."""
+def _config_errors(
+    source: str | None = None, root: type[BaseModel] | None = None
+) -> Iterator[None]:
+    """Turn pydantic's ValidationError into ConfigError with walkout-style paths
+    (``root``: the model validated, for "did you mean" hints on unknown keys)."""
     try:
         yield
     except ValidationError as exc:
         # pydantic's own traceback adds nothing the details do not say.
-        raise _config_error(_details(exc), source) from None
+        raise _config_error(_details(exc, root), source) from None
 
 
 class _Model(BaseModel):
@@ -111,7 +154,7 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     def __init__(self, **data: Any) -> None:
-        with _config_errors():
+        with _config_errors(root=type(self)):
             super().__init__(**data)
 
     # Marked as pydantic's own __init__ so that nested validation and model_validate
@@ -121,13 +164,15 @@ class _Model(BaseModel):
     @classmethod
     def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
         """Validate a Python object; raises ConfigError listing every problem."""
-        with _config_errors():
+        with _config_errors(root=cls):
             return super().model_validate(obj, *args, **kwargs)
 
     @classmethod
-    def model_validate_json(cls, json_data: str | bytes, *args: Any, **kwargs: Any) -> Self:
+    def model_validate_json(
+        cls, json_data: str | bytes | bytearray, *args: Any, **kwargs: Any
+    ) -> Self:
         """Validate JSON text; raises ConfigError listing every problem."""
-        with _config_errors():
+        with _config_errors(root=cls):
             return super().model_validate_json(json_data, *args, **kwargs)
 
 
@@ -442,6 +487,12 @@ class StoreConfig(_Model):
         return self
 
     @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], source: str | None = None) -> StoreConfig:
+        """Validate an already parsed document (``tomllib.load``, ``json.load``, a dict
+        built in code); ``source`` prefixes error messages. See :func:`parse_config`."""
+        return parse_config(data, source)
+
+    @classmethod
     def load(cls, path: str | Path) -> StoreConfig:
         """Read and validate a store config file (.toml, .yaml/.yml or .json)."""
         return load_config(path)
@@ -474,7 +525,7 @@ def parse_config(data: Mapping[str, Any], source: str | None = None) -> StoreCon
         raise _config_error(exc.details, source) from None
 
 
-def load_config(path: str | Path) -> StoreConfig:
+def load_config(path: str | PathLike[str]) -> StoreConfig:
     """Read and validate a store config file: .toml, .yaml / .yml (safe) or .json.
 
     Raises ConfigError for an unknown extension, an unreadable or unparsable file

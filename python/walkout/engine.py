@@ -8,11 +8,12 @@ from os import PathLike
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
-from walkout import _core
+from walkout import _core, tables
 from walkout._columns import as_array, column, epc_columns, matrix, rows
-from walkout.config import StoreConfig, load_config
-from walkout.errors import InputError, StateError
+from walkout.config import StoreConfig, load_config, parse_config
+from walkout.errors import ConfigError, ErrorDetail, InputError, StateError
 
 GATE_KIND_CODES = {"enter": 0, "exit": 1}
 _I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
@@ -24,12 +25,15 @@ def _tokens(token: Any, n: int) -> list[str | None]:
     if token is None:
         return [None] * n
     if isinstance(token, (str, bytes)):
-        raise InputError("`gates.token` must be a sequence of tokens, one per row")
+        raise InputError(
+            "`gates.token` must be a sequence of tokens, one per row", field="gates.token"
+        )
     try:
         items = list(token)
     except TypeError:
         raise InputError(
-            f"`gates.token` must be a sequence of tokens (got {type(token).__name__})"
+            f"`gates.token` must be a sequence of tokens (got {type(token).__name__})",
+            field="gates.token",
         ) from None
     out: list[str | None] = []
     for row, t in enumerate(items):
@@ -40,18 +44,77 @@ def _tokens(token: Any, n: int) -> list[str | None]:
         else:
             raise InputError(
                 f"input error in `gates.token` at row {row}: a token is a string "
-                f"(got {type(t).__name__})"
+                f"(got {type(t).__name__})",
+                field="gates.token",
+                row=row,
+                value=repr(t),
             )
     return out
 
 
-def as_config(config: StoreConfig | str | PathLike[str] | Mapping[str, Any]) -> StoreConfig:
-    """Accept a validated config, a path to a config file, or a plain mapping."""
+ConfigSource = StoreConfig | str | PathLike[str] | Mapping[str, Any]
+"""What :class:`Engine` (and the simulator) accept as a store config."""
+
+_MAX_SHOWN = 80
+
+
+def _describe_text(text: str) -> str:
+    """A long string shortened for an error message (a config pasted where a path
+    belongs must not fill the screen)."""
+    one_line = " ".join(text.split())
+    if len(one_line) <= _MAX_SHOWN:
+        return repr(one_line)
+    return f"{one_line[:_MAX_SHOWN]!r}... ({len(text):,} characters)"
+
+
+def as_config(config: ConfigSource) -> StoreConfig:
+    """Accept a validated config, a path to a config file, or a plain mapping (the
+    parsed document, e.g. ``tomllib.load(f)`` or ``json.load(f)``).
+
+    Raises :class:`ConfigError` for an invalid config, and for a string that is config
+    text rather than a path; :class:`TypeError` for anything else.
+    """
     if isinstance(config, StoreConfig):
         return config
     if isinstance(config, Mapping):
-        return StoreConfig.from_mapping(dict(config))
+        return parse_config(config)
+    if isinstance(config, str):
+        text = config.strip()
+        if text.startswith(("{", "[")) or "\n" in text:
+            detail = ErrorDetail(
+                "(config)", _describe_text(config), "config text where a file path belongs"
+            )
+            raise ConfigError(
+                f"expected a store config file path, got config text {_describe_text(config)}: "
+                "pass `json.loads(text)` (a mapping) or "
+                "`walkout.StoreConfig.model_validate_json(text)` instead",
+                [detail],
+            )
+    elif not isinstance(config, PathLike):
+        raise TypeError(
+            "a store config is a walkout.StoreConfig, a path to a .toml / .yaml / .json "
+            f"file, or a mapping (got {type(config).__name__})"
+        )
     return load_config(config)
+
+
+def _log_rate(hz: Any) -> float:
+    """``trajectory_log_hz`` checked: a finite number, 0 (off) or positive."""
+    if isinstance(hz, (bool, np.bool_)) or not isinstance(
+        hz, (int, float, np.integer, np.floating)
+    ):
+        raise InputError(
+            f"`trajectory_log_hz` must be a number of Hz (got {hz!r})",
+            field="trajectory_log_hz",
+            value=repr(hz),
+        )
+    if not math.isfinite(hz) or hz < 0:
+        raise InputError(
+            f"`trajectory_log_hz` must be 0 (off) or a positive rate in Hz (got {hz!r})",
+            field="trajectory_log_hz",
+            value=repr(hz),
+        )
+    return float(hz)
 
 
 class Engine:
@@ -63,21 +126,25 @@ class Engine:
     data runs in Rust with the GIL released.
 
     >>> import walkout
-    >>> engine = walkout.Engine("examples/stores/minimal.toml")
+    >>> engine = walkout.Engine(walkout.stores.minimal())
     >>> engine.receipts()
     []
     """
 
     def __init__(
         self,
-        config: StoreConfig | str | PathLike[str] | Mapping[str, Any],
+        config: ConfigSource,
         *,
         trajectory_log_hz: float = 0.0,
     ) -> None:
+        """``config``: a :class:`StoreConfig`, a config file path, or a plain mapping
+        (see :func:`as_config`). ``trajectory_log_hz``: how often per second every
+        track's position is logged for :meth:`trajectories` (0, the default: never)."""
+        hz = _log_rate(trajectory_log_hz)
         self.config: StoreConfig = as_config(config)
         self._core = _core.Engine(self.config.to_core_json())
-        if trajectory_log_hz:
-            self._core.set_trajectory_log(trajectory_log_hz)
+        if hz:
+            self._core.set_trajectory_log(hz)
 
     def ingest_weights(self, plate_id: Any, t_us: Any, grams: Any) -> None:
         """Raw weight samples: plate ids, times (µs since the Unix epoch), grams."""
@@ -110,7 +177,9 @@ class Engine:
         """
         kinds = as_array(kind, "gates.kind")
         if kinds.ndim != 1:
-            raise InputError(f"`gates.kind` must be 1-D (got shape {kinds.shape})")
+            raise InputError(
+                f"`gates.kind` must be 1-D (got shape {kinds.shape})", field="gates.kind"
+            )
         if kinds.dtype.kind in "USO":
             codes = np.empty(len(kinds), dtype=np.uint8)
             for row, k in enumerate(kinds):
@@ -118,7 +187,10 @@ class Engine:
                 if code is None:
                     raise InputError(
                         f"input error in `gates.kind` at row {row}: "
-                        f"expected 'enter' or 'exit' (got {str(k)!r})"
+                        f"expected 'enter' or 'exit' (got {str(k)!r})",
+                        field="gates.kind",
+                        row=row,
+                        value=str(k),
                     )
                 codes[row] = code
             kinds = codes
@@ -229,9 +301,17 @@ class Engine:
             if isinstance(until_us, (bool, np.bool_)) or not isinstance(
                 until_us, (int, np.integer)
             ):
-                raise InputError(f"`until_us` must be an integer time in µs (got {until_us!r})")
+                raise InputError(
+                    f"`until_us` must be an integer time in µs (got {until_us!r})",
+                    field="until_us",
+                    value=repr(until_us),
+                )
             if not _I64_MIN <= int(until_us) <= _I64_MAX:
-                raise InputError(f"`until_us` must fit in int64 (got {until_us})")
+                raise InputError(
+                    f"`until_us` must fit in int64 (got {until_us})",
+                    field="until_us",
+                    value=str(until_us),
+                )
             until_us = int(until_us)
         self._core.step(until_us)
 
@@ -272,6 +352,37 @@ class Engine:
     def gate_passages(self) -> list[_core.GatePassage]:
         """Gate events with the track each was bound to."""
         return self._core.gate_passages()
+
+    # --- the same results as Arrow tables (walkout.tables): DataFrames in one call ---
+
+    def receipts_table(self) -> pa.Table:
+        """:meth:`receipts` as an Arrow table, one row per receipt (lines nested); see
+        :mod:`walkout.tables`. ``.to_pandas()`` or ``polars.from_arrow`` for a DataFrame."""
+        return tables.receipts_table(self.receipts())
+
+    def receipt_lines_table(self) -> pa.Table:
+        """The lines of :meth:`receipts` as an Arrow table, one row per line."""
+        return tables.receipt_lines_table(self.receipts())
+
+    def shelf_events_table(self) -> pa.Table:
+        """:meth:`shelf_events` as an Arrow table, one row per event."""
+        return tables.shelf_events_table(self.shelf_events())
+
+    def tracks_table(self) -> pa.Table:
+        """:meth:`tracks` as an Arrow table, one row per track."""
+        return tables.tracks_table(self.tracks())
+
+    def gate_passages_table(self) -> pa.Table:
+        """:meth:`gate_passages` as an Arrow table, one row per passage."""
+        return tables.gate_passages_table(self.gate_passages())
+
+    def cart_lines_table(self) -> pa.Table:
+        """The lines of :meth:`carts` as an Arrow table, one row per line."""
+        return tables.cart_lines_table(self.carts())
+
+    def hand_overs_table(self) -> pa.Table:
+        """:meth:`hand_overs` as an Arrow table, one row per hand-over."""
+        return tables.hand_overs_table(self.hand_overs())
 
     def inventory(self) -> dict[int, dict[str, int]]:
         """``{plate_id: {sku: count}}`` as the engine believes the shelves are now."""

@@ -9,6 +9,7 @@ hierarchy whether the problem was found in Python or in Rust.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,42 @@ class ConfigError(WalkoutError, ValueError):
     """
 
     def __init__(self, message: str, details: list[ErrorDetail] | None = None) -> None:
-        super().__init__(message)
+        super().__init__(message, list(details or []))
         self.details: list[ErrorDetail] = list(details or [])
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 class InputError(WalkoutError, ValueError):
-    """A sensor input batch is malformed: wrong shape or dtype, NaN, unknown id."""
+    """A sensor input batch (or another argument) is malformed: wrong shape or dtype,
+    NaN, unknown id.
+
+    ``field`` names the input (``"weights.plate_id"``), ``row`` the first bad row
+    (``None`` when the problem is the whole column, e.g. its shape) and ``value`` the
+    offending value as text (``None`` when there is no single one).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        row: int | None = None,
+        value: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.field: str | None = field
+        self.row: int | None = row
+        self.value: str | None = value
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only fields survive pickling (multiprocessing, Ray) too.
+        return (_input_error, (str(self), self.field, self.row, self.value))
+
+
+def _input_error(message: str, field: str | None, row: int | None, value: str | None) -> InputError:
+    return InputError(message, field=field, row=row, value=value)
 
 
 class SessionError(WalkoutError, OSError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, cast
 
 from rich.console import Console
 from rich.table import Table
@@ -26,7 +27,8 @@ def receipts_vs_truth(
     names = {p.sku: p.name for p in config.products}
     pairs, _ = match_receipts(receipts, truth)
     total = ReceiptScore()
-    for t, r in pairs:
+    for t, pred in pairs:
+        r = cast("_core.Receipt | None", pred)
         charged = r.quantities() if r is not None else {}
         score = score_receipts([r] if r is not None else [], [t])
         total = total + score
@@ -60,12 +62,56 @@ def receipts_vs_truth(
     return total
 
 
+def _units(score: ReceiptScore) -> int:
+    return score.tp + score.fp + score.fn
+
+
 def score_line(label: str, score: ReceiptScore) -> str:
-    """One line: precision, recall, F1 and the unit counts behind them."""
+    """One line: precision, recall, F1 and the unit counts behind them. Without a unit
+    charged or taken the scores are undefined, and the line says so."""
+    if not _units(score):
+        return f"{label}: precision, recall and F1 undefined (no unit charged or taken)"
     return (
         f"{label}: precision {score.precision:.4f}  recall {score.recall:.4f}  "
         f"F1 {score.f1:.4f}  (units: {score.tp} right, {score.fp} overcharged, {score.fn} missed)"
     )
+
+
+def score_dict(score: ReceiptScore) -> dict[str, float | int | None]:
+    """A score as JSON-ready values: precision, recall and F1 (``None`` when no unit was
+    charged or taken, where they are undefined) and the unit counts."""
+    defined = bool(_units(score))
+    return {
+        "precision": score.precision if defined else None,
+        "recall": score.recall if defined else None,
+        "f1": score.f1 if defined else None,
+        "units_right": score.tp,
+        "units_overcharged": score.fp,
+        "units_missed": score.fn,
+    }
+
+
+def tier_tables_dict(tables: Sequence[TierTable]) -> dict[str, Any]:
+    """``walkout eval --tiers/--ablation --json``: per sensor set, the score of every
+    scenario and tier (with MOTA / IDF1 where tracking was measured)."""
+    out = []
+    for t in tables:
+        tracks = t.tracking_by_scenario() if t.tracking else {}
+        tier_tracks = t.tracking_by_tier() if t.tracking else {}
+        scenarios = {}
+        for name, score in sorted(t.by_scenario.items()):
+            row: dict[str, Any] = {"tier": t.tier_of[name], **score_dict(score)}
+            if name in tracks:
+                row |= {"mota": tracks[name].mota, "idf1": tracks[name].idf1}
+            scenarios[name] = row
+        tiers = {}
+        for tier, score in t.by_tier().items():
+            tier_row: dict[str, Any] = dict(score_dict(score))
+            if tier in tier_tracks:
+                tier_row |= {"mota": tier_tracks[tier].mota, "idf1": tier_tracks[tier].idf1}
+            tiers[str(tier)] = tier_row
+        out.append({"sensors": t.sensors, "scenarios": scenarios, "tiers": tiers})
+    return {"seeds": tables[0].seeds if tables else 0, "tables": out}
 
 
 def tier_table(console: Console, tables: Sequence[TierTable]) -> None:
@@ -91,7 +137,7 @@ def tier_table(console: Console, tables: Sequence[TierTable]) -> None:
     tier_tracks = [t.tracking_by_tier() for t in tracked]
     for tier in tiers[0]:
         cells = [f"[bold]{t[tier].f1:.3f}[/]" for t in tiers]
-        for tr in tier_tracks:
-            cells += [f"[bold]{tr[tier].mota:.3f}[/]", f"[bold]{tr[tier].idf1:.3f}[/]"]
+        for by_tier in tier_tracks:
+            cells += [f"[bold]{by_tier[tier].mota:.3f}[/]", f"[bold]{by_tier[tier].idf1:.3f}[/]"]
         table.add_row(str(tier), "[bold]all of the tier[/]", *cells)
     console.print(table)

@@ -18,6 +18,7 @@ import numpy as np
 from walkout import _core
 from walkout.config import StoreConfig
 from walkout.engine import as_config
+from walkout.errors import InputError
 from walkout.modalities import REGISTRY, Columns
 from walkout.session import Session
 
@@ -53,6 +54,12 @@ def simulate(
     scenarios (``scale-large`` runs an hour by default). Deterministic: the same
     arguments give the same session.
     """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**64:
+        raise InputError(
+            f"`seed` must be an integer from 0 to 2**64 - 1 (got {seed!r})",
+            field="seed",
+            value=repr(seed),
+        )
     cfg = store_for(scenario) if config is None else as_config(config)
     raw = _core.simulate(cfg.to_core_json(), scenario, int(seed), duration_s)
     truth = {name: _columns(cols) for name, cols in raw["truth"].items()}

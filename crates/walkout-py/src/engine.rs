@@ -14,15 +14,21 @@ use pyo3::types::{PyBytes, PyDict};
 use walkout_core::input::{EmbeddingRows, GateEventKind};
 use walkout_core::Engine;
 
-use crate::errors::{InputError, IntoPyResult};
+use crate::errors::{input_error, IntoPyResult};
 use crate::results::{PyCart, PyGatePassage, PyHandOver, PyReceipt, PyShelfEvent, PyTrack};
 
 fn slice<'a, T: numpy::Element>(
     arr: &'a PyReadonlyArray1<'_, T>,
     field: &str,
 ) -> PyResult<&'a [T]> {
-    arr.as_slice()
-        .map_err(|_| InputError::new_err(format!("`{field}` must be a contiguous 1-D array")))
+    arr.as_slice().map_err(|_| {
+        input_error(
+            format!("`{field}` must be a contiguous 1-D array"),
+            field,
+            None,
+            None,
+        )
+    })
 }
 
 /// The values of an array of shape `(N, *row)`, row after row, read in place: the
@@ -35,14 +41,19 @@ fn rows_of<'a, T: numpy::Element, D: Dimension>(
 ) -> PyResult<&'a [T]> {
     if arr.shape().get(1..) != Some(row) {
         let want: Vec<String> = row.iter().map(usize::to_string).collect();
-        return Err(InputError::new_err(format!(
-            "`{field}` must have shape (N, {}) (got {:?})",
-            want.join(", "),
-            arr.shape()
-        )));
+        return Err(input_error(
+            format!(
+                "`{field}` must have shape (N, {}) (got {:?})",
+                want.join(", "),
+                arr.shape()
+            ),
+            field,
+            None,
+            None,
+        ));
     }
     arr.as_slice()
-        .map_err(|_| InputError::new_err(format!("`{field}` must be C-contiguous")))
+        .map_err(|_| input_error(format!("`{field}` must be C-contiguous"), field, None, None))
 }
 
 #[pyclass(module = "walkout._core", name = "Engine")]
@@ -67,9 +78,9 @@ impl PyEngine {
         grams: PyReadonlyArray1<'_, f64>,
     ) -> PyResult<()> {
         let (p, t, g) = (
-            slice(&plate_id, "plate_id")?,
-            slice(&t_us, "t_us")?,
-            slice(&grams, "grams")?,
+            slice(&plate_id, "weights.plate_id")?,
+            slice(&t_us, "weights.t_us")?,
+            slice(&grams, "weights.grams")?,
         );
         let engine = &mut self.inner;
         py.detach(|| engine.ingest_weights(p, t, g)).py_err()
@@ -84,10 +95,10 @@ impl PyEngine {
         y: PyReadonlyArray1<'_, f64>,
     ) -> PyResult<()> {
         let (t, id, xs, ys) = (
-            slice(&t_us, "t_us")?,
-            slice(&track_id, "track_id")?,
-            slice(&x, "x")?,
-            slice(&y, "y")?,
+            slice(&t_us, "positions.t_us")?,
+            slice(&track_id, "positions.track_id")?,
+            slice(&x, "positions.x")?,
+            slice(&y, "positions.y")?,
         );
         let engine = &mut self.inner;
         py.detach(|| engine.ingest_positions(t, id, xs, ys))
@@ -102,18 +113,27 @@ impl PyEngine {
         kind: PyReadonlyArray1<'_, u8>,
         token: Vec<Option<String>>,
     ) -> PyResult<()> {
-        let kinds = slice(&kind, "kind")?
+        let kinds = slice(&kind, "gates.kind")?
             .iter()
             .enumerate()
             .map(|(row, &k)| {
                 GateEventKind::from_code(k).ok_or_else(|| {
-                    InputError::new_err(format!(
-                        "input error in `gates.kind` at row {row}: expected 0 (enter) or 1 (exit) (got {k})"
-                    ))
+                    input_error(
+                        format!(
+                            "input error in `gates.kind` at row {row}: expected 0 (enter) or 1 \
+                             (exit) (got {k})"
+                        ),
+                        "gates.kind",
+                        Some(row),
+                        Some(k.to_string()),
+                    )
                 })
             })
             .collect::<PyResult<Vec<_>>>()?;
-        let (g, t) = (slice(&gate_id, "gate_id")?, slice(&t_us, "t_us")?);
+        let (g, t) = (
+            slice(&gate_id, "gates.gate_id")?,
+            slice(&t_us, "gates.t_us")?,
+        );
         let engine = &mut self.inner;
         py.detach(|| engine.ingest_gates(g, t, &kinds, &token))
             .py_err()
@@ -137,15 +157,20 @@ impl PyEngine {
             None => None,
         };
         let (c, t, s) = (
-            slice(&camera_id, "camera_id")?,
-            slice(&t_us, "t_us")?,
-            slice(&score, "score")?,
+            slice(&camera_id, "person_detections.camera_id")?,
+            slice(&t_us, "person_detections.t_us")?,
+            slice(&score, "person_detections.score")?,
         );
         let e = match &embedding {
             Some(e) => Some(EmbeddingRows {
                 dim: e.shape()[1],
                 values: e.as_slice().map_err(|_| {
-                    InputError::new_err("`person_detections.embedding` must be C-contiguous")
+                    input_error(
+                        "`person_detections.embedding` must be C-contiguous".into(),
+                        "person_detections.embedding",
+                        None,
+                        None,
+                    )
                 })?,
             }),
             None => None,
@@ -166,10 +191,10 @@ impl PyEngine {
     ) -> PyResult<()> {
         let xy = rows_of(&centroid, &[2], "thermal_blobs.centroid")?;
         let (c, t, a, temp) = (
-            slice(&camera_id, "camera_id")?,
-            slice(&t_us, "t_us")?,
-            slice(&area_px, "area_px")?,
-            slice(&temperature_c, "temperature_c")?,
+            slice(&camera_id, "thermal_blobs.camera_id")?,
+            slice(&t_us, "thermal_blobs.t_us")?,
+            slice(&area_px, "thermal_blobs.area_px")?,
+            slice(&temperature_c, "thermal_blobs.temperature_c")?,
         );
         let engine = &mut self.inner;
         py.detach(|| engine.ingest_thermal_blobs(c, t, xy, a, temp))
@@ -187,10 +212,10 @@ impl PyEngine {
     ) -> PyResult<()> {
         let b = rows_of(&bbox, &[4], "product_detections.bbox")?;
         let (c, t, k, s) = (
-            slice(&camera_id, "camera_id")?,
-            slice(&t_us, "t_us")?,
-            slice(&class_id, "class_id")?,
-            slice(&score, "score")?,
+            slice(&camera_id, "product_detections.camera_id")?,
+            slice(&t_us, "product_detections.t_us")?,
+            slice(&class_id, "product_detections.class_id")?,
+            slice(&score, "product_detections.score")?,
         );
         let engine = &mut self.inner;
         py.detach(|| engine.ingest_product_detections(c, t, b, k, s))
@@ -210,12 +235,12 @@ impl PyEngine {
         rssi_dbm: PyReadonlyArray1<'_, f32>,
     ) -> PyResult<()> {
         let (r, a, t, hi, lo, rssi) = (
-            slice(&reader_id, "reader_id")?,
-            slice(&antenna_id, "antenna_id")?,
-            slice(&t_us, "t_us")?,
-            slice(&epc_hi, "epc_hi")?,
-            slice(&epc_lo, "epc_lo")?,
-            slice(&rssi_dbm, "rssi_dbm")?,
+            slice(&reader_id, "rfid_reads.reader_id")?,
+            slice(&antenna_id, "rfid_reads.antenna_id")?,
+            slice(&t_us, "rfid_reads.t_us")?,
+            slice(&epc_hi, "rfid_reads.epc_hi")?,
+            slice(&epc_lo, "rfid_reads.epc_lo")?,
+            slice(&rssi_dbm, "rfid_reads.rssi_dbm")?,
         );
         let engine = &mut self.inner;
         py.detach(|| engine.ingest_rfid_reads(r, a, t, hi, lo, rssi))

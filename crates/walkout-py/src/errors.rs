@@ -2,6 +2,7 @@
 //! one hierarchy whether a problem was found in Python or in Rust.
 
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 use walkout_core::WalkoutError;
 
 pyo3::import_exception!(walkout.errors, ConfigError);
@@ -27,9 +28,37 @@ pub fn to_py(err: WalkoutError) -> PyErr {
             }
         }),
         WalkoutError::Parse(_) => ConfigError::new_err(msg),
-        WalkoutError::Input { .. } => InputError::new_err(msg),
+        WalkoutError::Input {
+            field, row, value, ..
+        } => input_error(msg, &field, Some(row), Some(value)),
         WalkoutError::State(_) => StateError::new_err(msg),
     }
+}
+
+/// An `InputError` structured like the Python side's: `.field` (the whole input name,
+/// such as `weights.plate_id`), `.row` and `.value` (`None` where the problem is the
+/// whole column).
+pub fn input_error(
+    message: String,
+    field: &str,
+    row: Option<usize>,
+    value: Option<String>,
+) -> PyErr {
+    Python::attach(|py| {
+        let kwargs = PyDict::new(py);
+        let made = kwargs
+            .set_item("field", field)
+            .and_then(|()| kwargs.set_item("row", row))
+            .and_then(|()| kwargs.set_item("value", value))
+            .and_then(|()| {
+                py.get_type::<InputError>()
+                    .call((message.as_str(),), Some(&kwargs))
+            });
+        match made {
+            Ok(err) => PyErr::from_value(err),
+            Err(e) => e,
+        }
+    })
 }
 
 /// `?`-friendly conversion for results of the core.

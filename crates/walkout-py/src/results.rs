@@ -1,15 +1,181 @@
 //! Immutable Python views of the engine's results. They are copies: holding one never
 //! keeps engine state alive or blocks the engine.
+//!
+//! Every result type behaves like a frozen Python dataclass: a constructor taking each
+//! field (in declaration order, by position or keyword), a repr that reads like that
+//! call, equality and hashing by value, pickling (so results cross process boundaries,
+//! e.g. with `multiprocessing` or Ray) and `to_dict()` (nested results become dicts).
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
 
 use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyTuple, PyType};
+use pyo3::IntoPyObjectExt;
 use walkout_core::cart::{Cart, Receipt, ReceiptLine};
 use walkout_core::engine::{GatePassage, HandOver, InteractionKind, ShelfEvent};
 use walkout_core::input::GateEventKind;
 use walkout_core::store::StoreModel;
 use walkout_core::track::Track;
 
-#[pyclass(module = "walkout._core", name = "ReceiptLine", frozen, get_all)]
-#[derive(Clone)]
+/// How a field's value appears in `to_dict()`: plain values as themselves, nested
+/// result objects as dicts, lists element by element.
+trait DictValue {
+    fn dict_value<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>>;
+}
+
+macro_rules! plain_dict_value {
+    ($($t:ty),*) => {
+        $(impl DictValue for $t {
+            fn dict_value<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                self.clone().into_bound_py_any(py)
+            }
+        })*
+    };
+}
+
+plain_dict_value!(u32, u64, i64, f64, bool, String);
+
+impl<T: DictValue> DictValue for Option<T> {
+    fn dict_value<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self {
+            Some(v) => v.dict_value(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+}
+
+impl<T: DictValue> DictValue for Vec<T> {
+    fn dict_value<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let items = self
+            .iter()
+            .map(|v| v.dict_value(py))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(PyList::new(py, items)?.into_any())
+    }
+}
+
+/// A field's part in `__hash__`: equal values hash alike (`-0.0` as `0.0`, since they
+/// compare equal), so results can be set members and dict keys like frozen dataclasses.
+trait FieldHash {
+    fn field_hash<H: Hasher>(&self, h: &mut H);
+}
+
+macro_rules! plain_field_hash {
+    ($($t:ty),*) => {
+        $(impl FieldHash for $t {
+            fn field_hash<H: Hasher>(&self, h: &mut H) {
+                self.hash(h);
+            }
+        })*
+    };
+}
+
+plain_field_hash!(u32, u64, i64, bool, String);
+
+impl FieldHash for f64 {
+    fn field_hash<H: Hasher>(&self, h: &mut H) {
+        let v = if *self == 0.0 { 0.0f64 } else { *self };
+        v.to_bits().hash(h);
+    }
+}
+
+impl<T: FieldHash> FieldHash for Option<T> {
+    fn field_hash<H: Hasher>(&self, h: &mut H) {
+        self.is_some().hash(h);
+        if let Some(v) = self {
+            v.field_hash(h);
+        }
+    }
+}
+
+impl<T: FieldHash> FieldHash for Vec<T> {
+    fn field_hash<H: Hasher>(&self, h: &mut H) {
+        self.len().hash(h);
+        for v in self {
+            v.field_hash(h);
+        }
+    }
+}
+
+/// The dataclass-like methods of a result type, from its list of fields: `__new__`
+/// (every field, in order), `__repr__`, `__hash__`, `__reduce__` (pickling through
+/// `__new__`) and `to_dict()`. Equality comes from `#[pyclass(eq)]` and the derived
+/// `PartialEq`.
+macro_rules! result_type {
+    ($ty:ident, $name:literal, [$($field:ident : $fty:ty),* $(,)?] $(, { $($extra:tt)* })?) => {
+        impl FieldHash for $ty {
+            fn field_hash<H: Hasher>(&self, h: &mut H) {
+                $(self.$field.field_hash(h);)*
+            }
+        }
+
+        impl DictValue for $ty {
+            fn dict_value<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                Ok(self.to_dict(py)?.into_any())
+            }
+        }
+
+        #[pymethods]
+        impl $ty {
+            #[new]
+            #[allow(clippy::too_many_arguments)] // one argument per field, as a dataclass
+            #[pyo3(signature = ($($field),*))]
+            fn py_new($($field: $fty),*) -> Self {
+                Self { $($field),* }
+            }
+
+            fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+                let parts: Vec<String> = vec![$(
+                    format!(
+                        "{}={}",
+                        stringify!($field),
+                        self.$field.clone().into_bound_py_any(py)?.repr()?
+                    )
+                ),*];
+                Ok(format!("{}({})", $name, parts.join(", ")))
+            }
+
+            fn __hash__(&self) -> u64 {
+                let mut h = DefaultHasher::new();
+                self.field_hash(&mut h);
+                h.finish()
+            }
+
+            fn __reduce__<'py>(
+                slf: &Bound<'py, Self>,
+            ) -> PyResult<(Bound<'py, PyType>, Bound<'py, PyTuple>)> {
+                let py = slf.py();
+                let this = slf.get();
+                let args = PyTuple::new(py, [$(this.$field.clone().into_bound_py_any(py)?),*])?;
+                Ok((slf.get_type(), args))
+            }
+
+            /// The fields as a dict (nested results as dicts too), e.g. for JSON or a
+            /// DataFrame row.
+            fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+                let d = PyDict::new(py);
+                $(d.set_item(stringify!($field), self.$field.dict_value(py)?)?;)*
+                Ok(d)
+            }
+
+            $($($extra)*)?
+        }
+    };
+}
+
+/// One line of a receipt: a product, how many units, the price, and how sure the
+/// engine is (`needs_review` when `confidence` is below `fusion.review_confidence`).
+/// `evidence` lists the shelf events behind it.
+#[pyclass(
+    module = "walkout._core",
+    name = "ReceiptLine",
+    frozen,
+    get_all,
+    eq,
+    from_py_object
+)]
+#[derive(Clone, PartialEq)]
 pub struct PyReceiptLine {
     pub sku: String,
     pub name: String,
@@ -21,19 +187,20 @@ pub struct PyReceiptLine {
     pub evidence: Vec<u64>,
 }
 
-#[pymethods]
-impl PyReceiptLine {
-    fn __repr__(&self) -> String {
-        format!(
-            "ReceiptLine(sku={:?}, quantity={}, total_cents={}, confidence={:.3}, needs_review={})",
-            self.sku,
-            self.quantity,
-            self.total_cents,
-            self.confidence,
-            if self.needs_review { "True" } else { "False" }
-        )
-    }
-}
+result_type!(
+    PyReceiptLine,
+    "ReceiptLine",
+    [
+        sku: String,
+        name: String,
+        quantity: u32,
+        unit_price_cents: i64,
+        total_cents: i64,
+        confidence: f64,
+        needs_review: bool,
+        evidence: Vec<u64>,
+    ]
+);
 
 impl From<&ReceiptLine> for PyReceiptLine {
     fn from(l: &ReceiptLine) -> Self {
@@ -50,8 +217,11 @@ impl From<&ReceiptLine> for PyReceiptLine {
     }
 }
 
-#[pyclass(module = "walkout._core", name = "Receipt", frozen, get_all)]
-#[derive(Clone)]
+/// What a shopper who left is charged, issued `fusion.receipt_delay_s` after the exit.
+/// `token` is the account checked in at the entry gate (`None` without a check-in);
+/// times are µs since the Unix epoch, money in minor units (cents).
+#[pyclass(module = "walkout._core", name = "Receipt", frozen, get_all, eq)]
+#[derive(Clone, PartialEq)]
 pub struct PyReceipt {
     pub track_id: u32,
     pub token: Option<String>,
@@ -61,27 +231,27 @@ pub struct PyReceipt {
     pub needs_review: bool,
 }
 
-#[pymethods]
-impl PyReceipt {
-    /// `{sku: quantity}` of the receipt.
-    fn quantities(&self) -> std::collections::BTreeMap<String, u32> {
-        self.lines
-            .iter()
-            .map(|l| (l.sku.clone(), l.quantity))
-            .collect()
+result_type!(
+    PyReceipt,
+    "Receipt",
+    [
+        track_id: u32,
+        token: Option<String>,
+        exit_us: i64,
+        lines: Vec<PyReceiptLine>,
+        total_cents: i64,
+        needs_review: bool,
+    ],
+    {
+        /// `{sku: quantity}` of the receipt.
+        fn quantities(&self) -> std::collections::BTreeMap<String, u32> {
+            self.lines
+                .iter()
+                .map(|l| (l.sku.clone(), l.quantity))
+                .collect()
+        }
     }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "Receipt(track_id={}, token={:?}, lines={}, total_cents={}, needs_review={})",
-            self.track_id,
-            self.token,
-            self.lines.len(),
-            self.total_cents,
-            if self.needs_review { "True" } else { "False" }
-        )
-    }
-}
+);
 
 impl From<&Receipt> for PyReceipt {
     fn from(r: &Receipt) -> Self {
@@ -96,8 +266,16 @@ impl From<&Receipt> for PyReceipt {
     }
 }
 
-#[pyclass(module = "walkout._core", name = "CartLine", frozen, get_all)]
-#[derive(Clone)]
+/// One product in the cart of a shopper still in the store.
+#[pyclass(
+    module = "walkout._core",
+    name = "CartLine",
+    frozen,
+    get_all,
+    eq,
+    from_py_object
+)]
+#[derive(Clone, PartialEq)]
 pub struct PyCartLine {
     pub sku: String,
     pub quantity: u32,
@@ -105,12 +283,21 @@ pub struct PyCartLine {
     pub evidence: Vec<u64>,
 }
 
-#[pyclass(module = "walkout._core", name = "Cart", frozen, get_all)]
-#[derive(Clone)]
+result_type!(
+    PyCartLine,
+    "CartLine",
+    [sku: String, quantity: u32, confidence: f64, evidence: Vec<u64>]
+);
+
+/// The cart of a shopper still in the store (track `track_id`).
+#[pyclass(module = "walkout._core", name = "Cart", frozen, get_all, eq)]
+#[derive(Clone, PartialEq)]
 pub struct PyCart {
     pub track_id: u32,
     pub lines: Vec<PyCartLine>,
 }
+
+result_type!(PyCart, "Cart", [track_id: u32, lines: Vec<PyCartLine>]);
 
 impl PyCart {
     pub fn new(store: &StoreModel, cart: &Cart) -> Self {
@@ -130,16 +317,39 @@ impl PyCart {
     }
 }
 
-#[pyclass(module = "walkout._core", name = "Hypothesis", frozen, get_all)]
-#[derive(Clone)]
+/// One explanation of a shelf event: `quantity` units of `sku`, with its probability.
+#[pyclass(
+    module = "walkout._core",
+    name = "Hypothesis",
+    frozen,
+    get_all,
+    eq,
+    from_py_object
+)]
+#[derive(Clone, PartialEq)]
 pub struct PyHypothesis {
     pub sku: String,
     pub quantity: u32,
     pub probability: f64,
 }
 
-#[pyclass(module = "walkout._core", name = "ShopperScore", frozen, get_all)]
-#[derive(Clone)]
+result_type!(
+    PyHypothesis,
+    "Hypothesis",
+    [sku: String, quantity: u32, probability: f64]
+);
+
+/// How likely shopper `track_id` made a shelf event: the probability, their distance
+/// to the plate front and how many of their hands were seen at it.
+#[pyclass(
+    module = "walkout._core",
+    name = "ShopperScore",
+    frozen,
+    get_all,
+    eq,
+    from_py_object
+)]
+#[derive(Clone, PartialEq)]
 pub struct PyShopperScore {
     pub track_id: u32,
     pub probability: f64,
@@ -147,16 +357,25 @@ pub struct PyShopperScore {
     pub hands: u32,
 }
 
-#[pyclass(module = "walkout._core", name = "ShelfEvent", frozen, get_all)]
-#[derive(Clone)]
+result_type!(
+    PyShopperScore,
+    "ShopperScore",
+    [track_id: u32, probability: f64, distance_m: f64, hands: u32]
+);
+
+/// One shelf interaction: the plates and times, the weight change, its hypotheses
+/// (most likely first), the shoppers who may have made it, and the one it was
+/// assigned to (`None`: unassigned).
+#[pyclass(module = "walkout._core", name = "ShelfEvent", frozen, get_all, eq)]
+#[derive(Clone, PartialEq)]
 pub struct PyShelfEvent {
     pub id: u64,
     pub plates: Vec<u32>,
     pub t_start_us: i64,
     pub t_end_us: i64,
     pub delta_g: f64,
-    /// "pick" or "put_back".
-    pub kind: &'static str,
+    /// "pick", "put_back" or "touch".
+    pub kind: String,
     pub hypotheses: Vec<PyHypothesis>,
     pub unexplained: f64,
     pub shoppers: Vec<PyShopperScore>,
@@ -164,20 +383,23 @@ pub struct PyShelfEvent {
     pub confidence: f64,
 }
 
-#[pymethods]
-impl PyShelfEvent {
-    fn __repr__(&self) -> String {
-        let best = self
-            .hypotheses
-            .first()
-            .map(|h| format!("{}x{} p={:.2}", h.quantity, h.sku, h.probability))
-            .unwrap_or_else(|| "unexplained".into());
-        format!(
-            "ShelfEvent(id={}, kind={:?}, plates={:?}, delta_g={:.1}, best={}, assigned_to={:?})",
-            self.id, self.kind, self.plates, self.delta_g, best, self.assigned_to
-        )
-    }
-}
+result_type!(
+    PyShelfEvent,
+    "ShelfEvent",
+    [
+        id: u64,
+        plates: Vec<u32>,
+        t_start_us: i64,
+        t_end_us: i64,
+        delta_g: f64,
+        kind: String,
+        hypotheses: Vec<PyHypothesis>,
+        unexplained: f64,
+        shoppers: Vec<PyShopperScore>,
+        assigned_to: Option<u32>,
+        confidence: f64,
+    ]
+);
 
 impl PyShelfEvent {
     pub fn new(store: &StoreModel, e: &ShelfEvent) -> Self {
@@ -191,7 +413,8 @@ impl PyShelfEvent {
                 InteractionKind::Pick => "pick",
                 InteractionKind::PutBack => "put_back",
                 InteractionKind::Touch => "touch",
-            },
+            }
+            .to_owned(),
             hypotheses: e
                 .hypotheses
                 .iter()
@@ -218,8 +441,10 @@ impl PyShelfEvent {
     }
 }
 
-#[pyclass(module = "walkout._core", name = "Track", frozen, get_all)]
-#[derive(Clone)]
+/// A pseudonymous shopper track, living for one visit: last position (m, store
+/// frame), first and last time seen, and the gate times.
+#[pyclass(module = "walkout._core", name = "Track", frozen, get_all, eq)]
+#[derive(Clone, PartialEq)]
 pub struct PyTrack {
     pub track_id: u32,
     pub token: Option<String>,
@@ -230,6 +455,21 @@ pub struct PyTrack {
     pub entered_us: Option<i64>,
     pub exited_us: Option<i64>,
 }
+
+result_type!(
+    PyTrack,
+    "Track",
+    [
+        track_id: u32,
+        token: Option<String>,
+        first_us: i64,
+        last_us: i64,
+        x: f64,
+        y: f64,
+        entered_us: Option<i64>,
+        exited_us: Option<i64>,
+    ]
+);
 
 impl From<&Track> for PyTrack {
     fn from(t: &Track) -> Self {
@@ -246,16 +486,30 @@ impl From<&Track> for PyTrack {
     }
 }
 
-#[pyclass(module = "walkout._core", name = "GatePassage", frozen, get_all)]
-#[derive(Clone)]
+/// A gate event (`kind` "enter" or "exit") and the track it was bound to (`None`:
+/// no shopper found at the gate).
+#[pyclass(module = "walkout._core", name = "GatePassage", frozen, get_all, eq)]
+#[derive(Clone, PartialEq)]
 pub struct PyGatePassage {
     pub t_us: i64,
     pub gate_id: u32,
     /// "enter" or "exit".
-    pub kind: &'static str,
+    pub kind: String,
     pub track_id: Option<u32>,
     pub has_token: bool,
 }
+
+result_type!(
+    PyGatePassage,
+    "GatePassage",
+    [
+        t_us: i64,
+        gate_id: u32,
+        kind: String,
+        track_id: Option<u32>,
+        has_token: bool,
+    ]
+);
 
 impl From<&GatePassage> for PyGatePassage {
     fn from(g: &GatePassage) -> Self {
@@ -265,15 +519,18 @@ impl From<&GatePassage> for PyGatePassage {
             kind: match g.kind {
                 GateEventKind::Enter => "enter",
                 GateEventKind::Exit => "exit",
-            },
+            }
+            .to_owned(),
             track_id: g.track_id,
             has_token: g.has_token,
         }
     }
 }
 
-#[pyclass(module = "walkout._core", name = "HandOver", frozen, get_all)]
-#[derive(Clone)]
+/// A unit of `sku` the cameras saw pass from one shopper to another (moved between
+/// their carts).
+#[pyclass(module = "walkout._core", name = "HandOver", frozen, get_all, eq)]
+#[derive(Clone, PartialEq)]
 pub struct PyHandOver {
     pub t_us: i64,
     pub sku: String,
@@ -281,6 +538,18 @@ pub struct PyHandOver {
     pub to_track: u32,
     pub sightings: u32,
 }
+
+result_type!(
+    PyHandOver,
+    "HandOver",
+    [
+        t_us: i64,
+        sku: String,
+        from_track: u32,
+        to_track: u32,
+        sightings: u32,
+    ]
+);
 
 impl PyHandOver {
     pub fn new(store: &StoreModel, h: &HandOver) -> Self {
@@ -291,15 +560,5 @@ impl PyHandOver {
             to_track: h.to_track,
             sightings: h.sightings,
         }
-    }
-}
-
-#[pymethods]
-impl PyHandOver {
-    fn __repr__(&self) -> String {
-        format!(
-            "HandOver(sku={:?}, from_track={}, to_track={}, t_us={})",
-            self.sku, self.from_track, self.to_track, self.t_us
-        )
     }
 }

@@ -5,7 +5,8 @@ person/pose model) under onnxruntime: letterboxing, batched inference over sever
 cameras, decoding, NMS and keypoints (:class:`YoloModel`, :class:`PersonDetector`);
 opencv capture with timestamps (:class:`VideoSource`); undistortion maps from the store
 calibration (:func:`undistort_maps`, for display: the engine takes DISTORTED pixels);
-and the video path end to end (:func:`run_video`).
+and the video path end to end (:func:`run_video`); detections of supervision
+(``supervision.Detections`` / ``KeyPoints``) as engine columns (:func:`from_supervision`).
 
 Needs the ``vision`` extra: ``pip install walkout[vision]`` (onnxruntime,
 opencv-python-headless). Names load on first use, so ``import walkout.vision`` works
@@ -18,6 +19,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
+    "from_supervision": "adapters",
     "Frame": "capture",
     "VideoSource": "capture",
     "merge_sources": "capture",
@@ -60,6 +62,7 @@ __all__ = [
     "box_iou",
     "decode",
     "detections_to_columns",
+    "from_supervision",
     "letterbox_batch",
     "letterbox_image",
     "match_columns",
@@ -74,6 +77,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from walkout.vision.adapters import from_supervision
     from walkout.vision.capture import Frame, VideoSource, merge_sources
     from walkout.vision.decoding import Detections, Layout, box_iou, decode, nms
     from walkout.vision.detector import PersonDetector, detections_to_columns

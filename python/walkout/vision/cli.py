@@ -11,20 +11,24 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+from typing import Any
 
 
-def add_video_commands(commands: argparse._SubParsersAction) -> None:
+def add_video_commands(commands: argparse._SubParsersAction[Any]) -> None:
     """Register ``walkout video`` on the CLI's subcommands."""
     p = commands.add_parser(
         "video", help="frames -> person model -> engine -> receipts, on simulated sessions"
     )
     p.add_argument("--scenario", nargs="+", default=["single-picks", "two-shoppers-putback"])
-    p.add_argument("--seeds", type=int, default=3, help="seeds per scenario")
-    p.add_argument("--first-seed", type=int, default=0)
-    p.add_argument("--every", type=int, default=3, help="detect on every n-th camera frame")
+    from walkout.cli import _count, _seed
+
+    p.add_argument("--seeds", type=_count(1), default=3, help="seeds per scenario (at least 1)")
+    p.add_argument("--first-seed", type=_seed, default=0)
+    p.add_argument("--every", type=_count(1), default=3, help="detect on every n-th camera frame")
     p.add_argument("--model", help="YOLO-format ONNX person/pose model (default: shipped)")
     p.add_argument("--conf", type=float, default=0.9, help="detection score threshold")
-    p.add_argument("--threads", type=int, default=0, help="onnxruntime threads (0: auto)")
+    p.add_argument("--threads", type=_count(0), default=0, help="onnxruntime threads (0: auto)")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument(
         "--sensors",
@@ -41,6 +45,7 @@ def cmd_video(args: argparse.Namespace) -> int:
     """Run and score the video path; prints one F1 line per scenario (and overall)."""
     from rich.console import Console
 
+    from walkout.cli import EXIT_ENVIRONMENT, CommandError, _check_scenario
     from walkout.eval import ReceiptScore, score_receipts, true_receipts
     from walkout.replay import replay
     from walkout.report import receipts_vs_truth, score_line
@@ -49,9 +54,30 @@ def cmd_video(args: argparse.Namespace) -> int:
     from walkout.vision.model import RuntimeOptions
     from walkout.vision.pipeline import run_video
 
+    for scenario in args.scenario:
+        _check_scenario(scenario)
+    if args.model is not None and not Path(args.model).is_file():
+        raise CommandError(f"--model {args.model}: no such file")
+    if not 0.0 <= args.conf <= 1.0:
+        raise CommandError(f"--conf must be a score from 0 to 1 (got {args.conf})")
     out = Console(highlight=False)
     runtime = RuntimeOptions(device=args.device, intra_op_threads=args.threads)
-    detector = PersonDetector(args.model, conf_threshold=args.conf, runtime=runtime)
+    import onnxruntime
+
+    try:
+        runtime.resolve_providers(onnxruntime.get_available_providers())
+    except RuntimeError as exc:  # --device cuda on a machine without it
+        raise CommandError(f"--device {args.device}: {exc}", EXIT_ENVIRONMENT) from None
+    try:
+        detector = PersonDetector(args.model, conf_threshold=args.conf, runtime=runtime)
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise CommandError(f"cannot load the model {args.model or '(shipped)'}: {exc}") from None
+    except Exception as exc:  # onnxruntime's own errors (not ONNX, a broken graph)
+        if type(exc).__module__.startswith("onnxruntime"):
+            raise CommandError(
+                f"cannot load the model {args.model or '(shipped)'}: {exc}"
+            ) from None
+        raise
     out.print(
         f"model {detector.model.path.name} on {detector.model.providers[0]}, "
         f"input {detector.model.input_size}, every {args.every} frame(s); "

@@ -57,7 +57,7 @@ def event_text(ev: _core.ShelfEvent, review_confidence: float) -> str:
     )
 
 
-def _event_level(ev: _core.ShelfEvent, review_confidence: float) -> str:
+def _event_level(ev: _core.ShelfEvent, review_confidence: float) -> rr.TextLogLevel:
     if ev.assigned_to is None:
         return rr.TextLogLevel.ERROR
     if ev.confidence < review_confidence:

@@ -353,10 +353,12 @@ class Recorder:
         paths.at(self.recording, t_us)
         self.recording.log(paths.SESSION, rr.TextLog(text, level=rr.TextLogLevel.INFO))
 
-    def close(self, end_us: int | None = None) -> None:
+    def close(self, end_us: int | None = None, *, timeout_s: float = 60.0) -> None:
         """Log everything still pending (open weight bins, markers), a closing note with
         the engine's health counters at ``end_us`` (default: the processed time), and
-        flush.
+        flush, waiting at most ``timeout_s`` (a viewer that never started or went away
+        would otherwise block forever): past it, :class:`TimeoutError`. What reached a
+        file sink stays there; ``disconnect()`` the stream to complete the file.
         """
         self.update()
         stats = self.engine.stats()
@@ -382,7 +384,13 @@ class Recorder:
         for tid, last in list(self._tracks.items()):
             self._shoppers.forget(tid, last + 1)
         self._tracks.clear()
-        self.recording.flush()
+        try:
+            self.recording.flush(timeout_sec=timeout_s)
+        except RuntimeError as exc:  # rerun: the timeout passed, or a sink failed
+            raise TimeoutError(
+                f"the Rerun recording was not flushed within {timeout_s:g} s ({exc}); "
+                "a viewer or server it streams to may be unreachable"
+            ) from exc
 
     def counts(self) -> dict[str, int]:
         """How much was logged, by layer (for tests and reports)."""

@@ -145,9 +145,8 @@ class RfidLayer:
         by_antenna: dict[tuple[int, int], np.ndarray] = {}
         if len(t):
             order = np.lexsort((t, antenna, reader))
-            reader, antenna, t, epc, rssi, bins = (
-                a[order] for a in (reader, antenna, t, epc, rssi, bins)
-            )
+            reader, antenna, t = reader[order], antenna[order], t[order]
+            epc, rssi, bins = epc[order], rssi[order], bins[order]
             key_change = (reader[1:] != reader[:-1]) | (antenna[1:] != antenna[:-1])
             cuts = np.flatnonzero(np.r_[True, key_change, True])
             for a, z in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):

@@ -37,6 +37,8 @@ def render_screenshot(
         state = viewer.get_state()
         rec = next(r for r in state.recordings if r.store_id == state.active_recording)
         line = next(t for t in rec.timelines if t.name == TIMELINE)
+        if line.start is None or line.end is None:
+            raise RuntimeError(f"{rrd}: nothing on the {TIMELINE} timeline")
         at_ns = line.end if at_s is None else line.start + int(at_s * 1e9)
         viewer.set_time(TIMELINE, timestamp=np.datetime64(at_ns, "ns"), play_state="paused")
         time.sleep(1.0)

@@ -113,6 +113,7 @@ class FrameGate:
             times.append(t)
             frames.append(i)
             shown = t
+        assert shown is not None  # idx is not empty
         self._shown[key] = int(shown)
         return times, frames
 
@@ -134,7 +135,8 @@ def _partition_rows(lengths: list[int]) -> np.ndarray:
         return np.empty(0, dtype=np.int64)
     total = int(sum(lengths))
     starts = np.repeat(np.cumsum([0, *lengths[:-1]]), lengths)
-    return np.arange(total) - starts
+    position: np.ndarray = np.arange(total) - starts
+    return position
 
 
 @dataclass
