@@ -1,7 +1,9 @@
 """Accuracy guards of the fusion on every tier of the scenario catalogue, fed every sensor
 (the engine tracks the shoppers itself from cameras and thermal cameras; RFID and
-products in hand add evidence). A few seeds each, so CI stays fast; the figures of
-record come from ``walkout eval --ablation --seeds 20`` (README, "Accuracy")."""
+products in hand add evidence). Rules are tuned on seeds below 1000; the guards run on
+seeds from 1000 on, which tuning never saw: a few seeds per scenario, and the tiers over
+the 20 seeds of the figures of record (``walkout eval --ablation --seeds 20
+--first-seed 1000``, README "Accuracy") with a margin."""
 
 from __future__ import annotations
 
@@ -9,7 +11,9 @@ import pytest
 
 from walkout.eval import evaluate_tiers
 
-SEEDS = range(4)
+SEEDS = range(1000, 1004)
+#: The seeds of the README's accuracy tables.
+RECORD_SEEDS = range(1000, 1020)
 
 
 @pytest.fixture(scope="module")
@@ -25,13 +29,13 @@ def test_simple_shopping_with_holds_and_many_units_is_exact(tiers):
 @pytest.mark.parametrize(
     ("scenario", "floor"),
     [
-        # Tier 3 (4 seeds: 0.94-1.0 with appearance embeddings; 0.8-0.95 without).
+        # Tier 3 (seeds 1000-1003: 0.95-1.0 with appearance embeddings).
         ("wrong-plate-put-back", 0.95),
         ("standing-close", 0.95),
         ("crossing-arms", 0.9),
         ("same-plate-same-time", 0.9),
-        ("hand-over", 0.95),
-        # Tiers 4 and 5 (4 seeds: 0.97-1.0).
+        ("hand-over", 0.9),
+        # Tiers 4 and 5 (seeds 1000-1003: 0.98-1.0).
         ("crowd", 0.92),
         ("sensor-faults", 0.95),
         ("adversarial-crowd", 0.92),
@@ -64,3 +68,13 @@ def test_confusions_once_wrong_are_now_exact(scenario, seed):
     table = evaluate_tiers([seed], "all", [scenario])
     score = table.by_scenario[scenario]
     assert (score.fp, score.fn) == (0, 0), f"{scenario} seed {seed}: {score}"
+
+
+@pytest.mark.slow
+def test_the_tiers_of_record_hold_with_a_margin():
+    """Tiers 3-5 over the README's 20 seeds: 0.991 / 0.991 / 0.967 when written."""
+    table = evaluate_tiers(RECORD_SEEDS, "all")
+    floors = {3: 0.98, 4: 0.98, 5: 0.95}
+    for tier, score in table.by_tier().items():
+        if tier in floors:
+            assert score.f1 >= floors[tier], f"tier {tier}: F1 {score.f1:.3f} ({score})"

@@ -199,6 +199,7 @@ def test_spawn_without_a_display_keeps_the_file_and_says_why(session_dir, tmp_pa
     assert "no display" in _one_line(alone.stderr)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("rerun") is None, reason="needs the rerun viewer binary")
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs an X display to fake")
 def test_spawn_with_a_viewer_that_never_starts_times_out_and_keeps_the_file(session_dir, tmp_path):
@@ -230,6 +231,7 @@ rec.disconnect()
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("rerun") is None, reason="needs the rerun viewer binary")
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs an X display to fake")
 def test_recorder_close_gives_up_on_a_viewer_that_never_started(tmp_path):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 from walkout import _core
 
 STUB = Path(__file__).resolve().parents[1] / "python" / "walkout" / "_core.pyi"
@@ -51,6 +53,7 @@ def test_every_public_extension_name_is_in_the_stub():
             assert runtime <= declared[name], f"{name}: not in stub: {runtime - declared[name]}"
 
 
+@pytest.mark.slow
 def test_stubtest_finds_the_stub_and_the_extension_alike(tmp_path):
     """mypy's stubtest: every signature (parameters, defaults, properties) of
     ``_core.pyi`` matches the built extension (``simulate(..., duration_s)`` was missing)."""

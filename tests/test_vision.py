@@ -201,6 +201,7 @@ def test_shipped_model_is_a_yolo_pose_export():
     assert out.shape[:2] == (2, 56)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("scenario", "seed"), [("single-picks", 0), ("two-shoppers-putback", 1)])
 def test_shipped_model_finds_rendered_people(scenario, seed):
     """Recall >= 0.9 at IoU 0.5 against the persons drawn in rendered frames (held-out
@@ -238,6 +239,7 @@ def test_shipped_model_finds_rendered_people(scenario, seed):
     assert inside[seen].mean() > 0.95
 
 
+@pytest.mark.slow
 def test_run_video_feeds_video_detections_to_the_engine():
     session = _session("single-picks", 0)
     run = run_video(session, detector=_detector(), every=5)
