@@ -97,7 +97,9 @@ def _walkout(session, det: dict, ticks: np.ndarray) -> tuple[float, walkout.Engi
     with _timed() as wall:
         for c, tt, b, s, k, e in batches:
             if len(tt):
-                engine.ingest_person_detections(c, tt, b, s, k, e)
+                engine.ingest_person_detections(
+                    camera_id=c, t_us=tt, bbox=b, score=s, keypoints=k, embedding=e
+                )
             engine.step()
         engine.finish()
     return wall[0], engine

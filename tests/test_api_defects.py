@@ -38,15 +38,17 @@ def _milk_visit(engine: walkout.Engine, *, until: int = 30) -> walkout.Engine:
     for second in range(until):
         t = T0 + second * 1_000_000 + np.arange(60) * 16_667
         grams = 2400.0 + 6 * 1058.0 - np.where(t >= T0 + 10_000_000, 1058.0, 0.0)
-        engine.ingest_weights(np.zeros(60, int), t, grams + rng.normal(0, 5, 60))
+        engine.ingest_weights(
+            plate_id=np.zeros(60, int), t_us=t, grams=grams + rng.normal(0, 5, 60)
+        )
         where = (2.55, 2.2) if 4 <= second < 20 else (0.8, 0.8) if second < 4 else (5.2, 0.8)
         engine.ingest_positions(
-            t[::4], np.full(15, 7), np.full(15, where[0]), np.full(15, where[1])
+            t_us=t[::4], track_id=np.full(15, 7), x=np.full(15, where[0]), y=np.full(15, where[1])
         )
         if second == 1:
-            engine.ingest_gates([0], [t[0]], ["enter"], token=["acct-42"])
+            engine.ingest_gates(gate_id=[0], t_us=[t[0]], kind=["enter"], token=["acct-42"])
         if second == 22:
-            engine.ingest_gates([1], [t[0]], ["exit"])
+            engine.ingest_gates(gate_id=[1], t_us=[t[0]], kind=["exit"])
         engine.step()
     return engine
 
@@ -214,23 +216,23 @@ def test_input_errors_carry_field_row_and_value():
     engine = walkout.Engine(walkout.stores.minimal())
     # Found by the core (Rust).
     with pytest.raises(walkout.InputError) as info:
-        engine.ingest_weights([0, 99], [T0, T0], [1.0, 2.0])
+        engine.ingest_weights(plate_id=[0, 99], t_us=[T0, T0], grams=[1.0, 2.0])
     err = info.value
     assert (err.field, err.row, err.value) == ("weights.plate_id", 1, "99")
     # Found in Python, before the core.
     with pytest.raises(walkout.InputError) as info:
-        engine.ingest_gates([0, 1], [T0, T0], ["enter", "leave"])
+        engine.ingest_gates(gate_id=[0, 1], t_us=[T0, T0], kind=["enter", "leave"])
     assert (info.value.field, info.value.row, info.value.value) == ("gates.kind", 1, "leave")
     with pytest.raises(walkout.InputError) as info:
-        engine.ingest_weights([0, -1], [T0, T0], [1.0, 2.0])
+        engine.ingest_weights(plate_id=[0, -1], t_us=[T0, T0], grams=[1.0, 2.0])
     assert (info.value.field, info.value.row, info.value.value) == ("weights.plate_id", 1, "-1")
     with pytest.raises(walkout.InputError) as info:
-        engine.ingest_weights(np.zeros((2, 2)), [T0, T0], [1.0, 2.0])
+        engine.ingest_weights(plate_id=np.zeros((2, 2)), t_us=[T0, T0], grams=[1.0, 2.0])
     assert (info.value.field, info.value.row) == ("weights.plate_id", None)
     # Found by the binding: a gate kind code that is neither enter nor exit, and an
     # array the binding cannot read in place (the extension called directly).
     with pytest.raises(walkout.InputError) as info:
-        engine.ingest_gates([0, 1], [T0, T0], [0, 2])
+        engine.ingest_gates(gate_id=[0, 1], t_us=[T0, T0], kind=[0, 2])
     assert (info.value.field, info.value.row, info.value.value) == ("gates.kind", 1, "2")
     strided = np.zeros(4, np.uint32)[::2]
     with pytest.raises(walkout.InputError) as info:
@@ -304,3 +306,20 @@ def test_the_integrator_example_runs_from_any_folder(tmp_path):
         check=True,
     ).stdout
     assert out.splitlines()[0] == "acct-42 {'MILK-1L': 1} 179 False"
+
+
+def test_ingest_columns_are_named_and_positional_ones_warn():
+    """The modalities order their columns differently (weights start with the plate,
+    positions with the time): the columns are keyword arguments; positional ones still
+    work for one release, with a DeprecationWarning naming the keywords."""
+    t0 = 1_767_258_000_000_000
+    named = walkout.Engine(walkout.stores.minimal())
+    named.ingest_weights(plate_id=[0], t_us=[t0], grams=[2400.0])
+    old = walkout.Engine(walkout.stores.minimal())
+    with pytest.warns(DeprecationWarning, match=r"plate_id=\.\.\., t_us=\.\.\., grams=\.\.\."):
+        old.ingest_weights([0], [t0], [2400.0])
+    assert old.stats()["weights"] == named.stats()["weights"]
+    with pytest.raises(TypeError, match="got 'grams' twice"):
+        old.ingest_weights([0], [t0], [1.0], grams=[1.0])
+    with pytest.raises(TypeError, match="at most 3 columns"):
+        old.ingest_weights([0], [t0], [1.0], [2.0])

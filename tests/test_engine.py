@@ -99,9 +99,13 @@ def test_late_shuffled_duplicated_input_gives_identical_results(
 def test_data_older_than_the_processed_time_is_counted_late(single_session):
     engine = walkout.Engine(single_session.config)
     w = single_session.weights
-    engine.ingest_weights(w["plate_id"][:1], [single_session.end_us], w["grams"][:1])
+    engine.ingest_weights(
+        plate_id=w["plate_id"][:1], t_us=[single_session.end_us], grams=w["grams"][:1]
+    )
     engine.step(single_session.end_us)
-    engine.ingest_weights(w["plate_id"][:500], w["t_us"][:500], w["grams"][:500])
+    engine.ingest_weights(
+        plate_id=w["plate_id"][:500], t_us=w["t_us"][:500], grams=w["grams"][:500]
+    )
     stats = engine.stats()
     assert stats["weights"]["late"] == 500
     assert stats["weights"]["received"] == 501
@@ -111,21 +115,36 @@ def test_data_older_than_the_processed_time_is_counted_late(single_session):
     ("call", "fragment"),
     [
         (
-            lambda e: e.ingest_weights([1, 99_999], [T0, T0], [1.0, 2.0]),
+            lambda e: e.ingest_weights(plate_id=[1, 99_999], t_us=[T0, T0], grams=[1.0, 2.0]),
             "weights.plate_id` at row 1",
         ),
-        (lambda e: e.ingest_weights([1], [T0], [float("nan")]), "weights.grams` at row 0"),
-        (lambda e: e.ingest_weights([1, 2], [T0], [1.0, 2.0]), "weights.t_us"),
-        (lambda e: e.ingest_weights([-3], [T0], [1.0]), "(got -3)"),
-        (lambda e: e.ingest_weights([1.5], [T0], [1.0]), "weights.plate_id` must hold integers"),
-        (lambda e: e.ingest_weights([[1]], [T0], [1.0]), "must be 1-D"),
-        (lambda e: e.ingest_positions([5], [1], [1.0], [1.0]), "positions.t_us` at row 0"),
-        (lambda e: e.ingest_positions([T0], [1], [1.0], [500.0]), "positions.y` at row 0"),
         (
-            lambda e: e.ingest_gates([0], [T0], ["leave"]),
+            lambda e: e.ingest_weights(plate_id=[1], t_us=[T0], grams=[float("nan")]),
+            "weights.grams` at row 0",
+        ),
+        (lambda e: e.ingest_weights(plate_id=[1, 2], t_us=[T0], grams=[1.0, 2.0]), "weights.t_us"),
+        (lambda e: e.ingest_weights(plate_id=[-3], t_us=[T0], grams=[1.0]), "(got -3)"),
+        (
+            lambda e: e.ingest_weights(plate_id=[1.5], t_us=[T0], grams=[1.0]),
+            "weights.plate_id` must hold integers",
+        ),
+        (lambda e: e.ingest_weights(plate_id=[[1]], t_us=[T0], grams=[1.0]), "must be 1-D"),
+        (
+            lambda e: e.ingest_positions(t_us=[5], track_id=[1], x=[1.0], y=[1.0]),
+            "positions.t_us` at row 0",
+        ),
+        (
+            lambda e: e.ingest_positions(t_us=[T0], track_id=[1], x=[1.0], y=[500.0]),
+            "positions.y` at row 0",
+        ),
+        (
+            lambda e: e.ingest_gates(gate_id=[0], t_us=[T0], kind=["leave"]),
             "expected 'enter' or 'exit' (got 'leave')",
         ),
-        (lambda e: e.ingest_gates([7], [T0], ["enter"]), "gates.gate_id` at row 0"),
+        (
+            lambda e: e.ingest_gates(gate_id=[7], t_us=[T0], kind=["enter"]),
+            "gates.gate_id` at row 0",
+        ),
     ],
 )
 def test_bad_input_names_field_row_and_value_and_ingests_nothing(call, fragment):
@@ -142,7 +161,7 @@ def test_finished_engine_refuses_more_input():
     engine.finish()
     assert engine.finished
     with pytest.raises(walkout.StateError, match="finished"):
-        engine.ingest_weights([1], [T0], [1.0])
+        engine.ingest_weights(plate_id=[1], t_us=[T0], grams=[1.0])
 
 
 def test_core_config_errors_carry_path_and_value():

@@ -17,7 +17,7 @@ from hypothesis.extra import numpy as hnp
 import walkout
 import walkout.sim
 from conftest import receipt_summary
-from walkout.modalities import ingest
+from walkout.modalities import REGISTRY, ingest
 from walkout.session import Session
 
 T0 = 1_767_258_000_000_000
@@ -151,6 +151,13 @@ SPECS: dict[str, list[str]] = {
     "ingest_product_detections": ["camera", "time", "box", "class", "score"],
     "ingest_rfid_reads": ["reader", "antenna", "time", "epc", "rssi"],
 }
+
+
+def _named(method: str, args: list[Any]) -> dict[str, Any]:
+    """The columns of a call by the engine's argument names (the registry's order)."""
+    return dict(zip(REGISTRY[MODALITY[method]].arguments, args, strict=False))
+
+
 MODALITY = {
     "ingest_weights": "weights",
     "ingest_positions": "positions",
@@ -197,7 +204,7 @@ def _check(engine: walkout.Engine, method: str, args: list[Any], good: bool, n: 
     WalkoutError having changed nothing; the engine must then step on."""
     before = engine.stats()
     try:
-        getattr(engine, method)(*args)
+        getattr(engine, method)(**_named(method, args))
     except walkout.WalkoutError as exc:
         assert not good, f"good columns were rejected: {exc}"
         assert engine.stats() == before, "a rejected call changed the engine"
@@ -234,7 +241,7 @@ def test_bad_columns_raise_walkout_errors_and_change_nothing(method: str, data: 
 )
 def test_step_takes_an_int64_time_or_raises_input_error(until: Any):
     engine = walkout.Engine(STORE)
-    engine.ingest_weights([PLATES[0]], [T0], [100.0])
+    engine.ingest_weights(plate_id=[PLATES[0]], t_us=[T0], grams=[100.0])
     ok = until is None or (type(until) is int and I64[0] <= until <= I64[1])
     try:
         engine.step(until)
@@ -249,20 +256,36 @@ def test_input_after_finish_is_a_state_error_for_every_modality():
     engine.finish()
     for method in SPECS:
         with pytest.raises(walkout.StateError):
-            getattr(engine, method)(*([[]] * len(SPECS[method])))
+            getattr(engine, method)(**_named(method, [[]] * len(SPECS[method])))
 
 
 @pytest.mark.parametrize(
     ("call", "fragment"),
     [
         # Integer columns of any width are range-checked, not wrapped by the cast.
-        (lambda e: e.ingest_gates([0], [T0], [256]), "gates.kind` at row 0"),
-        (lambda e: e.ingest_weights([0], np.array([2**64 - 1], np.uint64), [1.0]), "int64"),
-        (lambda e: e.ingest_weights([[0, 1], [2]], [T0], [1.0]), "not an array"),
-        (lambda e: e.ingest_rfid_reads([1], [0], [T0], 12345, [-50.0]), "1-D sequence"),
-        (lambda e: e.ingest_gates([0], [T0], "enter"), "gates.kind` must be 1-D"),
-        (lambda e: e.ingest_gates([0], [T0], ["enter"], token=5), "sequence of tokens"),
-        (lambda e: e.ingest_weights([0], [T0], [2e6]), "within ±1000000 g"),
+        (lambda e: e.ingest_gates(gate_id=[0], t_us=[T0], kind=[256]), "gates.kind` at row 0"),
+        (
+            lambda e: e.ingest_weights(
+                plate_id=[0], t_us=np.array([2**64 - 1], np.uint64), grams=[1.0]
+            ),
+            "int64",
+        ),
+        (
+            lambda e: e.ingest_weights(plate_id=[[0, 1], [2]], t_us=[T0], grams=[1.0]),
+            "not an array",
+        ),
+        (
+            lambda e: e.ingest_rfid_reads(
+                reader_id=[1], antenna_id=[0], t_us=[T0], epc=12345, rssi_dbm=[-50.0]
+            ),
+            "1-D sequence",
+        ),
+        (lambda e: e.ingest_gates(gate_id=[0], t_us=[T0], kind="enter"), "gates.kind` must be 1-D"),
+        (
+            lambda e: e.ingest_gates(gate_id=[0], t_us=[T0], kind=["enter"], token=5),
+            "sequence of tokens",
+        ),
+        (lambda e: e.ingest_weights(plate_id=[0], t_us=[T0], grams=[2e6]), "within ±1000000 g"),
     ],
 )
 def test_odd_python_values_are_input_errors(call: Callable[[walkout.Engine], None], fragment: str):
@@ -274,7 +297,9 @@ def test_odd_python_values_are_input_errors(call: Callable[[walkout.Engine], Non
 
 def test_a_missing_token_written_as_nan_binds_no_account():
     engine = walkout.Engine(STORE)
-    engine.ingest_gates([0, 0], [T0, T0 + 1], ["enter", "enter"], token=[float("nan"), "acct"])
+    engine.ingest_gates(
+        gate_id=[0, 0], t_us=[T0, T0 + 1], kind=["enter", "enter"], token=[float("nan"), "acct"]
+    )
     engine.finish()
     assert [p.has_token for p in engine.gate_passages()] == [False, True]
 

@@ -26,13 +26,22 @@ def open_engine() -> walkout.Engine:
     cut = session.start_us + (session.end_us - session.start_us) // 2
     w = session.weights
     keep = w["t_us"] < cut
-    engine.ingest_weights(w["plate_id"][keep], w["t_us"][keep], w["grams"][keep])
+    engine.ingest_weights(
+        plate_id=w["plate_id"][keep], t_us=w["t_us"][keep], grams=w["grams"][keep]
+    )
     p = session.positions
     keep = p["t_us"] < cut
-    engine.ingest_positions(p["t_us"][keep], p["track_id"][keep], p["x"][keep], p["y"][keep])
+    engine.ingest_positions(
+        t_us=p["t_us"][keep], track_id=p["track_id"][keep], x=p["x"][keep], y=p["y"][keep]
+    )
     g = session.gates
     keep = g["t_us"] < cut
-    engine.ingest_gates(g["gate_id"][keep], g["t_us"][keep], g["kind"][keep], g["token"][keep])
+    engine.ingest_gates(
+        gate_id=g["gate_id"][keep],
+        t_us=g["t_us"][keep],
+        kind=g["kind"][keep],
+        token=g["token"][keep],
+    )
     engine.step()
     return engine
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from os import PathLike
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pyarrow as pa
@@ -117,6 +120,45 @@ def _log_rate(hz: Any) -> float:
     return float(hz)
 
 
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _keywords(method: _Method) -> _Method:
+    """The columns of an ``ingest_*`` call are named: ``ingest_weights(plate_id=...,
+    t_us=..., grams=...)``, since the modalities order them differently (weights start
+    with the plate, positions with the time). Positional columns still work for one
+    release, with a :class:`DeprecationWarning` naming the keywords to use."""
+    names = [
+        p.name
+        for p in inspect.signature(method).parameters.values()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY
+    ]
+
+    @functools.wraps(method)
+    def call(self: Engine, *args: Any, **kwargs: Any) -> Any:
+        if args:
+            if len(args) > len(names):
+                raise TypeError(
+                    f"{method.__name__}() takes at most {len(names)} columns "
+                    f"({', '.join(names)}), got {len(args)}"
+                )
+            given = names[: len(args)]
+            twice = [n for n in given if n in kwargs]
+            if twice:
+                raise TypeError(f"{method.__name__}() got {twice[0]!r} twice")
+            warnings.warn(
+                f"{method.__name__}: pass the columns by name "
+                f"({', '.join(f'{n}=...' for n in given)}); positional columns will stop "
+                "working in the next release",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            kwargs.update(zip(given, args, strict=True))
+        return method(self, **kwargs)
+
+    return cast(_Method, call)
+
+
 class Engine:
     """One store's fusion engine: sensor batches in, carts and receipts out.
 
@@ -146,7 +188,8 @@ class Engine:
         if hz:
             self._core.set_trajectory_log(hz)
 
-    def ingest_weights(self, plate_id: Any, t_us: Any, grams: Any) -> None:
+    @_keywords
+    def ingest_weights(self, *, plate_id: Any, t_us: Any, grams: Any) -> None:
         """Raw weight samples: plate ids, times (µs since the Unix epoch), grams."""
         self._core.ingest_weights(
             column(plate_id, np.uint32, "weights.plate_id"),
@@ -154,7 +197,8 @@ class Engine:
             column(grams, np.float64, "weights.grams"),
         )
 
-    def ingest_positions(self, t_us: Any, track_id: Any, x: Any, y: Any) -> None:
+    @_keywords
+    def ingest_positions(self, *, t_us: Any, track_id: Any, x: Any, y: Any) -> None:
         """Shopper floor positions (metres, store frame) from an upstream tracker."""
         self._core.ingest_positions(
             column(t_us, np.int64, "positions.t_us"),
@@ -163,8 +207,10 @@ class Engine:
             column(y, np.float64, "positions.y"),
         )
 
+    @_keywords
     def ingest_gates(
         self,
+        *,
         gate_id: Any,
         t_us: Any,
         kind: Any,
@@ -202,8 +248,10 @@ class Engine:
             _tokens(token, len(gate_ids)),
         )
 
+    @_keywords
     def ingest_person_detections(
         self,
+        *,
         camera_id: Any,
         t_us: Any,
         bbox: Any,
@@ -230,8 +278,9 @@ class Engine:
             else matrix(embedding, np.float32, "person_detections.embedding"),
         )
 
+    @_keywords
     def ingest_thermal_blobs(
-        self, camera_id: Any, t_us: Any, centroid: Any, area_px: Any, temperature_c: Any
+        self, *, camera_id: Any, t_us: Any, centroid: Any, area_px: Any, temperature_c: Any
     ) -> None:
         """Blobs of the top-down thermal cameras: centroids ``(N, 2)`` in thermal pixels,
         areas in pixels², mean temperatures in °C."""
@@ -243,8 +292,9 @@ class Engine:
             column(temperature_c, np.float32, "thermal_blobs.temperature_c"),
         )
 
+    @_keywords
     def ingest_product_detections(
-        self, camera_id: Any, t_us: Any, bbox: Any, class_id: Any, score: Any
+        self, *, camera_id: Any, t_us: Any, bbox: Any, class_id: Any, score: Any
     ) -> None:
         """Products seen by the cameras: boxes ``(N, 4)`` in pixels and the product's
         ``vision_class``. A product next to a shopper's wrist counts as in that hand."""
@@ -256,8 +306,9 @@ class Engine:
             column(score, np.float32, "product_detections.score"),
         )
 
+    @_keywords
     def ingest_rfid_reads(
-        self, reader_id: Any, antenna_id: Any, t_us: Any, epc: Any, rssi_dbm: Any
+        self, *, reader_id: Any, antenna_id: Any, t_us: Any, epc: Any, rssi_dbm: Any
     ) -> None:
         """RFID reads; ``epc`` holds 24-hex-character EPC strings (SGTIN-96 for
         products) or Python ints."""

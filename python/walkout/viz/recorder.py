@@ -90,7 +90,7 @@ class Recorder:
         rec, _ = walkout.viz.open_recording(path="live.rrd")
         recorder = walkout.viz.Recorder(engine, recording=rec)
         for p, t, g in weight_batches:
-            engine.ingest_weights(p, t, g)
+            engine.ingest_weights(plate_id=p, t_us=t, grams=g)
             recorder.log_weights(p, t, g)  # the raw batch, for the weight plots
             engine.step()
             recorder.update()  # logs what changed
