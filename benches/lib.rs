@@ -179,3 +179,14 @@ pub fn percentile(sorted: &[f64], q: f64) -> f64 {
     let i = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1;
     sorted[i]
 }
+
+/// FNV-1a (64 bit) of `bytes`: the results digest the benchmarks print. Written out
+/// rather than `std`'s `DefaultHasher`, whose output may change between Rust releases,
+/// so a digest recorded today still compares equal after a toolchain upgrade.
+pub fn stable_digest(bytes: &[u8]) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    bytes
+        .iter()
+        .fold(OFFSET, |h, &b| (h ^ u64::from(b)).wrapping_mul(PRIME))
+}
