@@ -1248,14 +1248,7 @@ fn base_snapshots() -> &'static [Value; 2] {
 
 /// A snapshot of `v` re-sealed with a valid checksum, as a hand-edited file would be.
 fn seal(v: &Value) -> Vec<u8> {
-    let json = unquote_big_ints(&v.to_string());
-    let mut bytes = format!(
-        "walkout-snapshot\n2\n{:016x}\n",
-        walkout_core::engine::checksum(json.as_bytes())
-    )
-    .into_bytes();
-    bytes.extend_from_slice(json.as_bytes());
-    bytes
+    walkout_core::engine::seal(unquote_big_ints(&v.to_string()).as_bytes())
 }
 
 /// Edits of one of the [`base_snapshots`].

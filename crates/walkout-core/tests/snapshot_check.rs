@@ -13,7 +13,6 @@ use common::{session, T0};
 use serde_json::{json, Value};
 use walkout_core::cart::{Cart, Receipt};
 use walkout_core::config::{Antenna, AntennaKind, RfidReader, StoreConfig, ThermalCamera};
-use walkout_core::engine::checksum;
 use walkout_core::epc::{encode_sgtin96, FILTER_POS_ITEM};
 use walkout_core::geometry::CameraModel;
 use walkout_core::input::GateEventKind;
@@ -272,10 +271,7 @@ fn body(bytes: &[u8]) -> Value {
 
 /// A snapshot of `v` with a valid checksum, as a hand-edited file would be re-sealed.
 fn seal(v: &Value) -> Vec<u8> {
-    let json = unquote_big_ints(&v.to_string());
-    let mut out = format!("walkout-snapshot\n2\n{:016x}\n", checksum(json.as_bytes())).into_bytes();
-    out.extend_from_slice(json.as_bytes());
-    out
+    walkout_core::engine::seal(unquote_big_ints(&v.to_string()).as_bytes())
 }
 
 /// Where in the session a case's snapshot is taken.

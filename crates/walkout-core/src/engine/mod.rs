@@ -36,7 +36,7 @@ use buffer::{
 pub use events::{EngineStats, GatePassage, InteractionKind, ShelfEvent};
 pub use fusion::HandOver;
 use fusion::{Interaction, Queued, HOLD_WAIT_US, RECEIPT_AFTER_EXIT_US};
-pub use snapshot::checksum;
+pub use snapshot::seal;
 
 fn us(seconds: f64) -> i64 {
     (seconds * 1e6).round() as i64
