@@ -27,6 +27,8 @@ pub struct PositionBatch {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GateEventKind {
+    /// Also read as "entry", the name of the gate kind in the store config.
+    #[serde(alias = "entry")]
     Enter = 0,
     Exit = 1,
 }

@@ -17,6 +17,7 @@ use walkout_core::epc::{encode_sgtin96, FILTER_POS_ITEM};
 use walkout_core::geometry::CameraModel;
 use walkout_core::input::GateEventKind;
 use walkout_core::store::StoreModel;
+use walkout_core::test_support::snapshot_json::{body, join_trackers, reseal};
 use walkout_core::{Engine, WalkoutError};
 
 const GTIN: &str = "04012345000108";
@@ -84,25 +85,37 @@ fn person(cam: &CameraModel, pos: [f64; 2], hand: [f64; 3]) -> Option<([f32; 4],
     Some(([x1 as f32, y1 as f32, x2 as f32, y2 as f32], kp))
 }
 
-/// An engine fed the shared session, stepped to `until_s` (or finished when `None`).
-fn engine(until_s: Option<f64>) -> Engine {
-    let mut e = fed();
-    match until_s {
-        Some(s) => e.step(Some(T0 + (s * 1e6) as i64)).expect("step"),
-        None => e.finish().expect("finish"),
-    }
-    e
+/// The snapshot body of the shared session at `until_s` (finished when `None`): the
+/// state of the engine fed cameras joined with the positions of the one fed those, so
+/// that one base reaches every part of the state.
+fn base(until_s: Option<f64>) -> Value {
+    let [cameras, upstream] = engines(until_s).map(|e| e.snapshot().expect("snapshot"));
+    join_trackers(&cameras, &upstream).expect("two snapshots")
 }
 
-/// An engine fed the shared session (weights, positions of track 77, gates) plus the
-/// same shopper seen by the cameras (with a can of cola in hand after the first pick),
+/// [`fed`]'s two engines, stepped to `until_s` (or finished when `None`).
+fn engines(until_s: Option<f64>) -> [Engine; 2] {
+    fed().map(|mut e| {
+        match until_s {
+            Some(s) => e.step(Some(T0 + (s * 1e6) as i64)).expect("step"),
+            None => e.finish().expect("finish"),
+        }
+        e
+    })
+}
+
+/// Two engines fed the shared session, nothing processed yet: one the weights, gates,
+/// the shopper seen by the cameras (with a can of cola in hand after the first pick),
 /// thermal blobs, shelf RFID reads of two cola tags (one leaves with the pick) and exit
-/// reads, nothing processed yet.
-fn fed() -> Engine {
+/// reads; the other the positions of the same shopper as upstream track 77 (an engine
+/// tracks shoppers one way: from its cameras or from positions).
+fn fed() -> [Engine; 2] {
     let cfg = store();
     let cams: Vec<CameraModel> = cfg.cameras.iter().map(CameraModel::from_config).collect();
-    let mut e = Engine::new(cfg).expect("store");
+    let mut e = Engine::new(cfg.clone()).expect("store");
+    let mut upstream = Engine::new(cfg).expect("store");
     e.set_trajectory_log(2.0);
+    upstream.set_trajectory_log(2.0);
     let s = session(3);
     let (p, t, g): (Vec<u32>, Vec<i64>, Vec<f64>) =
         s.weights
@@ -124,7 +137,9 @@ fn fed() -> Engine {
                 acc.3.push(p.3);
                 acc
             });
-    e.ingest_positions(&pt, &pid, &px, &py).expect("positions");
+    upstream
+        .ingest_positions(&pt, &pid, &px, &py)
+        .expect("positions");
     let gk: Vec<GateEventKind> = s.gates.iter().map(|g| g.2).collect();
     let gtok: Vec<Option<String>> = s.gates.iter().map(|g| g.3.clone()).collect();
     let gid: Vec<u32> = s.gates.iter().map(|g| g.0).collect();
@@ -203,75 +218,7 @@ fn fed() -> Engine {
     let lo: Vec<u64> = reads.2.iter().map(|&e| e as u64).collect();
     e.ingest_rfid_reads(&vec![1; n], &reads.0, &reads.1, &hi, &lo, &reads.3)
         .expect("rfid reads");
-    e
-}
-
-/// Marks an integer too large for `serde_json::Value` (EPCs are 96-bit; a `Value`
-/// would read them as floats and lose digits) while the JSON is edited as a value.
-const BIG: &str = "#u128:";
-
-/// `text` with every integer literal of more than 18 digits quoted as `"#u128:DIGITS"`.
-fn quote_big_ints(text: &str) -> String {
-    let (mut out, mut in_string, mut escaped) = (String::new(), false, false);
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if in_string {
-            out.push(c);
-            (in_string, escaped) = (escaped || c != '"', !escaped && c == '\\');
-            continue;
-        }
-        if c == '"' {
-            in_string = true;
-            out.push(c);
-            continue;
-        }
-        if !c.is_ascii_digit() {
-            out.push(c);
-            continue;
-        }
-        let mut number = c.to_string();
-        while let Some(&d) = chars
-            .peek()
-            .filter(|d| d.is_ascii_alphanumeric() || "+-.".contains(**d))
-        {
-            number.push(d);
-            chars.next();
-        }
-        if number.len() > 18 && number.chars().all(|d| d.is_ascii_digit()) {
-            out.push_str(&format!("\"{BIG}{number}\""));
-        } else {
-            out.push_str(&number);
-        }
-    }
-    out
-}
-
-/// The inverse of [`quote_big_ints`].
-fn unquote_big_ints(text: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    let marker = format!("\"{BIG}");
-    while let Some(i) = rest.find(&marker) {
-        out.push_str(&rest[..i]);
-        let digits = &rest[i + marker.len()..];
-        let end = digits.find('"').expect("a closed marker");
-        out.push_str(&digits[..end]);
-        rest = &digits[end + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// The JSON body of a snapshot, as a value to edit.
-fn body(bytes: &[u8]) -> Value {
-    let text = std::str::from_utf8(bytes).expect("snapshots are text");
-    let json = text.splitn(4, '\n').nth(3).expect("three header lines");
-    serde_json::from_str(&quote_big_ints(json)).expect("JSON body")
-}
-
-/// A snapshot of `v` with a valid checksum, as a hand-edited file would be re-sealed.
-fn seal(v: &Value) -> Vec<u8> {
-    walkout_core::engine::seal(unquote_big_ints(&v.to_string()).as_bytes())
+    [e, upstream]
 }
 
 /// Where in the session a case's snapshot is taken.
@@ -830,13 +777,10 @@ fn state_error(bytes: &[u8]) -> Option<String> {
 /// path and value named; the same place holding a fitting value restores.
 #[test]
 fn edited_snapshots_that_do_not_fit_the_store_are_refused() {
-    let bases: Vec<(Base, Value)> = Base::ALL
-        .iter()
-        .map(|&b| (b, body(&engine(b.until_s()).snapshot().expect("snapshot"))))
-        .collect();
+    let bases: Vec<(Base, Value)> = Base::ALL.iter().map(|&b| (b, base(b.until_s()))).collect();
     for (b, v) in &bases {
         assert_eq!(
-            state_error(&seal(v)),
+            state_error(&reseal(v)),
             None,
             "{b:?}: a real snapshot must restore"
         );
@@ -850,7 +794,7 @@ fn edited_snapshots_that_do_not_fit_the_store_are_refused() {
         // Every base restores (checked below); a case that added a valid entry to edit
         // shows that this entry restores too.
         if ok != *base {
-            if let Some(m) = state_error(&seal(&ok)) {
+            if let Some(m) = state_error(&reseal(&ok)) {
                 failures.push(format!("{name}: the unedited snapshot must restore: {m}"));
                 continue;
             }
@@ -858,7 +802,7 @@ fn edited_snapshots_that_do_not_fit_the_store_are_refused() {
         let mut edited = base.clone();
         (case.edit)(&mut edited, true);
         assert_ne!(edited, ok, "{name}: the edit changed nothing");
-        match state_error(&seal(&edited)) {
+        match state_error(&reseal(&edited)) {
             None => failures.push(format!("{name}: an edit that does not fit was restored")),
             Some(m) => {
                 let named = m.starts_with("snapshot cannot be restored: ")
@@ -875,28 +819,40 @@ fn edited_snapshots_that_do_not_fit_the_store_are_refused() {
 
 /// The checks accept every real state: snapshots taken anywhere in the session (and
 /// read and re-sealed through the test's JSON editing) restore and run on to the same
-/// receipts as the engine they were taken of.
+/// receipts as the engine they were taken of; the joined bases restore too, and run
+/// on alike after another snapshot.
 #[test]
 fn real_snapshots_pass_the_checks_and_run_on_identically() {
-    let mut reference = engine(None);
-    reference
-        .finish()
-        .expect_err("finish twice is a state error");
+    let references = engines(None);
     for b in [Base::Queued, Base::Pending, Base::Late] {
-        let e = engine(b.until_s());
-        let bytes = e.snapshot().expect("snapshot");
-        // Read and re-sealed as the cases do (objects come back with sorted keys).
-        let mut restored = Engine::restore(&seal(&body(&bytes))).expect("a real snapshot restores");
-        // Compared as values: `trajectory_last` is a hash map, whose order differs
-        // between two engines.
-        assert!(
-            body(&restored.snapshot().expect("snapshot")) == body(&bytes),
-            "{b:?}: editing is not exact"
-        );
-        restored.finish().expect("finish");
-        assert_eq!(restored.receipts(), reference.receipts(), "{b:?}");
+        for (e, reference) in engines(b.until_s()).iter().zip(&references) {
+            let bytes = e.snapshot().expect("snapshot");
+            let v = body(&bytes).expect("a snapshot");
+            // Read and re-sealed as the cases do (objects come back with sorted keys).
+            let mut restored = Engine::restore(&reseal(&v)).expect("a real snapshot restores");
+            // Compared as values: `trajectory_last` is a hash map, whose order differs
+            // between two engines.
+            assert!(
+                body(&restored.snapshot().expect("snapshot")) == Some(v),
+                "{b:?}: editing is not exact"
+            );
+            restored.finish().expect("finish");
+            assert_eq!(restored.receipts(), reference.receipts(), "{b:?}");
+        }
+        let joined = base(b.until_s());
+        let mut restored = Engine::restore(&reseal(&joined)).expect("a joined base restores");
+        let mut again = Engine::restore(&restored.snapshot().expect("snapshot")).expect("restore");
+        for e in [&mut restored, &mut again] {
+            e.finish().expect("finish");
+        }
+        assert_eq!(restored.receipts(), again.receipts(), "{b:?}");
     }
-    Engine::restore(&reference.snapshot().expect("snapshot")).expect("a finished engine");
+    for mut reference in references {
+        reference
+            .finish()
+            .expect_err("finish twice is a state error");
+        Engine::restore(&reference.snapshot().expect("snapshot")).expect("a finished engine");
+    }
 }
 
 /// `price_cents * quantity` and the receipt's sum saturate instead of overflowing (a

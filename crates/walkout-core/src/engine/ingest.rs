@@ -7,6 +7,7 @@ use super::buffer::{
     GateEvent, ModalityCounts, PersonDetection, PositionSample, ProductDetection, ThermalDetection,
 };
 use super::{late_after, Engine, EngineStats};
+use crate::config::GateKind;
 use crate::errors::{Result, WalkoutError};
 use crate::input::{
     check_embedding_rows, check_lengths as check_same_len, EmbeddingRows, GateEventKind,
@@ -31,6 +32,11 @@ pub const TEMPERATURE_RANGE_C: (f32, f32) = (-100.0, 200.0);
 /// Accepted RFID signal strengths (dBm); readers report roughly -90..-20.
 pub const RSSI_RANGE_DBM: (f32, f32) = (-200.0, 100.0);
 
+/// Longest account token accepted, in bytes. Check-in tokens are short opaque strings
+/// (a UUID is 36 bytes); a megabyte one is a bug upstream, kept in memory and in every
+/// snapshot until the receipt.
+pub const MAX_TOKEN_BYTES: usize = 256;
+
 /// The first value of `values` that is not finite or lies outside `-max..=max`.
 fn first_out_of_range(values: &[f32], max: f32) -> Option<f32> {
     values
@@ -53,6 +59,55 @@ pub(super) fn check_time(field: &str, row: usize, t: i64) -> Result<()> {
     Ok(())
 }
 
+/// An account token: 1 to [`MAX_TOKEN_BYTES`] bytes without control characters (it is
+/// printed in receipts and logs, where a newline or escape would forge lines).
+fn check_token(row: usize, token: &str) -> Result<()> {
+    let ok =
+        !token.is_empty() && token.len() <= MAX_TOKEN_BYTES && !token.chars().any(char::is_control);
+    if ok {
+        return Ok(());
+    }
+    // The value as it reads in the error: quoted, and cut short when long.
+    let shown: String = token.chars().take(40).collect();
+    let value = if shown.len() < token.len() {
+        format!("{shown:?}… ({} bytes)", token.len())
+    } else {
+        format!("{token:?}")
+    };
+    Err(WalkoutError::input(
+        "gates.token",
+        row,
+        value,
+        format!("a token is 1 to {MAX_TOKEN_BYTES} bytes without control characters"),
+    ))
+}
+
+/// A passage's direction fits its gate, and only a passage in carries a token: a gate
+/// of the config lets shoppers through one way, and an account is bound on the way in.
+fn check_passage(row: usize, gate: GateKind, kind: GateEventKind, token: bool) -> Result<()> {
+    let (name, gate_name) = match (kind, gate) {
+        (GateEventKind::Enter, GateKind::Entry) | (GateEventKind::Exit, GateKind::Exit) => {
+            if token && kind == GateEventKind::Exit {
+                return Err(WalkoutError::input(
+                    "gates.token",
+                    row,
+                    "a token on an exit passage",
+                    "an account token is bound when a shopper enters; an exit passage carries none",
+                ));
+            }
+            return Ok(());
+        }
+        (GateEventKind::Exit, _) => ("exit", "an entry gate"),
+        (GateEventKind::Enter, _) => ("enter", "an exit gate"),
+    };
+    Err(WalkoutError::input(
+        "gates.kind",
+        row,
+        name,
+        format!("an `{name}` passage at {gate_name}: a gate lets shoppers through one way only"),
+    ))
+}
+
 /// A flat column of `width` values per row holds whole rows.
 fn check_row_width(field: &str, len: usize, width: usize, shape: &str) -> Result<()> {
     if len.is_multiple_of(width) {
@@ -69,6 +124,38 @@ fn bbox_of(bbox: &[f32], row: usize) -> [f32; 4] {
 }
 
 impl Engine {
+    /// Shoppers are tracked either by an upstream tracker (`positions`) or by the
+    /// engine's own tracker from camera and thermal detections, never both: the two
+    /// give the same shopper two tracks, each cart half the picks, and the receipt is
+    /// wrong without any error. Told from the rows received so far (`camera` says
+    /// which kind this batch of `field` is), which a snapshot keeps.
+    fn check_one_tracker(&self, field: &str, camera: bool, rows: usize) -> Result<()> {
+        let s = &self.stats;
+        let other = if camera {
+            s.positions.received
+        } else {
+            s.person_detections.received + s.thermal_blobs.received
+        };
+        if rows == 0 || other == 0 {
+            return Ok(());
+        }
+        let (this, that) = if camera {
+            ("upstream positions", "camera detections")
+        } else {
+            ("camera detections", "positions")
+        };
+        Err(WalkoutError::input(
+            field,
+            0,
+            format!("{rows} rows after {other} rows of {this}"),
+            format!(
+                "this engine tracks shoppers from {this}; positions and camera detections \
+                 are two trackers of the same shoppers and cannot be mixed (feed {that} \
+                 to an engine of their own)"
+            ),
+        ))
+    }
+
     /// The rows of a checked batch that are not late. Counts the batch as received and
     /// the late rows as late in the modality's `counts`, and moves the buffer's newest
     /// time to the newest row on time, once per batch so that the callers' loops only
@@ -147,6 +234,7 @@ impl Engine {
                 ("y", y.len()),
             ],
         )?;
+        self.check_one_tracker("positions", false, t_us.len())?;
         let floor = self.store.config.floor;
         for row in 0..t_us.len() {
             check_time("positions.t_us", row, t_us[row])?;
@@ -196,15 +284,19 @@ impl Engine {
             ],
         )?;
         for row in 0..t_us.len() {
-            if self.store.gate(gate_id[row]).is_none() {
+            let Some(gate) = self.store.gate(gate_id[row]) else {
                 return Err(WalkoutError::input(
                     "gates.gate_id",
                     row,
                     gate_id[row],
                     "no gate with this id in the store config",
                 ));
-            }
+            };
             check_time("gates.t_us", row, t_us[row])?;
+            check_passage(row, gate.kind, kind[row], token[row].is_some())?;
+            if let Some(t) = &token[row] {
+                check_token(row, t)?;
+            }
         }
         for row in self.admit(t_us, |s| &mut s.gates) {
             self.buffer.gates.push(GateEvent {
@@ -257,6 +349,7 @@ impl Engine {
             4,
             "bbox must be (N, 4) and keypoints (N, 17, 3)",
         )?;
+        self.check_one_tracker("person_detections", true, n)?;
         self.check_person_rows(camera_id, t_us, bbox, score, keypoints)?;
         for row in self.admit(t_us, |s| &mut s.person_detections) {
             let mut kp = [[0.0f32; 3]; 17];
@@ -365,6 +458,7 @@ impl Engine {
             2,
             "centroid must be (N, 2)",
         )?;
+        self.check_one_tracker("thermal_blobs", true, n)?;
         for row in 0..n {
             if !self.thermal_homographies.contains_key(&camera_id[row]) {
                 return Err(WalkoutError::input(

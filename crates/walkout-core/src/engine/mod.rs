@@ -32,7 +32,8 @@ pub use events::{EngineStats, GatePassage, InteractionKind, ShelfEvent};
 pub use fusion::HandOver;
 use fusion::{Interaction, Queued, HOLD_WAIT_US, RECEIPT_AFTER_EXIT_US};
 pub use ingest::{
-    MAX_ABS_GRAMS, MAX_ABS_PX, MAX_BLOB_AREA_PX, RSSI_RANGE_DBM, TEMPERATURE_RANGE_C,
+    MAX_ABS_GRAMS, MAX_ABS_PX, MAX_BLOB_AREA_PX, MAX_TOKEN_BYTES, RSSI_RANGE_DBM,
+    TEMPERATURE_RANGE_C,
 };
 pub(crate) use ingest::{MAX_T_US, MIN_T_US};
 pub use snapshot::seal;
@@ -258,6 +259,11 @@ impl Engine {
     /// are counted as late.
     pub fn step(&mut self, until_us: Option<i64>) -> Result<()> {
         self.check_open()?;
+        // A time in seconds, milliseconds or nanoseconds would move the processed time
+        // so far (or nowhere) that every later sample counts as late and is dropped.
+        if let Some(t) = until_us {
+            ingest::check_time("step.until_us", 0, t)?;
+        }
         let Some(until) = until_us.or_else(|| self.watermark()) else {
             return Ok(());
         };
