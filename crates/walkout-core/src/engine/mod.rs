@@ -28,7 +28,7 @@ use crate::store::{SkuIdx, StoreModel};
 use crate::track::tracker::{Tracker, TrackerParams};
 use crate::track::{Track, TrackStore};
 use buffer::ReorderBuffer;
-pub use events::{EngineStats, GatePassage, InteractionKind, ShelfEvent};
+pub use events::{EngineStats, GatePassage, InteractionKind, ShelfEvent, TrajectoryPoint};
 pub use fusion::HandOver;
 use fusion::{Interaction, Queued, HOLD_WAIT_US, RECEIPT_AFTER_EXIT_US};
 pub use ingest::{
@@ -69,7 +69,7 @@ pub struct Engine {
     sku_by_class: FxHashMap<u32, SkuIdx>,
     /// Decimated track positions for evaluation and visualisation; off when the
     /// interval is 0.
-    trajectory_log: Vec<(i64, u32, f64, f64)>,
+    trajectory_log: Vec<TrajectoryPoint>,
     trajectory_interval_us: i64,
     trajectory_last: HashMap<u32, i64>,
     carts: BTreeMap<u32, Cart>,
@@ -243,8 +243,8 @@ impl Engine {
         self.trajectory_interval_us = if hz > 0.0 { (1e6 / hz) as i64 } else { 0 };
     }
 
-    /// The trajectory log: (t_us, track_id, x, y) rows in time order per track.
-    pub fn trajectories(&self) -> &[(i64, u32, f64, f64)] {
+    /// The trajectory log: rows in time order per track.
+    pub fn trajectories(&self) -> &[TrajectoryPoint] {
         &self.trajectory_log
     }
 

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::{Deserialize, Serialize};
 
 use super::buffer::ReorderBuffer;
-use super::events::{EngineStats, GatePassage, ShelfEvent};
+use super::events::{EngineStats, GatePassage, ShelfEvent, TrajectoryPoint};
 use super::fusion::{HandOver, Interaction, Queued};
 use super::Engine;
 use crate::cart::{Cart, Inventory, Receipt};
@@ -81,7 +81,7 @@ pub(super) struct State {
     pub(super) tracks: TrackStore,
     pub(super) tracker: Tracker,
     pub(super) rfid: RfidState,
-    pub(super) trajectory_log: Vec<(i64, u32, f64, f64)>,
+    pub(super) trajectory_log: Vec<TrajectoryPoint>,
     pub(super) trajectory_interval_us: i64,
     pub(super) trajectory_last: HashMap<u32, i64>,
     pub(super) carts: BTreeMap<u32, Cart>,
