@@ -13,7 +13,7 @@ use rand_distr::{Distribution, StandardNormal};
 use walkout_core::config::Vec2;
 use walkout_core::input::ThermalBlobBatch;
 
-use crate::motion::{Cursor, Motion};
+use crate::motion::{InStore, Motion};
 use crate::store::Store;
 
 const CENTROID_JITTER_PX: f64 = 1.5;
@@ -30,11 +30,6 @@ struct ThermalState {
     rng: ChaCha8Rng,
 }
 
-struct Active {
-    shopper: usize,
-    cursor: Cursor,
-}
-
 #[derive(Clone, Copy)]
 struct Seen {
     px: Vec2,
@@ -47,9 +42,7 @@ struct Seen {
 pub(crate) struct ThermalGen {
     cams: Vec<ThermalState>,
     queue: BinaryHeap<Reverse<(i64, usize)>>,
-    by_entry: Vec<usize>,
-    next: usize,
-    active: Vec<Active>,
+    shoppers: InStore,
     seen: Vec<Seen>,
 }
 
@@ -101,14 +94,10 @@ impl ThermalGen {
                 }
             })
             .collect();
-        let mut by_entry: Vec<usize> = (0..motions.len()).collect();
-        by_entry.sort_by_key(|&i| (motions[i].enter_us, i));
         Self {
             cams,
             queue,
-            by_entry,
-            next: 0,
-            active: Vec::new(),
+            shoppers: InStore::new(motions),
             seen: Vec::new(),
         }
     }
@@ -126,21 +115,7 @@ impl ThermalGen {
                 break;
             }
             self.queue.pop();
-            while let Some(&i) = self.by_entry.get(self.next) {
-                if motions[i].enter_us > t {
-                    break;
-                }
-                self.next += 1;
-                let at = self.active.partition_point(|a| a.shopper < i);
-                self.active.insert(
-                    at,
-                    Active {
-                        shopper: i,
-                        cursor: Cursor::default(),
-                    },
-                );
-            }
-            self.active.retain(|a| motions[a.shopper].exit_us >= t);
+            self.shoppers.update(motions, t);
             self.frame(store, motions, merge_m, ci, t, out);
             let cs = &mut self.cams[ci];
             cs.k += 1;
@@ -160,7 +135,7 @@ impl ThermalGen {
     ) {
         let cam = &store.thermals[ci];
         self.seen.clear();
-        for a in &mut self.active {
+        for a in &mut self.shoppers.active {
             let m = &motions[a.shopper];
             let floor = m.position(t, &mut a.cursor);
             if floor[0] < cam.view_min[0]

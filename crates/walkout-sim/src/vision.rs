@@ -25,7 +25,7 @@ use walkout_core::input::{PersonDetectionBatch, ProductDetectionBatch};
 use crate::appearance::{self, Look};
 use crate::body::{self, Arm, HEAD_TOP_ABOVE_EYES_M};
 use crate::faults::FaultPlan;
-use crate::motion::{Cursor, Motion};
+use crate::motion::{InStore, Motion};
 use crate::sensors::CameraInfo;
 use crate::store::{GondolaBox, Store};
 use crate::truth::PersonBoxBatch;
@@ -76,11 +76,6 @@ struct CameraState {
     blackout_i: usize,
 }
 
-struct Active {
-    shopper: usize,
-    cursor: Cursor,
-}
-
 /// A shopper in one frame of one camera.
 #[derive(Clone, Copy)]
 struct Candidate {
@@ -103,9 +98,7 @@ struct Candidate {
 pub(crate) struct VisionGen {
     cams: Vec<CameraState>,
     queue: BinaryHeap<Reverse<(i64, usize)>>,
-    by_entry: Vec<usize>,
-    next: usize,
-    active: Vec<Active>,
+    shoppers: InStore,
     cands: Vec<Candidate>,
     /// Candidate indices, nearest first.
     order: Vec<usize>,
@@ -230,8 +223,6 @@ impl VisionGen {
                 }
             })
             .collect();
-        let mut by_entry: Vec<usize> = (0..motions.len()).collect();
-        by_entry.sort_by_key(|&i| (motions[i].enter_us, i));
         let classes: Vec<Option<u32>> = store.products.iter().map(|p| p.vision_class).collect();
         let mut all_classes: Vec<u32> = classes.iter().flatten().copied().collect();
         all_classes.sort_unstable();
@@ -239,9 +230,7 @@ impl VisionGen {
         Self {
             cams,
             queue,
-            by_entry,
-            next: 0,
-            active: Vec::new(),
+            shoppers: InStore::new(motions),
             cands: Vec::new(),
             order: Vec::new(),
             occluders: Vec::new(),
@@ -268,31 +257,13 @@ impl VisionGen {
                 break;
             }
             self.queue.pop();
-            self.update_active(motions, t);
+            self.shoppers.update(motions, t);
             self.frame(store, motions, faults, ci, t, persons, products, boxes);
             let cs = &mut self.cams[ci];
             cs.k += 1;
             let next = (cs.phase_us + cs.k as f64 * cs.period_us).round() as i64;
             self.queue.push(Reverse((next, ci)));
         }
-    }
-
-    fn update_active(&mut self, motions: &[Motion], t: i64) {
-        while let Some(&i) = self.by_entry.get(self.next) {
-            if motions[i].enter_us > t {
-                break;
-            }
-            self.next += 1;
-            let at = self.active.partition_point(|a| a.shopper < i);
-            self.active.insert(
-                at,
-                Active {
-                    shopper: i,
-                    cursor: Cursor::default(),
-                },
-            );
-        }
-        self.active.retain(|a| motions[a.shopper].exit_us >= t);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -309,7 +280,7 @@ impl VisionGen {
     ) {
         let cam = &store.cameras[self.cams[ci].cam];
         self.cands.clear();
-        for a in &mut self.active {
+        for a in &mut self.shoppers.active {
             let m = &motions[a.shopper];
             let pos = m.position(t, &mut a.cursor);
             if pos[0] < cam.view_min[0]
