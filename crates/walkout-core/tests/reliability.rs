@@ -3,8 +3,9 @@
 //! leaves the engine unchanged, and whatever the engine accepts it can also checkpoint
 //! and restore.
 
-use walkout_core::config::{Antenna, AntennaKind, RfidReader, StoreConfig, ThermalCamera};
+use walkout_core::config::{AntennaKind, StoreConfig};
 use walkout_core::input::GateEventKind;
+use walkout_core::test_support::store::{antenna, StoreBuilder};
 use walkout_core::{Engine, WalkoutError};
 
 mod common;
@@ -15,23 +16,11 @@ use common::T0;
 fn store() -> StoreConfig {
     let mut cfg = common::store();
     cfg.products[0].vision_class = Some(0);
-    cfg.thermal_cameras.push(ThermalCamera {
-        id: 5,
-        width: 640,
-        height: 512,
-        fps: 9.0,
-        homography: [[0.01, 0.0, 0.0], [0.0, 0.01, 0.0], [0.0, 0.0, 1.0]],
-    });
-    cfg.rfid_readers.push(RfidReader {
-        id: 1,
-        antennas: vec![Antenna {
-            id: 0,
-            kind: AntennaKind::Exit,
-            min: [5.0, 0.0, 0.0],
-            max: [6.0, 1.0, 2.0],
-        }],
-    });
-    cfg
+    let exit = antenna(0, AntennaKind::Exit, [5.0, 0.0, 0.0], [6.0, 1.0, 2.0]);
+    StoreBuilder::from(cfg)
+        .thermal_camera(5, common::THERMAL_HOMOGRAPHY)
+        .rfid_reader(1, vec![exit])
+        .build()
 }
 
 /// `call` must fail with an input error on `field` at `row`, and change nothing.

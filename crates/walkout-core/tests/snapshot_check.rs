@@ -12,12 +12,13 @@ mod common;
 use common::{session, T0};
 use serde_json::{json, Value};
 use walkout_core::cart::{Cart, Receipt};
-use walkout_core::config::{Antenna, AntennaKind, RfidReader, StoreConfig, ThermalCamera};
+use walkout_core::config::{AntennaKind, StoreConfig};
 use walkout_core::epc::{encode_sgtin96, FILTER_POS_ITEM};
 use walkout_core::geometry::CameraModel;
 use walkout_core::input::GateEventKind;
 use walkout_core::store::StoreModel;
 use walkout_core::test_support::snapshot_json::{body, join_trackers, reseal};
+use walkout_core::test_support::store::{antenna, StoreBuilder};
 use walkout_core::{Engine, WalkoutError};
 
 const GTIN: &str = "04012345000108";
@@ -30,31 +31,12 @@ fn store() -> StoreConfig {
     cfg.products[1].vision_class = Some(1);
     cfg.products[0].rfid = true;
     cfg.products[0].gtin = Some(GTIN.into());
-    cfg.thermal_cameras.push(ThermalCamera {
-        id: 5,
-        width: 640,
-        height: 512,
-        fps: 9.0,
-        homography: [[0.01, 0.0, 0.0], [0.0, 0.01, 0.0], [0.0, 0.0, 1.0]],
-    });
-    cfg.rfid_readers.push(RfidReader {
-        id: 1,
-        antennas: vec![
-            Antenna {
-                id: 0,
-                kind: AntennaKind::Shelf,
-                min: [0.95, 1.95, 0.4],
-                max: [1.55, 2.5, 0.9],
-            },
-            Antenna {
-                id: 1,
-                kind: AntennaKind::Exit,
-                min: [5.0, 0.0, 0.0],
-                max: [6.0, 1.0, 2.0],
-            },
-        ],
-    });
-    cfg
+    let shelf = antenna(0, AntennaKind::Shelf, [0.95, 1.95, 0.4], [1.55, 2.5, 0.9]);
+    let exit = antenna(1, AntennaKind::Exit, [5.0, 0.0, 0.0], [6.0, 1.0, 2.0]);
+    StoreBuilder::from(cfg)
+        .thermal_camera(5, common::THERMAL_HOMOGRAPHY)
+        .rfid_reader(1, vec![shelf, exit])
+        .build()
 }
 
 fn epc(serial: u64) -> u128 {

@@ -4,3 +4,4 @@
 //! with the `test-support` feature; never part of a release build.
 
 pub mod snapshot_json;
+pub mod store;
