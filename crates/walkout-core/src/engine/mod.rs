@@ -91,6 +91,60 @@ pub struct Engine {
     assoc_cache: fusion::AssocCache,
 }
 
+/// One change detector per plate of the store.
+fn plate_detectors(store: &StoreModel, params: &FusionParams) -> Vec<PlateDetector> {
+    store
+        .plates
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            PlateDetector::new(
+                i,
+                DetectorParams::new(
+                    p.rate_hz,
+                    p.noise_std_g,
+                    p.min_delta_g,
+                    params.stable_window_s,
+                    params.max_sample_gap_s,
+                ),
+            )
+        })
+        .collect()
+}
+
+/// The tracker of the engine's own tracks, with the store's entry and exit gates.
+fn tracker_of(store: &StoreModel, params: &FusionParams) -> Tracker {
+    let gates_of = |kind: GateKind| {
+        store
+            .gates
+            .iter()
+            .filter(|g| g.kind == kind)
+            .map(|g| g.position)
+            .collect::<Vec<_>>()
+    };
+    Tracker::new(
+        TrackerParams {
+            clock_skew_s: params.camera_clock_skew_s,
+            max_coast_us: us(params.track_max_coast_s),
+            birth_radius_m: params.track_birth_radius_m,
+            ..TrackerParams::default()
+        },
+        gates_of(GateKind::Entry),
+        gates_of(GateKind::Exit),
+    )
+}
+
+/// How long a detected interaction or gate passage waits in the fusion queue: until the
+/// positions after a gate event, a neighbouring plate's change (merged within
+/// `merge_window_us`, detected `detect_delay_us` late) and the evidence that arrives
+/// after an interaction (a tag found missing from its zone, an item seen in a hand as
+/// the shopper turns away) are all in.
+fn fusion_delay_us(params: &FusionParams, merge_window_us: i64, detect_delay_us: i64) -> i64 {
+    let fusion_delay_us =
+        us(params.gate_bind_window_s).max(merge_window_us + detect_delay_us) + 250_000;
+    fusion_delay_us.max(EVIDENCE_AFTER_US + us(RFID_ABSENT_S) + 250_000)
+}
+
 /// Whether data at `t` comes after the engine processed up to `processed_until`: late
 /// data is counted, never used.
 fn late_after(processed_until: Option<i64>, t: i64) -> bool {
@@ -101,23 +155,7 @@ impl Engine {
     pub fn new(config: StoreConfig) -> Result<Self> {
         let params = config.fusion.clone();
         let store = StoreModel::new(config)?;
-        let detectors: Vec<PlateDetector> = store
-            .plates
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                PlateDetector::new(
-                    i,
-                    DetectorParams::new(
-                        p.rate_hz,
-                        p.noise_std_g,
-                        p.min_delta_g,
-                        params.stable_window_s,
-                        params.max_sample_gap_s,
-                    ),
-                )
-            })
-            .collect();
+        let detectors = plate_detectors(&store, &params);
         let detect_delay_us = detectors
             .iter()
             .zip(&store.plates)
@@ -125,27 +163,7 @@ impl Engine {
             .max()
             .unwrap_or(0);
         let merge_window_us = us(params.merge_window_s);
-        let fusion_delay_us =
-            us(params.gate_bind_window_s).max(merge_window_us + detect_delay_us) + 250_000;
-        let gates_of = |kind: GateKind| {
-            store
-                .gates
-                .iter()
-                .filter(|g| g.kind == kind)
-                .map(|g| g.position)
-                .collect::<Vec<_>>()
-        };
-        let (entries, exits) = (gates_of(GateKind::Entry), gates_of(GateKind::Exit));
-        let tracker = Tracker::new(
-            TrackerParams {
-                clock_skew_s: params.camera_clock_skew_s,
-                max_coast_us: us(params.track_max_coast_s),
-                birth_radius_m: params.track_birth_radius_m,
-                ..TrackerParams::default()
-            },
-            entries,
-            exits,
-        );
+        let tracker = tracker_of(&store, &params);
         let cameras = store
             .config
             .cameras
@@ -165,9 +183,7 @@ impl Engine {
             .iter()
             .filter_map(|p| Some((p.vision_class?, store.sku_idx(&p.sku)?)))
             .collect();
-        // Evidence that arrives after an interaction (a tag found missing from its zone,
-        // an item seen in a hand as the shopper turns away) must be in before fusion.
-        let fusion_delay_us = fusion_delay_us.max(EVIDENCE_AFTER_US + us(RFID_ABSENT_S) + 250_000);
+        let fusion_delay_us = fusion_delay_us(&params, merge_window_us, detect_delay_us);
         Ok(Self {
             rfid_model,
             rfid: RfidState::default(),
