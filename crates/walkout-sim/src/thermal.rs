@@ -4,9 +4,6 @@
 //! blob, as a low-resolution thermal sensor sees them: centroid weighted by area, areas
 //! summed less their overlap.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -14,6 +11,7 @@ use walkout_core::config::Vec2;
 use walkout_core::input::ThermalBlobBatch;
 
 use crate::motion::{InStore, Motion};
+use crate::schedule::Schedule;
 use crate::store::Store;
 
 const CENTROID_JITTER_PX: f64 = 1.5;
@@ -24,9 +22,6 @@ const MISS_P: f64 = 0.01;
 const MERGED_OVERLAP: f64 = 0.9;
 
 struct ThermalState {
-    phase_us: f64,
-    period_us: f64,
-    k: i64,
     rng: ChaCha8Rng,
 }
 
@@ -41,7 +36,7 @@ struct Seen {
 
 pub(crate) struct ThermalGen {
     cams: Vec<ThermalState>,
-    queue: BinaryHeap<Reverse<(i64, usize)>>,
+    schedule: Schedule,
     shoppers: InStore,
     seen: Vec<Seen>,
 }
@@ -75,7 +70,7 @@ fn group(seen: &mut [Seen], merge_m: f64) {
 
 impl ThermalGen {
     pub fn new(store: &Store, motions: &[Motion], start_us: i64, seed: u64) -> Self {
-        let mut queue = BinaryHeap::new();
+        let mut schedule = Schedule::default();
         let cams = store
             .thermals
             .iter()
@@ -83,20 +78,13 @@ impl ThermalGen {
             .map(|(i, c)| {
                 let mut rng = ChaCha8Rng::seed_from_u64(seed);
                 rng.set_stream(i as u64);
-                let period_us = 1e6 / c.fps;
-                let phase = rng.random_range(0.0..period_us);
-                queue.push(Reverse((start_us + phase.round() as i64, i)));
-                ThermalState {
-                    phase_us: start_us as f64 + phase,
-                    period_us,
-                    k: 0,
-                    rng,
-                }
+                schedule.add(start_us, 1e6 / c.fps, &mut rng);
+                ThermalState { rng }
             })
             .collect();
         Self {
             cams,
-            queue,
+            schedule,
             shoppers: InStore::new(motions),
             seen: Vec::new(),
         }
@@ -110,17 +98,9 @@ impl ThermalGen {
         t1: i64,
         out: &mut ThermalBlobBatch,
     ) {
-        while let Some(&Reverse((t, ci))) = self.queue.peek() {
-            if t >= t1 {
-                break;
-            }
-            self.queue.pop();
+        while let Some((t, ci)) = self.schedule.next_before(t1) {
             self.shoppers.update(motions, t);
             self.frame(store, motions, merge_m, ci, t, out);
-            let cs = &mut self.cams[ci];
-            cs.k += 1;
-            let next = (cs.phase_us + cs.k as f64 * cs.period_us).round() as i64;
-            self.queue.push(Reverse((next, ci)));
         }
     }
 

@@ -13,9 +13,6 @@
 //! Cameras are rendered frame by frame in global time order, so each shopper's motion
 //! is sampled forwards only; each camera draws from its own random stream.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -26,6 +23,7 @@ use crate::appearance::{self, Look};
 use crate::body::{self, Arm, HEAD_TOP_ABOVE_EYES_M};
 use crate::faults::FaultPlan;
 use crate::motion::{InStore, Motion};
+use crate::schedule::Schedule;
 use crate::sensors::CameraInfo;
 use crate::store::{GondolaBox, Store};
 use crate::truth::PersonBoxBatch;
@@ -67,9 +65,6 @@ struct CameraState {
     cam: usize,
     /// Gondolas that can stand between this camera and anyone it sees.
     gondolas: Vec<usize>,
-    phase_us: f64,
-    period_us: f64,
-    k: i64,
     rng: ChaCha8Rng,
     /// The embeddings' noise: its own stream, so it changes nothing else.
     look_rng: ChaCha8Rng,
@@ -97,7 +92,7 @@ struct Candidate {
 /// All cameras, rendered window by window.
 pub(crate) struct VisionGen {
     cams: Vec<CameraState>,
-    queue: BinaryHeap<Reverse<(i64, usize)>>,
+    schedule: Schedule,
     shoppers: InStore,
     cands: Vec<Candidate>,
     /// Candidate indices, nearest first.
@@ -182,7 +177,7 @@ fn normal(rng: &mut ChaCha8Rng) -> f64 {
 
 impl VisionGen {
     pub fn new(store: &Store, motions: &[Motion], start_us: i64, seed: u64) -> Self {
-        let mut queue = BinaryHeap::new();
+        let mut schedule = Schedule::default();
         let cams = store
             .cameras
             .iter()
@@ -190,9 +185,7 @@ impl VisionGen {
             .map(|(i, c)| {
                 let mut rng = ChaCha8Rng::seed_from_u64(seed);
                 rng.set_stream(i as u64);
-                let period_us = 1e6 / c.fps;
-                let phase_us = rng.random_range(0.0..period_us);
-                queue.push(Reverse((start_us + phase_us.round() as i64, i)));
+                schedule.add(start_us, 1e6 / c.fps, &mut rng);
                 // Anything seen lies in the view box; a gondola between it and the camera
                 // lies within the box that also holds the camera.
                 let eye = c.model.centre();
@@ -214,9 +207,6 @@ impl VisionGen {
                 CameraState {
                     cam: i,
                     gondolas,
-                    phase_us: start_us as f64 + phase_us,
-                    period_us,
-                    k: 0,
                     rng,
                     look_rng: appearance::camera_rng(seed, i),
                     blackout_i: 0,
@@ -229,7 +219,7 @@ impl VisionGen {
         all_classes.dedup();
         Self {
             cams,
-            queue,
+            schedule,
             shoppers: InStore::new(motions),
             cands: Vec::new(),
             order: Vec::new(),
@@ -252,17 +242,9 @@ impl VisionGen {
         products: &mut ProductDetectionBatch,
         boxes: &mut PersonBoxBatch,
     ) {
-        while let Some(&Reverse((t, ci))) = self.queue.peek() {
-            if t >= t1 {
-                break;
-            }
-            self.queue.pop();
+        while let Some((t, ci)) = self.schedule.next_before(t1) {
             self.shoppers.update(motions, t);
             self.frame(store, motions, faults, ci, t, persons, products, boxes);
-            let cs = &mut self.cams[ci];
-            cs.k += 1;
-            let next = (cs.phase_us + cs.k as f64 * cs.period_us).round() as i64;
-            self.queue.push(Reverse((next, ci)));
         }
     }
 
