@@ -9,13 +9,12 @@
 
 mod common;
 
-use common::{session, T0};
+use common::{feed_gates, feed_positions, feed_weights, session, T0};
 use serde_json::{json, Value};
 use walkout_core::cart::{Cart, Receipt};
 use walkout_core::config::{AntennaKind, StoreConfig};
 use walkout_core::epc::{encode_sgtin96, FILTER_POS_ITEM};
 use walkout_core::geometry::CameraModel;
-use walkout_core::input::GateEventKind;
 use walkout_core::store::StoreModel;
 use walkout_core::test_support::snapshot_json::{body, join_trackers, reseal};
 use walkout_core::test_support::store::{antenna, StoreBuilder};
@@ -99,34 +98,9 @@ fn fed() -> [Engine; 2] {
     e.set_trajectory_log(2.0);
     upstream.set_trajectory_log(2.0);
     let s = session(3);
-    let (p, t, g): (Vec<u32>, Vec<i64>, Vec<f64>) =
-        s.weights
-            .iter()
-            .fold((vec![], vec![], vec![]), |mut acc, w| {
-                acc.0.push(w.0);
-                acc.1.push(w.1);
-                acc.2.push(w.2);
-                acc
-            });
-    e.ingest_weights(&p, &t, &g).expect("weights");
-    let (pt, pid, px, py) =
-        s.positions
-            .iter()
-            .fold((vec![], vec![], vec![], vec![]), |mut acc, p| {
-                acc.0.push(p.0);
-                acc.1.push(p.1);
-                acc.2.push(p.2);
-                acc.3.push(p.3);
-                acc
-            });
-    upstream
-        .ingest_positions(&pt, &pid, &px, &py)
-        .expect("positions");
-    let gk: Vec<GateEventKind> = s.gates.iter().map(|g| g.2).collect();
-    let gtok: Vec<Option<String>> = s.gates.iter().map(|g| g.3.clone()).collect();
-    let gid: Vec<u32> = s.gates.iter().map(|g| g.0).collect();
-    let gt: Vec<i64> = s.gates.iter().map(|g| g.1).collect();
-    e.ingest_gates(&gid, &gt, &gk, &gtok).expect("gates");
+    feed_weights(&mut e, &s.weights).expect("weights");
+    feed_positions(&mut upstream, &s.positions).expect("positions");
+    feed_gates(&mut e, &s.gates).expect("gates");
 
     let (mut cid, mut ct, mut boxes, mut scores, mut kps) =
         (vec![], vec![], vec![], vec![], vec![]);
@@ -279,12 +253,84 @@ fn queued(kind: &'static str) -> impl Fn(&Value) -> bool {
 /// and value the error must name.
 struct Case {
     base: Base,
-    edit: fn(&mut Value, bool) -> (String, String),
+    edit: Edit,
+}
+
+enum Edit {
+    /// Makes the place exist, puts the bad value there when asked, and names it.
+    Custom(fn(&mut Value, bool) -> (String, String)),
+    /// The place exists in the base: the bad `value` at JSON pointer `ptr`, which the
+    /// error names as `path` with `got`.
+    Set {
+        ptr: &'static str,
+        value: Value,
+        path: String,
+        got: String,
+    },
+}
+
+impl Case {
+    /// Apply the edit to `v` (only its preparation unless `bad`); the path and value
+    /// the error must name.
+    fn apply(&self, v: &mut Value, bad: bool) -> (String, String) {
+        match &self.edit {
+            Edit::Custom(edit) => edit(v, bad),
+            Edit::Set {
+                ptr,
+                value,
+                path,
+                got,
+            } => {
+                if bad {
+                    *at(v, ptr) = value.clone();
+                }
+                (path.clone(), got.clone())
+            }
+        }
+    }
+}
+
+/// A case that puts `value` at JSON pointer `ptr` of `base` (a place the base has),
+/// the error naming it by the pointer's path and `got`.
+fn set(base: Base, ptr: &'static str, value: Value, got: impl ToString) -> Case {
+    set_named(base, ptr, value, &path_of(ptr), got)
+}
+
+/// [`set`] where the error names another `path` (the object holding the value).
+fn set_named(base: Base, ptr: &'static str, value: Value, path: &str, got: impl ToString) -> Case {
+    Case {
+        base,
+        edit: Edit::Set {
+            ptr,
+            value,
+            path: path.into(),
+            got: got.to_string(),
+        },
+    }
+}
+
+/// The path an error names for JSON pointer `ptr`: `/a/1/b` is `a[1].b`.
+fn path_of(ptr: &str) -> String {
+    let mut out = String::new();
+    for seg in ptr.split('/').skip(1) {
+        if seg.bytes().all(|b| b.is_ascii_digit()) {
+            out += &format!("[{seg}]");
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out += seg;
+        }
+    }
+    out
 }
 
 fn cases() -> Vec<Case> {
     use Base::*;
-    let case = |base, edit| Case { base, edit };
+    let case = |base, edit| Case {
+        base,
+        edit: Edit::Custom(edit),
+    };
     vec![
         // --- weight detectors and pending changes
         case(Pending, |v, bad| {
@@ -293,36 +339,23 @@ fn cases() -> Vec<Case> {
             }
             ("detectors".into(), "3 detectors".into())
         }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/detectors/1/plate") = json!(3);
-            }
-            ("detectors[1].plate".into(), "3".into())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/detectors/0/level") = json!(5e6);
-            }
-            ("detectors[0].level".into(), "5000000".into())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/detectors/0/phase") = json!({"Unstable": {"since_us": T0, "steady": 99}});
-            }
-            ("detectors[0].phase.Unstable.steady".into(), "99".into())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/detectors/2/params/window") = json!(99);
-            }
-            ("detectors[2].params".into(), "\"window\":99".into())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/detectors/3/window/0/0") = json!(0);
-            }
-            ("detectors[3].window[0][0]".into(), "0".into())
-        }),
+        set(Pending, "/detectors/1/plate", json!(3), 3),
+        set(Pending, "/detectors/0/level", json!(5e6), 5000000),
+        set_named(
+            Pending,
+            "/detectors/0/phase",
+            json!({"Unstable": {"since_us": T0, "steady": 99}}),
+            "detectors[0].phase.Unstable.steady",
+            99,
+        ),
+        set_named(
+            Pending,
+            "/detectors/2/params/window",
+            json!(99),
+            "detectors[2].params",
+            "\"window\":99".to_string(),
+        ),
+        set(Pending, "/detectors/3/window/0/0", json!(0), 0),
         case(Pending, |v, bad| {
             let i = ensure(
                 v,
@@ -337,12 +370,12 @@ fn cases() -> Vec<Case> {
             }
             (format!("pending_changes[{i}].plate"), "9".into())
         }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/pending_changes/0/t_end_us") = json!(i64::MIN);
-            }
-            ("pending_changes[0].t_end_us".into(), i64::MIN.to_string())
-        }),
+        set(
+            Pending,
+            "/pending_changes/0/t_end_us",
+            json!(i64::MIN),
+            i64::MIN,
+        ),
         // --- the reorder buffer
         case(Pending, |v, bad| {
             if bad {
@@ -353,12 +386,12 @@ fn cases() -> Vec<Case> {
             }
             ("buffer.weights".into(), "6".into())
         }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/buffer/weights/2/samples/3/1") = json!(2e6);
-            }
-            ("buffer.weights[2].samples[3][1]".into(), "2000000".into())
-        }),
+        set(
+            Pending,
+            "/buffer/weights/2/samples/3/1",
+            json!(2e6),
+            2000000,
+        ),
         case(Pending, |v, bad| {
             let next = at(v, "/buffer/weights/1/samples/1/0").clone();
             if bad {
@@ -366,36 +399,16 @@ fn cases() -> Vec<Case> {
             }
             ("buffer.weights[1].samples[1][0]".into(), next.to_string())
         }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/buffer/positions/0/t_us") = json!(-1);
-            }
-            ("buffer.positions[0].t_us".into(), "-1".into())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/buffer/gates/0/gate_id") = json!(99);
-            }
-            ("buffer.gates[0].gate_id".into(), "99".into())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/buffer/persons/0/camera_id") = json!(99);
-            }
-            ("buffer.persons[0].camera_id".into(), "99".into())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/buffer/persons/1/keypoints/9/1") = json!(1e6);
-            }
-            ("buffer.persons[1].keypoints[9][1]".into(), "1000000".into())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/buffer/thermal/0/camera_id") = json!(99);
-            }
-            ("buffer.thermal[0].camera_id".into(), "99".into())
-        }),
+        set(Pending, "/buffer/positions/0/t_us", json!(-1), -1),
+        set(Pending, "/buffer/gates/0/gate_id", json!(99), 99),
+        set(Pending, "/buffer/persons/0/camera_id", json!(99), 99),
+        set(
+            Pending,
+            "/buffer/persons/1/keypoints/9/1",
+            json!(1e6),
+            1000000,
+        ),
+        set(Pending, "/buffer/thermal/0/camera_id", json!(99), 99),
         case(Pending, |v, bad| {
             let i = ensure(
                 v,
@@ -418,12 +431,7 @@ fn cases() -> Vec<Case> {
                 "reader 1 antenna 99".into(),
             )
         }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/buffer/max_seen_us") = json!(i64::MAX);
-            }
-            ("buffer.max_seen_us".into(), i64::MAX.to_string())
-        }),
+        set(Pending, "/buffer/max_seen_us", json!(i64::MAX), i64::MAX),
         // --- the fusion queue, holds, hand-overs
         case(Queued, |v, bad| {
             let i = ensure(
@@ -494,12 +502,7 @@ fn cases() -> Vec<Case> {
             }
             (format!("queue[{i}].item.Gate.gate_id"), "7".into())
         }),
-        case(Queued, |v, bad| {
-            if bad {
-                *at(v, "/queue/0/key") = json!(i64::MIN);
-            }
-            ("queue[0].key".into(), i64::MIN.to_string())
-        }),
+        set(Queued, "/queue/0/key", json!(i64::MIN), i64::MIN),
         case(Queued, |v, bad| {
             let i = ensure(v, "/holds", any, interaction());
             if bad {
@@ -550,12 +553,7 @@ fn cases() -> Vec<Case> {
             }
             (format!("tracks.tracks[{id}].sightings[0][1]"), "4".into())
         }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/tracks/tracks/77/id") = json!(78);
-            }
-            ("tracks.tracks[77].id".into(), "78".into())
-        }),
+        set(Pending, "/tracks/tracks/77/id", json!(78), 78),
         case(Pending, |v, bad| {
             if bad {
                 *at(v, "/tracks/tracks/77/history/0/0") = json!(i64::MIN);
@@ -565,42 +563,23 @@ fn cases() -> Vec<Case> {
                 i64::MIN.to_string(),
             )
         }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/tracker/tracks/0/hits") = json!(u32::MAX);
-            }
-            ("tracker.tracks[0].hits".into(), u32::MAX.to_string())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/tracker/tracks/0/born_us") = json!(0);
-            }
-            ("tracker.tracks[0].born_us".into(), "0".into())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/tracker/tracks/0/kf/accel_std") = json!(3.0);
-            }
-            ("tracker.tracks[0].kf.accel_std".into(), "3".into())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/tracker/params/gate_chi2") = json!(1.0);
-            }
-            ("tracker.params".into(), "\"gate_chi2\":1.0".into())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/tracker/exits") = json!([[0.0, 0.0]]);
-            }
-            ("tracker.exits".into(), "[[0.0,0.0]]".into())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/trajectory_last/77") = json!(i64::MIN);
-            }
-            ("trajectory_last[77]".into(), i64::MIN.to_string())
-        }),
+        set(Pending, "/tracker/tracks/0/hits", json!(u32::MAX), u32::MAX),
+        set(Pending, "/tracker/tracks/0/born_us", json!(0), 0),
+        set(Pending, "/tracker/tracks/0/kf/accel_std", json!(3.0), 3),
+        set_named(
+            Pending,
+            "/tracker/params/gate_chi2",
+            json!(1.0),
+            "tracker.params",
+            "\"gate_chi2\":1.0".to_string(),
+        ),
+        set(
+            Pending,
+            "/tracker/exits",
+            json!([[0.0, 0.0]]),
+            "[[0.0,0.0]]".to_string(),
+        ),
+        set(Pending, "/trajectory_last/77", json!(i64::MIN), i64::MIN),
         // --- RFID
         case(Pending, |v, bad| {
             let key = first_key(v, "/rfid/present");
@@ -619,30 +598,10 @@ fn cases() -> Vec<Case> {
                 (T0 + 40_000_000).to_string(),
             )
         }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/rfid/departures/0/antenna") = json!(2);
-            }
-            ("rfid.departures[0].antenna".into(), "2".into())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/rfid/departures/0/sku") = json!(4);
-            }
-            ("rfid.departures[0].sku".into(), "4".into())
-        }),
-        case(Late, |v, bad| {
-            if bad {
-                *at(v, "/rfid/exit_reads/0/sku") = json!(4);
-            }
-            ("rfid.exit_reads[0].sku".into(), "4".into())
-        }),
-        case(Late, |v, bad| {
-            if bad {
-                *at(v, "/rfid/unknown_tags") = json!(u64::MAX);
-            }
-            ("rfid.unknown_tags".into(), u64::MAX.to_string())
-        }),
+        set(Pending, "/rfid/departures/0/antenna", json!(2), 2),
+        set(Pending, "/rfid/departures/0/sku", json!(4), 4),
+        set(Late, "/rfid/exit_reads/0/sku", json!(4), 4),
+        set(Late, "/rfid/unknown_tags", json!(u64::MAX), u64::MAX),
         // --- carts, inventory
         case(Late, |v, bad| {
             let id = first_key(v, "/carts");
@@ -701,12 +660,7 @@ fn cases() -> Vec<Case> {
             }
             ("inventory.counts[2][7]".into(), "7".into())
         }),
-        case(Late, |v, bad| {
-            if bad {
-                *at(v, "/inventory/counts/1/1") = json!(u32::MAX);
-            }
-            ("inventory.counts[1][1]".into(), u32::MAX.to_string())
-        }),
+        set(Late, "/inventory/counts/1/1", json!(u32::MAX), u32::MAX),
         case(Late, |v, bad| {
             if bad {
                 at(v, "/inventory/counts").as_array_mut().unwrap().pop();
@@ -714,36 +668,11 @@ fn cases() -> Vec<Case> {
             ("inventory.counts".into(), "3 entries".into())
         }),
         // --- results and counters
-        case(Late, |v, bad| {
-            if bad {
-                *at(v, "/shelf_events/0/hypotheses/0/sku") = json!(4);
-            }
-            ("shelf_events[0].hypotheses[0].sku".into(), "4".into())
-        }),
-        case(Late, |v, bad| {
-            if bad {
-                *at(v, "/gate_log/0/t_us") = json!(i64::MIN);
-            }
-            ("gate_log[0].t_us".into(), i64::MIN.to_string())
-        }),
-        case(Done, |v, bad| {
-            if bad {
-                *at(v, "/receipts/0/exit_us") = json!(i64::MAX);
-            }
-            ("receipts[0].exit_us".into(), i64::MAX.to_string())
-        }),
-        case(Late, |v, bad| {
-            if bad {
-                *at(v, "/stats/weights/received") = json!(u64::MAX);
-            }
-            ("stats.weights.received".into(), u64::MAX.to_string())
-        }),
-        case(Late, |v, bad| {
-            if bad {
-                *at(v, "/stats/hand_overs") = json!(u64::MAX);
-            }
-            ("stats.hand_overs".into(), u64::MAX.to_string())
-        }),
+        set(Late, "/shelf_events/0/hypotheses/0/sku", json!(4), 4),
+        set(Late, "/gate_log/0/t_us", json!(i64::MIN), i64::MIN),
+        set(Done, "/receipts/0/exit_us", json!(i64::MAX), i64::MAX),
+        set(Late, "/stats/weights/received", json!(u64::MAX), u64::MAX),
+        set(Late, "/stats/hand_overs", json!(u64::MAX), u64::MAX),
     ]
 }
 
@@ -771,7 +700,7 @@ fn edited_snapshots_that_do_not_fit_the_store_are_refused() {
     for (n, case) in cases().iter().enumerate() {
         let base = &bases.iter().find(|b| b.0 == case.base).expect("base").1;
         let mut ok = base.clone();
-        let (path, got) = (case.edit)(&mut ok, false);
+        let (path, got) = case.apply(&mut ok, false);
         let name = format!("case {n} ({path})");
         // Every base restores (checked below); a case that added a valid entry to edit
         // shows that this entry restores too.
@@ -782,7 +711,7 @@ fn edited_snapshots_that_do_not_fit_the_store_are_refused() {
             }
         }
         let mut edited = base.clone();
-        (case.edit)(&mut edited, true);
+        case.apply(&mut edited, true);
         assert_ne!(edited, ok, "{name}: the edit changed nothing");
         match state_error(&reseal(&edited)) {
             None => failures.push(format!("{name}: an edit that does not fit was restored")),

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{session, store, Session, T0};
+use common::{feed_gates, feed_positions, feed_weights, session, store, Session, T0};
 use walkout_core::Engine;
 
 const V2: &[u8] = include_bytes!("fixtures/snapshot-v2.bin");
@@ -14,25 +14,12 @@ const SEED: u64 = 3;
 
 /// Feeds the rows of `s` whose time lies in `range`, gates included.
 fn feed(e: &mut Engine, s: &Session, range: impl Fn(i64) -> bool) {
-    let w: Vec<_> = s.weights.iter().filter(|r| range(r.1)).collect();
-    let (plate, t, g): (Vec<u32>, Vec<i64>, Vec<f64>) = (
-        w.iter().map(|r| r.0).collect(),
-        w.iter().map(|r| r.1).collect(),
-        w.iter().map(|r| r.2).collect(),
-    );
-    e.ingest_weights(&plate, &t, &g).expect("weights");
-    let p: Vec<_> = s.positions.iter().filter(|r| range(r.0)).collect();
-    e.ingest_positions(
-        &p.iter().map(|r| r.0).collect::<Vec<_>>(),
-        &p.iter().map(|r| r.1).collect::<Vec<_>>(),
-        &p.iter().map(|r| r.2).collect::<Vec<_>>(),
-        &p.iter().map(|r| r.3).collect::<Vec<_>>(),
-    )
-    .expect("positions");
-    for g in s.gates.iter().filter(|g| range(g.1)) {
-        e.ingest_gates(&[g.0], &[g.1], &[g.2], std::slice::from_ref(&g.3))
-            .expect("gates");
-    }
+    let weights: Vec<_> = s.weights.iter().filter(|r| range(r.1)).cloned().collect();
+    feed_weights(e, &weights).expect("weights");
+    let positions: Vec<_> = s.positions.iter().filter(|r| range(r.0)).cloned().collect();
+    feed_positions(e, &positions).expect("positions");
+    let gates: Vec<_> = s.gates.iter().filter(|g| range(g.1)).cloned().collect();
+    feed_gates(e, &gates).expect("gates");
 }
 
 #[test]

@@ -8,6 +8,7 @@ use rand_distr::{Distribution, Normal};
 use walkout_core::config::*;
 use walkout_core::input::GateEventKind;
 use walkout_core::test_support::store::{self as builder, plate, product};
+use walkout_core::Engine;
 
 pub const T0: i64 = 1_767_258_000_000_000;
 pub const DT: i64 = 16_667;
@@ -152,4 +153,33 @@ pub fn session(seed: u64) -> Session {
         positions,
         gates,
     }
+}
+
+/// Ingest weight rows `(plate id, t_us, grams)` as one batch.
+pub fn feed_weights(e: &mut Engine, rows: &[(u32, i64, f64)]) -> walkout_core::Result<()> {
+    let plate: Vec<u32> = rows.iter().map(|r| r.0).collect();
+    let t: Vec<i64> = rows.iter().map(|r| r.1).collect();
+    let grams: Vec<f64> = rows.iter().map(|r| r.2).collect();
+    e.ingest_weights(&plate, &t, &grams)
+}
+
+/// Ingest position rows `(t_us, track id, x, y)` as one batch.
+pub fn feed_positions(e: &mut Engine, rows: &[(i64, u32, f64, f64)]) -> walkout_core::Result<()> {
+    let t: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let id: Vec<u32> = rows.iter().map(|r| r.1).collect();
+    let x: Vec<f64> = rows.iter().map(|r| r.2).collect();
+    let y: Vec<f64> = rows.iter().map(|r| r.3).collect();
+    e.ingest_positions(&t, &id, &x, &y)
+}
+
+/// Ingest gate rows `(gate id, t_us, kind, token)` as one batch.
+pub fn feed_gates(
+    e: &mut Engine,
+    rows: &[(u32, i64, GateEventKind, Option<String>)],
+) -> walkout_core::Result<()> {
+    let gate: Vec<u32> = rows.iter().map(|r| r.0).collect();
+    let t: Vec<i64> = rows.iter().map(|r| r.1).collect();
+    let kind: Vec<GateEventKind> = rows.iter().map(|r| r.2).collect();
+    let token: Vec<Option<String>> = rows.iter().map(|r| r.3.clone()).collect();
+    e.ingest_gates(&gate, &t, &kind, &token)
 }
