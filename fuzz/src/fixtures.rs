@@ -494,16 +494,10 @@ pub fn seed_snapshot() -> Vec<u8> {
     e.snapshot().expect("snapshot")
 }
 
-/// A snapshot of the sensor store in the middle of a visit: a cart, a shelf event, the
-/// exit passage queued, an upstream track and a tracker track, RFID tags present,
-/// departed and read at the exit, and every modality still buffered. The second base
-/// the `snapshot` target's edits start from, so that they reach every part of the
-/// state. An engine refuses the second kind of tracker input, so the two trackers'
-/// state comes from two engines, joined as a snapshot written before that rule holds
-/// them (see `snapshot_json::join_trackers`).
-pub fn sensor_snapshot() -> Vec<u8> {
-    let store = &stores()[1];
-    let mut e = Engine::new(store.config.clone()).expect("sensor store");
+/// An engine of `store` fed one generated visit: track 7 checks in with a token and
+/// takes one unit from the third plate at the start.
+fn shopped(store: &Store) -> Engine {
+    let mut e = Engine::new(store.config.clone()).expect("a shipped store");
     let visit = Shop {
         plate: 2,
         start_s: 0,
@@ -515,6 +509,19 @@ pub fn sensor_snapshot() -> Vec<u8> {
     for b in shop(store, &visit) {
         b.apply(&mut e).expect("a generated visit is valid");
     }
+    e
+}
+
+/// A snapshot of the sensor store in the middle of a visit: a cart, a shelf event, the
+/// exit passage queued, an upstream track and a tracker track, RFID tags present,
+/// departed and read at the exit, and every modality still buffered. The second base
+/// the `snapshot` target's edits start from, so that they reach every part of the
+/// state. An engine refuses the second kind of tracker input, so the two trackers'
+/// state comes from two engines, joined as a snapshot written before that rule holds
+/// them (see `snapshot_json::join_trackers`).
+pub fn sensor_snapshot() -> Vec<u8> {
+    let store = &stores()[1];
+    let mut e = shopped(store);
     let at = |s: f64| T0 + (s * 1e6) as i64;
     // The shopper seen by the thermal camera at the entry for half a second (the
     // tracker's own track), then one detection of every camera modality buffered
@@ -599,20 +606,9 @@ mod tests {
     /// The generated visit is realistic enough to reach a receipt: otherwise the fuzzer
     /// would never get past the detectors.
     #[test]
-    pub(crate) fn a_generated_visit_gives_a_receipt() {
+    fn a_generated_visit_gives_a_receipt() {
         for (i, store) in stores().iter().enumerate() {
-            let mut e = Engine::new(store.config.clone()).expect("store");
-            let visit = Shop {
-                plate: 2,
-                start_s: 0,
-                units: 1,
-                put_back: false,
-                track: 7,
-                token: true,
-            };
-            for b in shop(store, &visit) {
-                b.apply(&mut e).expect("a generated batch is valid");
-            }
+            let mut e = shopped(store);
             e.finish().expect("finish");
             let r = e.receipts();
             assert_eq!(r.len(), 1, "store {i}: {:?}", e.stats());
@@ -622,7 +618,7 @@ mod tests {
     }
 
     #[test]
-    pub(crate) fn the_sensor_store_is_valid() {
+    fn the_sensor_store_is_valid() {
         StoreConfig::from_json(&sensor_store_json()).expect("valid");
     }
 }
