@@ -8,7 +8,7 @@
 //! through the exit gate. Read times are the round's time; each antenna draws from its
 //! own random stream.
 
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use walkout_core::config::{AntennaKind, Vec3};
@@ -137,16 +137,13 @@ impl RfidGen {
         let antennas = store
             .antennas
             .iter()
-            .enumerate()
-            .map(|(i, a)| {
-                let mut rng = ChaCha8Rng::seed_from_u64(seed);
-                rng.set_stream(i as u64);
+            .map(|a| {
                 let period_us = 1e6
                     * match a.kind {
                         AntennaKind::Shelf => SHELF_ROUND_S,
                         AntennaKind::Exit => EXIT_ROUND_S,
                     };
-                schedule.add(start_us, period_us, &mut rng);
+                let rng = schedule.add(start_us, period_us, seed);
                 let plates = store
                     .plates
                     .iter()

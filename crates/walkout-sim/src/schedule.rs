@@ -4,7 +4,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use rand::Rng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// One sensor's times: `phase_us + k * period_us`, rounded, for k = 0, 1, ...
@@ -21,11 +21,14 @@ pub(crate) struct Schedule {
 }
 
 impl Schedule {
-    /// The next sensor (index in the order added) runs every `period_us` from a phase
-    /// drawn from `rng`, the sensor's own stream, within one period of `start_us`.
-    pub fn add(&mut self, start_us: i64, period_us: f64, rng: &mut ChaCha8Rng) {
-        let phase = rng.random_range(0.0..period_us);
+    /// The next sensor (index `i` in the order added) runs every `period_us` from a
+    /// phase within one period of `start_us`, drawn from the sensor's own random
+    /// stream (stream `i` of `seed`), which is returned for the sensor's other draws.
+    pub fn add(&mut self, start_us: i64, period_us: f64, seed: u64) -> ChaCha8Rng {
         let i = self.clocks.len();
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(i as u64);
+        let phase = rng.random_range(0.0..period_us);
         self.queue
             .push(Reverse((start_us + phase.round() as i64, i)));
         self.clocks.push(Clock {
@@ -33,6 +36,7 @@ impl Schedule {
             period_us,
             k: 0,
         });
+        rng
     }
 
     /// The earliest (time, sensor) before `t1`, if any; that sensor's following time

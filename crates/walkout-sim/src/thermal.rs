@@ -4,7 +4,7 @@
 //! blob, as a low-resolution thermal sensor sees them: centroid weighted by area, areas
 //! summed less their overlap.
 
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use walkout_core::config::Vec2;
@@ -74,11 +74,8 @@ impl ThermalGen {
         let cams = store
             .thermals
             .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let mut rng = ChaCha8Rng::seed_from_u64(seed);
-                rng.set_stream(i as u64);
-                schedule.add(start_us, 1e6 / c.fps, &mut rng);
+            .map(|c| {
+                let rng = schedule.add(start_us, 1e6 / c.fps, seed);
                 ThermalState { rng }
             })
             .collect();

@@ -13,7 +13,7 @@
 //! Cameras are rendered frame by frame in global time order, so each shopper's motion
 //! is sampled forwards only; each camera draws from its own random stream.
 
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use walkout_core::config::{Vec2, Vec3};
@@ -183,9 +183,7 @@ impl VisionGen {
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                let mut rng = ChaCha8Rng::seed_from_u64(seed);
-                rng.set_stream(i as u64);
-                schedule.add(start_us, 1e6 / c.fps, &mut rng);
+                let rng = schedule.add(start_us, 1e6 / c.fps, seed);
                 // Anything seen lies in the view box; a gondola between it and the camera
                 // lies within the box that also holds the camera.
                 let eye = c.model.centre();
