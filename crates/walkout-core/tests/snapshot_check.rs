@@ -267,6 +267,16 @@ enum Edit {
         path: String,
         got: String,
     },
+    /// An entry of the array at `array` that `pick` accepts (`template` added when there
+    /// is none), the bad `value` at its `field`.
+    InEntry {
+        array: &'static str,
+        pick: Box<dyn Fn(&Value) -> bool>,
+        template: Value,
+        field: &'static str,
+        value: Value,
+        got: String,
+    },
 }
 
 impl Case {
@@ -286,6 +296,21 @@ impl Case {
                 }
                 (path.clone(), got.clone())
             }
+            Edit::InEntry {
+                array,
+                pick,
+                template,
+                field,
+                value,
+                got,
+            } => {
+                let i = ensure(v, array, pick, template.clone());
+                let ptr = format!("{array}/{i}/{field}");
+                if bad {
+                    *at(v, &ptr) = value.clone();
+                }
+                (path_of(&ptr), got.clone())
+            }
         }
     }
 }
@@ -304,6 +329,30 @@ fn set_named(base: Base, ptr: &'static str, value: Value, path: &str, got: impl 
             ptr,
             value,
             path: path.into(),
+            got: got.to_string(),
+        },
+    }
+}
+
+/// A case that puts `value` at `field` of an entry of the array at `array` that `pick`
+/// accepts (adding `template` when there is none), the error naming it by its path.
+fn in_entry(
+    base: Base,
+    array: &'static str,
+    pick: impl Fn(&Value) -> bool + 'static,
+    template: Value,
+    field: &'static str,
+    value: Value,
+    got: impl ToString,
+) -> Case {
+    Case {
+        base,
+        edit: Edit::InEntry {
+            array,
+            pick: Box::new(pick),
+            template,
+            field,
+            value,
             got: got.to_string(),
         },
     }
@@ -356,20 +405,17 @@ fn cases() -> Vec<Case> {
             "\"window\":99".to_string(),
         ),
         set(Pending, "/detectors/3/window/0/0", json!(0), 0),
-        case(Pending, |v, bad| {
-            let i = ensure(
-                v,
-                "/pending_changes",
-                any,
-                json!({"plate": 0, "t_start_us": T,
+        in_entry(
+            Pending,
+            "/pending_changes",
+            any,
+            json!({"plate": 0, "t_start_us": T,
                 "t_end_us": T + 1, "level_before_g": 2000.0, "level_after_g": 1655.0,
                 "delta_std_g": 1.0}),
-            );
-            if bad {
-                *at(v, &format!("/pending_changes/{i}/plate")) = json!(9);
-            }
-            (format!("pending_changes[{i}].plate"), "9".into())
-        }),
+            "plate",
+            json!(9),
+            9,
+        ),
         set(
             Pending,
             "/pending_changes/0/t_end_us",
@@ -409,99 +455,75 @@ fn cases() -> Vec<Case> {
             1000000,
         ),
         set(Pending, "/buffer/thermal/0/camera_id", json!(99), 99),
-        case(Pending, |v, bad| {
-            let i = ensure(
-                v,
-                "/buffer/products",
-                any,
-                json!({"t_us": T, "camera_id": 1,
+        in_entry(
+            Pending,
+            "/buffer/products",
+            any,
+            json!({"t_us": T, "camera_id": 1,
                 "bbox": [0.0, 0.0, 10.0, 10.0], "class_id": 1, "score": 0.5}),
-            );
-            if bad {
-                *at(v, &format!("/buffer/products/{i}/class_id")) = json!(99);
-            }
-            (format!("buffer.products[{i}].class_id"), "99".into())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/buffer/rfid/0/antenna_id") = json!(99);
-            }
-            (
-                "buffer.rfid[0].antenna_id".into(),
-                "reader 1 antenna 99".into(),
-            )
-        }),
+            "class_id",
+            json!(99),
+            99,
+        ),
+        set(
+            Pending,
+            "/buffer/rfid/0/antenna_id",
+            json!(99),
+            "reader 1 antenna 99",
+        ),
         set(Pending, "/buffer/max_seen_us", json!(i64::MAX), i64::MAX),
         // --- the fusion queue, holds, hand-overs
-        case(Queued, |v, bad| {
-            let i = ensure(
-                v,
-                "/queue",
-                queued("Interaction"),
-                json!({"key": T, "rank": 1,
+        in_entry(
+            Queued,
+            "/queue",
+            queued("Interaction"),
+            json!({"key": T, "rank": 1,
                 "tiebreak": 0, "item": {"Interaction": interaction()}}),
-            );
-            if bad {
-                *at(v, &format!("/queue/{i}/item/Interaction/plates/0")) = json!(9);
-            }
-            (format!("queue[{i}].item.Interaction.plates[0]"), "9".into())
-        }),
-        case(Queued, |v, bad| {
-            let i = ensure(
-                v,
-                "/queue",
-                queued("Interaction"),
-                json!({"key": T, "rank": 1,
+            "item/Interaction/plates/0",
+            json!(9),
+            9,
+        ),
+        in_entry(
+            Queued,
+            "/queue",
+            queued("Interaction"),
+            json!({"key": T, "rank": 1,
                 "tiebreak": 0, "item": {"Interaction": interaction()}}),
-            );
-            if bad {
-                *at(v, &format!("/queue/{i}/item/Interaction/plates")) = json!([]);
-            }
-            (format!("queue[{i}].item.Interaction.plates"), "[]".into())
-        }),
-        case(Queued, |v, bad| {
-            let i = ensure(
-                v,
-                "/queue",
-                queued("HoldExpiry"),
-                json!({"key": T, "rank": 1,
+            "item/Interaction/plates",
+            json!([]),
+            "[]",
+        ),
+        in_entry(
+            Queued,
+            "/queue",
+            queued("HoldExpiry"),
+            json!({"key": T, "rank": 1,
                 "tiebreak": 0, "item": {"HoldExpiry": {"t_end_us": T, "plate": 0}}}),
-            );
-            if bad {
-                *at(v, &format!("/queue/{i}/item/HoldExpiry/plate")) = json!(4);
-            }
-            (format!("queue[{i}].item.HoldExpiry.plate"), "4".into())
-        }),
-        case(Queued, |v, bad| {
-            let i = ensure(
-                v,
-                "/queue",
-                queued("HandOverCheck"),
-                json!({"key": T, "rank": 3,
+            "item/HoldExpiry/plate",
+            json!(4),
+            4,
+        ),
+        in_entry(
+            Queued,
+            "/queue",
+            queued("HandOverCheck"),
+            json!({"key": T, "rank": 3,
                 "tiebreak": 0, "item": {"HandOverCheck": {"window": T / 1_000_000}}}),
-            );
-            if bad {
-                *at(v, &format!("/queue/{i}/item/HandOverCheck/window")) = json!(i64::MAX);
-            }
-            (
-                format!("queue[{i}].item.HandOverCheck.window"),
-                i64::MAX.to_string(),
-            )
-        }),
-        case(Late, |v, bad| {
-            let i = ensure(
-                v,
-                "/queue",
-                queued("Gate"),
-                json!({"key": T, "rank": 0,
+            "item/HandOverCheck/window",
+            json!(i64::MAX),
+            i64::MAX,
+        ),
+        in_entry(
+            Late,
+            "/queue",
+            queued("Gate"),
+            json!({"key": T, "rank": 0,
                 "tiebreak": 0, "item": {"Gate": {"t_us": T, "gate_id": 2, "kind": "exit",
                 "token": null}}}),
-            );
-            if bad {
-                *at(v, &format!("/queue/{i}/item/Gate/gate_id")) = json!(7);
-            }
-            (format!("queue[{i}].item.Gate.gate_id"), "7".into())
-        }),
+            "item/Gate/gate_id",
+            json!(7),
+            7,
+        ),
         set(Queued, "/queue/0/key", json!(i64::MIN), i64::MIN),
         case(Queued, |v, bad| {
             let i = ensure(v, "/holds", any, interaction());
@@ -510,13 +532,15 @@ fn cases() -> Vec<Case> {
             }
             (format!("holds[{i}].plates[1]"), "4".into())
         }),
-        case(Queued, |v, bad| {
-            let i = ensure(v, "/holds", any, interaction());
-            if bad {
-                *at(v, &format!("/holds/{i}/delta_g")) = json!(-1e13);
-            }
-            (format!("holds[{i}].delta_g"), "-10000000000000".into())
-        }),
+        in_entry(
+            Queued,
+            "/holds",
+            any,
+            interaction(),
+            "delta_g",
+            json!(-1e13),
+            -10_000_000_000_000i64,
+        ),
         case(Queued, |v, bad| {
             let w = at(v, "/hand_over_windows").as_array_mut().unwrap();
             let i = w.len();
@@ -525,19 +549,16 @@ fn cases() -> Vec<Case> {
             }
             (format!("hand_over_windows[{i}]"), i64::MAX.to_string())
         }),
-        case(Queued, |v, bad| {
-            let i = ensure(
-                v,
-                "/hand_overs",
-                any,
-                json!({"t_us": T, "sku": 1,
+        in_entry(
+            Queued,
+            "/hand_overs",
+            any,
+            json!({"t_us": T, "sku": 1,
                 "from_track": 1, "to_track": 2, "sightings": 2}),
-            );
-            if bad {
-                *at(v, &format!("/hand_overs/{i}/sku")) = json!(4);
-            }
-            (format!("hand_overs[{i}].sku"), "4".into())
-        }),
+            "sku",
+            json!(4),
+            4,
+        ),
         // --- tracks and the tracker
         case(Pending, |v, bad| {
             let id = first_key(v, "/tracks/tracks");
@@ -554,15 +575,12 @@ fn cases() -> Vec<Case> {
             (format!("tracks.tracks[{id}].sightings[0][1]"), "4".into())
         }),
         set(Pending, "/tracks/tracks/77/id", json!(78), 78),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/tracks/tracks/77/history/0/0") = json!(i64::MIN);
-            }
-            (
-                "tracks.tracks[77].history[0][0]".into(),
-                i64::MIN.to_string(),
-            )
-        }),
+        set(
+            Pending,
+            "/tracks/tracks/77/history/0/0",
+            json!(i64::MIN),
+            i64::MIN,
+        ),
         set(Pending, "/tracker/tracks/0/hits", json!(u32::MAX), u32::MAX),
         set(Pending, "/tracker/tracks/0/born_us", json!(0), 0),
         set(Pending, "/tracker/tracks/0/kf/accel_std", json!(3.0), 3),
