@@ -290,8 +290,8 @@ pub(crate) fn plausible_time(t: i64) -> bool {
 }
 
 impl Batch {
-    /// Rows of the batch (the length of its time column).
-    pub(crate) fn rows(&self) -> usize {
+    /// The batch's time column.
+    fn times(&self) -> &[i64] {
         match self {
             Batch::Weights(_, t, _)
             | Batch::Positions(t, ..)
@@ -299,8 +299,13 @@ impl Batch {
             | Batch::Persons(_, t, ..)
             | Batch::Thermal(_, t, ..)
             | Batch::Products(_, t, ..)
-            | Batch::Rfid(_, _, t, ..) => t.len(),
+            | Batch::Rfid(_, _, t, ..) => t,
         }
+    }
+
+    /// Rows of the batch (the length of its time column).
+    pub(crate) fn rows(&self) -> usize {
+        self.times().len()
     }
 
     /// Whether the engine must reject this batch whatever else it holds: columns of
@@ -308,15 +313,7 @@ impl Batch {
     /// outside the plausible range.
     pub(crate) fn must_reject(&self) -> bool {
         let n = self.rows();
-        let times = match self {
-            Batch::Weights(_, t, _)
-            | Batch::Positions(t, ..)
-            | Batch::Gates(_, t, ..)
-            | Batch::Persons(_, t, ..)
-            | Batch::Thermal(_, t, ..)
-            | Batch::Products(_, t, ..)
-            | Batch::Rfid(_, _, t, ..) => t,
-        };
+        let times = self.times();
         let lengths_ok = match self {
             Batch::Weights(p, _, g) => p.len() == n && g.len() == n,
             Batch::Positions(_, id, x, y) => id.len() == n && x.len() == n && y.len() == n,
