@@ -267,6 +267,13 @@ enum Edit {
         path: String,
         got: String,
     },
+    /// The first entry of the object at `object`, the bad `value` at its `field`.
+    InFirst {
+        object: &'static str,
+        field: &'static str,
+        value: Value,
+        got: String,
+    },
     /// An entry of the array at `array` that `pick` accepts (`template` added when there
     /// is none), the bad `value` at its `field`.
     InEntry {
@@ -295,6 +302,18 @@ impl Case {
                     *at(v, ptr) = value.clone();
                 }
                 (path.clone(), got.clone())
+            }
+            Edit::InFirst {
+                object,
+                field,
+                value,
+                got,
+            } => {
+                let ptr = format!("{object}/{}/{field}", first_key(v, object));
+                if bad {
+                    *at(v, &ptr) = value.clone();
+                }
+                (path_of(&ptr), got.clone())
             }
             Edit::InEntry {
                 array,
@@ -329,6 +348,25 @@ fn set_named(base: Base, ptr: &'static str, value: Value, path: &str, got: impl 
             ptr,
             value,
             path: path.into(),
+            got: got.to_string(),
+        },
+    }
+}
+
+/// A case that puts `value` at `field` of the first entry of the object at `object`.
+fn in_first(
+    base: Base,
+    object: &'static str,
+    field: &'static str,
+    value: Value,
+    got: impl ToString,
+) -> Case {
+    Case {
+        base,
+        edit: Edit::InFirst {
+            object,
+            field,
+            value,
             got: got.to_string(),
         },
     }
@@ -560,20 +598,8 @@ fn cases() -> Vec<Case> {
             4,
         ),
         // --- tracks and the tracker
-        case(Pending, |v, bad| {
-            let id = first_key(v, "/tracks/tracks");
-            if bad {
-                *at(v, &format!("/tracks/tracks/{id}/hands/3/1")) = json!(4);
-            }
-            (format!("tracks.tracks[{id}].hands[3][1]"), "4".into())
-        }),
-        case(Pending, |v, bad| {
-            let id = first_key(v, "/tracks/tracks");
-            if bad {
-                *at(v, &format!("/tracks/tracks/{id}/sightings/0/1")) = json!(4);
-            }
-            (format!("tracks.tracks[{id}].sightings[0][1]"), "4".into())
-        }),
+        in_first(Pending, "/tracks/tracks", "hands/3/1", json!(4), 4),
+        in_first(Pending, "/tracks/tracks", "sightings/0/1", json!(4), 4),
         set(Pending, "/tracks/tracks/77/id", json!(78), 78),
         set(
             Pending,
@@ -599,23 +625,14 @@ fn cases() -> Vec<Case> {
         ),
         set(Pending, "/trajectory_last/77", json!(i64::MIN), i64::MIN),
         // --- RFID
-        case(Pending, |v, bad| {
-            let key = first_key(v, "/rfid/present");
-            if bad {
-                *at(v, &format!("/rfid/present/{key}/0")) = json!(2);
-            }
-            (format!("rfid.present[{key}][0]"), "2".into())
-        }),
-        case(Pending, |v, bad| {
-            let key = first_key(v, "/rfid/present");
-            if bad {
-                *at(v, &format!("/rfid/present/{key}/1")) = json!(T0 + 40_000_000);
-            }
-            (
-                format!("rfid.present[{key}][1]"),
-                (T0 + 40_000_000).to_string(),
-            )
-        }),
+        in_first(Pending, "/rfid/present", "0", json!(2), 2),
+        in_first(
+            Pending,
+            "/rfid/present",
+            "1",
+            json!(T0 + 40_000_000),
+            T0 + 40_000_000,
+        ),
         set(Pending, "/rfid/departures/0/antenna", json!(2), 2),
         set(Pending, "/rfid/departures/0/sku", json!(4), 4),
         set(Late, "/rfid/exit_reads/0/sku", json!(4), 4),
@@ -633,44 +650,17 @@ fn cases() -> Vec<Case> {
             }
             (format!("carts[{id}].lines[4].sku"), "4".into())
         }),
-        case(Late, |v, bad| {
-            let id = first_key(v, "/carts");
-            if bad {
-                *at(v, &format!("/carts/{id}/lines/0/sku")) = json!(1);
-            }
-            (format!("carts[{id}].lines[0].sku"), "1".into())
-        }),
-        case(Late, |v, bad| {
-            let id = first_key(v, "/carts");
-            if bad {
-                *at(v, &format!("/carts/{id}/lines/0/tags")) = json!([1, 2, 3]);
-            }
-            (format!("carts[{id}].lines[0].tags"), "3".into())
-        }),
-        case(Late, |v, bad| {
-            let id = first_key(v, "/carts");
-            if bad {
-                *at(v, &format!("/carts/{id}/lines/0/quantity")) = json!(0);
-            }
-            (format!("carts[{id}].lines[0].quantity"), "0".into())
-        }),
-        case(Late, |v, bad| {
-            let id = first_key(v, "/carts");
-            if bad {
-                *at(v, &format!("/carts/{id}/lines/0/quantity")) = json!(u32::MAX);
-            }
-            (
-                format!("carts[{id}].lines[0].quantity"),
-                u32::MAX.to_string(),
-            )
-        }),
-        case(Late, |v, bad| {
-            let id = first_key(v, "/carts");
-            if bad {
-                *at(v, &format!("/carts/{id}/track_id")) = json!(5);
-            }
-            (format!("carts[{id}].track_id"), "5".into())
-        }),
+        in_first(Late, "/carts", "lines/0/sku", json!(1), 1),
+        in_first(Late, "/carts", "lines/0/tags", json!([1, 2, 3]), 3),
+        in_first(Late, "/carts", "lines/0/quantity", json!(0), 0),
+        in_first(
+            Late,
+            "/carts",
+            "lines/0/quantity",
+            json!(u32::MAX),
+            u32::MAX,
+        ),
+        in_first(Late, "/carts", "track_id", json!(5), 5),
         case(Late, |v, bad| {
             if bad {
                 let counts = at(v, "/inventory/counts/2").as_object_mut().unwrap();
