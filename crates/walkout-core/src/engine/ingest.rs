@@ -156,6 +156,19 @@ impl Engine {
         ))
     }
 
+    /// Camera `cam` (at `field`, `row`) is one of the store config's.
+    fn check_camera(&self, field: &str, row: usize, cam: u32) -> Result<()> {
+        if self.cameras.contains_key(&cam) {
+            return Ok(());
+        }
+        Err(WalkoutError::input(
+            field,
+            row,
+            cam,
+            "no camera with this id in the store config",
+        ))
+    }
+
     /// The rows of a checked batch that are not late. Counts the batch as received and
     /// the late rows as late in the modality's `counts`, and moves the buffer's newest
     /// time to the newest row on time, once per batch so that the callers' loops only
@@ -384,15 +397,7 @@ impl Engine {
         keypoints: Option<&[f32]>,
     ) -> Result<()> {
         for row in 0..t_us.len() {
-            let cam = camera_id[row];
-            if !self.cameras.contains_key(&cam) {
-                return Err(WalkoutError::input(
-                    "person_detections.camera_id",
-                    row,
-                    cam,
-                    "no camera with this id in the store config",
-                ));
-            }
+            self.check_camera("person_detections.camera_id", row, camera_id[row])?;
             check_time("person_detections.t_us", row, t_us[row])?;
             let b = bbox_of(bbox, row);
             let inside =
@@ -517,14 +522,7 @@ impl Engine {
             "bbox must be (N, 4)",
         )?;
         for row in 0..n {
-            if !self.cameras.contains_key(&camera_id[row]) {
-                return Err(WalkoutError::input(
-                    "product_detections.camera_id",
-                    row,
-                    camera_id[row],
-                    "no camera with this id in the store config",
-                ));
-            }
+            self.check_camera("product_detections.camera_id", row, camera_id[row])?;
             check_time("product_detections.t_us", row, t_us[row])?;
             if !self.sku_by_class.contains_key(&class_id[row]) {
                 return Err(WalkoutError::input(
