@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use walkout_core::input::{PersonDetectionBatch, ProductDetectionBatch};
 use walkout_core::{Engine, Result, StoreConfig};
 use walkout_sim::{SimChunk, SimSession};
 
@@ -106,14 +107,7 @@ pub fn ingest_chunk(
         return Ok(rows + p.len());
     }
     let d = &chunk.person_detections;
-    engine.ingest_person_detections(
-        &d.camera_id,
-        &d.t_us,
-        d.bbox.as_flattened(),
-        &d.score,
-        Some(d.keypoints.as_flattened().as_flattened()),
-        d.embedding_rows(),
-    )?;
+    ingest_persons(engine, d)?;
     rows += d.len();
     if sensors == Sensors::PersonsOnly {
         return Ok(rows);
@@ -136,14 +130,31 @@ pub fn ingest_chunk(
         &r.rssi_dbm,
     )?;
     let p = &chunk.product_detections;
+    ingest_products(engine, p)?;
+    Ok(rows + b.len() + r.len() + p.len())
+}
+
+/// Ingest a simulated batch of person detections (keypoints and embeddings included).
+pub fn ingest_persons(engine: &mut Engine, d: &PersonDetectionBatch) -> Result<()> {
+    engine.ingest_person_detections(
+        &d.camera_id,
+        &d.t_us,
+        d.bbox.as_flattened(),
+        &d.score,
+        Some(d.keypoints.as_flattened().as_flattened()),
+        d.embedding_rows(),
+    )
+}
+
+/// Ingest a simulated batch of product detections.
+pub fn ingest_products(engine: &mut Engine, p: &ProductDetectionBatch) -> Result<()> {
     engine.ingest_product_detections(
         &p.camera_id,
         &p.t_us,
         p.bbox.as_flattened(),
         &p.class_id,
         &p.score,
-    )?;
-    Ok(rows + b.len() + r.len() + p.len())
+    )
 }
 
 /// CPU time of the calling thread, seconds (so that figures do not depend on what else
@@ -178,4 +189,15 @@ pub fn percentile(sorted: &[f64], q: f64) -> f64 {
     }
     let i = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1;
     sorted[i]
+}
+
+/// FNV-1a (64 bit) of `bytes`: the results digest the benchmarks print. Written out
+/// rather than `std`'s `DefaultHasher`, whose output may change between Rust releases,
+/// so a digest recorded today still compares equal after a toolchain upgrade.
+pub fn stable_digest(bytes: &[u8]) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    bytes
+        .iter()
+        .fold(OFFSET, |h, &b| (h ^ u64::from(b)).wrapping_mul(PRIME))
 }

@@ -5,6 +5,7 @@ Duplicates and late data are idempotent and counted in ``stats()``."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +29,7 @@ THERMAL = [c.id for c in STORE.thermal_cameras]
 CLASSES = [p.vision_class for p in STORE.products if p.vision_class is not None]
 ANTENNAS = [(r.id, a.id) for r in STORE.rfid_readers for a in r.antennas]
 I64 = (-(2**63), 2**63 - 1)
+T2000, T2100 = 946_684_800_000_000, 4_102_444_800_000_000
 
 # --- good columns --------------------------------------------------------------------
 
@@ -195,8 +197,25 @@ def _call(draw: st.DrawFn, method: str) -> tuple[list[Any], bool, int]:
     if resized and len(resized) == len(columns):
         sizes = {len(v) for v in args if v is not None}
         if len(sizes) == 1:
-            return args, good, sizes.pop()
-    return args, good and all(ok for _, ok in columns), n
+            return args, good and _rows_fit(method, args), sizes.pop()
+    return args, good and all(ok for _, ok in columns) and _rows_fit(method, args), n
+
+
+_GATE_KINDS = {g.id: g.kind for g in STORE.gates}
+
+
+def _rows_fit(method: str, args: list[Any]) -> bool:
+    """What good columns must also fit row by row: a gate passage's direction is its
+    gate's, and only a passage in carries a token, without control characters."""
+    if method != "ingest_gates":
+        return True
+    gate_ids, _, kinds, tokens = args
+    for gate, kind, token in zip(gate_ids, kinds, tokens, strict=True):
+        if (kind == "enter") != (_GATE_KINDS[gate] == "entry"):
+            return False
+        if token and (kind == "exit" or any(unicodedata.category(c) == "Cc" for c in token)):
+            return False
+    return True
 
 
 def _check(engine: walkout.Engine, method: str, args: list[Any], good: bool, n: int) -> None:
@@ -233,6 +252,7 @@ def test_bad_columns_raise_walkout_errors_and_change_nothing(method: str, data: 
     until=st.one_of(
         st.none(),
         st.integers(*I64),
+        st.integers(T2000, T2100),
         st.integers(),
         st.floats(),
         st.text(max_size=3),
@@ -242,7 +262,8 @@ def test_bad_columns_raise_walkout_errors_and_change_nothing(method: str, data: 
 def test_step_takes_an_int64_time_or_raises_input_error(until: Any):
     engine = walkout.Engine(STORE)
     engine.ingest_weights(plate_id=[PLATES[0]], t_us=[T0], grams=[100.0])
-    ok = until is None or (type(until) is int and I64[0] <= until <= I64[1])
+    # A time, as every ingested one, in µs within 2000..2100.
+    ok = until is None or (type(until) is int and T2000 <= until <= T2100)
     try:
         engine.step(until)
     except walkout.InputError:

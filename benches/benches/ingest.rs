@@ -10,7 +10,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use walkout_benches::large_store;
+use walkout_benches::{ingest_persons, ingest_products, large_store};
 use walkout_core::{Engine, StoreConfig};
 use walkout_sim::{simulate_chunks_with, SimChunk, SimOptions};
 
@@ -88,16 +88,7 @@ fn detections(c: &mut Criterion) {
     group.bench_function("ingest_person_detections, 1 s of 64 cameras", |b| {
         b.iter_batched_ref(
             || engine(&store),
-            |e| {
-                e.ingest_person_detections(
-                    &d.camera_id,
-                    &d.t_us,
-                    d.bbox.as_flattened(),
-                    &d.score,
-                    Some(d.keypoints.as_flattened().as_flattened()),
-                    d.embedding_rows(),
-                )
-            },
+            |e| ingest_persons(e, d),
             BatchSize::LargeInput,
         )
     });
@@ -105,15 +96,7 @@ fn detections(c: &mut Criterion) {
     group.bench_function("ingest_product_detections, 1 s", |b| {
         b.iter_batched_ref(
             || engine(&store),
-            |e| {
-                e.ingest_product_detections(
-                    &p.camera_id,
-                    &p.t_us,
-                    p.bbox.as_flattened(),
-                    &p.class_id,
-                    &p.score,
-                )
-            },
+            |e| ingest_products(e, p),
             BatchSize::LargeInput,
         )
     });

@@ -15,12 +15,12 @@
 //! [--seconds 3600] [--seed 1] [--tick-hz 15] [--sample-s 300] [--snapshot FILE]`
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Instant;
 
 use walkout_benches::{
-    ingest_chunk, large_store, percentile, rss_bytes, thread_cpu_s, Prepared, Sensors,
+    ingest_chunk, large_store, percentile, rss_bytes, stable_digest, thread_cpu_s, Prepared,
+    Sensors,
 };
 use walkout_core::Engine;
 use walkout_sim::{simulate_chunks_with, SimChunk, SimOptions};
@@ -239,13 +239,13 @@ fn main() {
         println!("| {m:.0} | {n} | {r:.0} | {h:.1} | {ms:.2} |");
     }
     // A digest of the results, to check that a speed change left them as they were.
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    format!("{:?}{:?}", engine.shelf_events(), engine.receipts()).hash(&mut h);
+    let digest =
+        stable_digest(format!("{:?}{:?}", engine.shelf_events(), engine.receipts()).as_bytes());
     println!(
         "results: {} receipts, {} shelf events, digest {:016x}; late {} / {} / {}",
         stats.receipts,
         engine.shelf_events().len(),
-        h.finish(),
+        digest,
         stats.weights.late,
         stats.person_detections.late,
         stats.positions.late

@@ -143,3 +143,29 @@ pub fn associate(
     });
     out
 }
+
+/// `shoppers` with each probability scaled by `factor` of the shopper, normalised again
+/// (when any is left) and sorted most likely first, ties by track id: how every piece of
+/// evidence after the association (a concurrent interaction, a product seen in hand)
+/// moves it.
+pub fn reweighted(
+    mut shoppers: Vec<ShopperScore>,
+    mut factor: impl FnMut(&ShopperScore) -> f64,
+) -> Vec<ShopperScore> {
+    let mut total = 0.0;
+    for s in &mut shoppers {
+        s.probability *= factor(s);
+        total += s.probability;
+    }
+    if total > 0.0 {
+        for s in &mut shoppers {
+            s.probability /= total;
+        }
+    }
+    shoppers.sort_by(|a, b| {
+        b.probability
+            .total_cmp(&a.probability)
+            .then(a.track_id.cmp(&b.track_id))
+    });
+    shoppers
+}

@@ -27,6 +27,8 @@ pub struct PositionBatch {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GateEventKind {
+    /// Also read as "entry", the name of the gate kind in the store config.
+    #[serde(alias = "entry")]
     Enter = 0,
     Exit = 1,
 }
@@ -51,6 +53,29 @@ pub struct GateBatch {
     pub token: Vec<Option<String>>,
 }
 
+/// `len` and `is_empty` of the batches: a batch has as many rows as times.
+macro_rules! rows_are_times {
+    ($($batch:ty),*) => {
+        $(impl $batch {
+            pub fn len(&self) -> usize {
+                self.t_us.len()
+            }
+            pub fn is_empty(&self) -> bool {
+                self.t_us.is_empty()
+            }
+        })*
+    };
+}
+rows_are_times!(
+    WeightBatch,
+    PositionBatch,
+    GateBatch,
+    PersonDetectionBatch,
+    ProductDetectionBatch,
+    ThermalBlobBatch,
+    RfidReadBatch
+);
+
 pub(crate) fn check_lengths(batch: &str, fields: &[(&str, usize)]) -> Result<()> {
     let (first, n) = fields[0];
     for &(name, len) in &fields[1..] {
@@ -67,12 +92,6 @@ pub(crate) fn check_lengths(batch: &str, fields: &[(&str, usize)]) -> Result<()>
 }
 
 impl WeightBatch {
-    pub fn len(&self) -> usize {
-        self.t_us.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.t_us.is_empty()
-    }
     pub fn check_lengths(&self) -> Result<()> {
         check_lengths(
             "weights",
@@ -91,12 +110,6 @@ impl WeightBatch {
 }
 
 impl PositionBatch {
-    pub fn len(&self) -> usize {
-        self.t_us.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.t_us.is_empty()
-    }
     pub fn check_lengths(&self) -> Result<()> {
         check_lengths(
             "positions",
@@ -117,12 +130,6 @@ impl PositionBatch {
 }
 
 impl GateBatch {
-    pub fn len(&self) -> usize {
-        self.t_us.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.t_us.is_empty()
-    }
     pub fn check_lengths(&self) -> Result<()> {
         check_lengths(
             "gates",
@@ -273,12 +280,6 @@ pub struct RfidReadBatch {
 }
 
 impl PersonDetectionBatch {
-    pub fn len(&self) -> usize {
-        self.t_us.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.t_us.is_empty()
-    }
     /// The embeddings as the engine takes them (None when the batch has none).
     pub fn embedding_rows(&self) -> Option<EmbeddingRows<'_>> {
         let n = self.len();
@@ -286,32 +287,5 @@ impl PersonDetectionBatch {
             dim: self.embedding.len() / n,
             values: &self.embedding,
         })
-    }
-}
-
-impl ProductDetectionBatch {
-    pub fn len(&self) -> usize {
-        self.t_us.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.t_us.is_empty()
-    }
-}
-
-impl ThermalBlobBatch {
-    pub fn len(&self) -> usize {
-        self.t_us.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.t_us.is_empty()
-    }
-}
-
-impl RfidReadBatch {
-    pub fn len(&self) -> usize {
-        self.t_us.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.t_us.is_empty()
     }
 }

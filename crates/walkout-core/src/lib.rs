@@ -19,6 +19,8 @@ pub mod geometry;
 pub mod rfid;
 pub mod shelf;
 pub mod store;
+#[cfg(any(test, feature = "test-support"))]
+pub mod test_support;
 pub mod track;
 
 pub use engine::Engine;

@@ -399,6 +399,7 @@ mod tests {
     use super::*;
     use crate::config::*;
     use crate::epc::{decode_sgtin96, FILTER_POS_ITEM};
+    use crate::test_support::store::{self as builder, antenna, plate, product};
 
     const GTIN: &str = "00614141123452";
 
@@ -425,75 +426,22 @@ mod tests {
     }
 
     fn store() -> StoreConfig {
-        let plate = |id: u32, x: f64| Plate {
-            id,
-            min: [x, 2.0, 0.5],
-            max: [x + 0.3, 2.45, 0.75],
-            front: Facing::NegY,
-            sensor: WeightSensor::default(),
-        };
-        StoreConfig {
-            name: "rfid".into(),
-            currency: "EUR".into(),
-            floor: [6.0, 5.0],
-            products: vec![Product {
-                sku: "razor".into(),
+        let plate = |id: u32, x: f64| plate(id, [x, 2.0, 0.5], [x + 0.3, 2.45, 0.75]);
+        let shelf = antenna(1, AntennaKind::Shelf, [0.9, 1.9, 0.4], [1.29, 2.5, 0.9]);
+        let exit = antenna(2, AntennaKind::Exit, [4.5, 0.0, 0.0], [6.0, 1.0, 2.2]);
+        builder::store("rfid", [6.0, 5.0])
+            .products([Product {
                 name: "Razor".into(),
-                weight_g: 120.0,
-                weight_std_g: 2.0,
                 price_cents: 1299,
                 rfid: true,
-                vision_class: None,
                 gtin: Some(GTIN.into()),
-            }],
-            gondolas: vec![Gondola {
-                id: 1,
-                name: String::new(),
-                shelves: vec![Shelf {
-                    id: 1,
-                    plates: vec![plate(1, 1.0), plate(2, 1.3)],
-                }],
-            }],
-            planogram: vec![PlanogramEntry {
-                plate: 1,
-                sku: "razor".into(),
-                count: 5,
-            }],
-            cameras: vec![],
-            thermal_cameras: vec![],
-            rfid_readers: vec![RfidReader {
-                id: 7,
-                antennas: vec![
-                    Antenna {
-                        id: 1,
-                        kind: AntennaKind::Shelf,
-                        min: [0.9, 1.9, 0.4],
-                        max: [1.29, 2.5, 0.9],
-                    },
-                    Antenna {
-                        id: 2,
-                        kind: AntennaKind::Exit,
-                        min: [4.5, 0.0, 0.0],
-                        max: [6.0, 1.0, 2.2],
-                    },
-                ],
-            }],
-            gates: vec![
-                Gate {
-                    id: 1,
-                    kind: GateKind::Entry,
-                    position: [0.5, 0.5],
-                    radius_m: 1.0,
-                },
-                Gate {
-                    id: 2,
-                    kind: GateKind::Exit,
-                    position: [5.5, 0.5],
-                    radius_m: 1.0,
-                },
-            ],
-            fusion: FusionParams::default(),
-        }
+                ..product("razor", 120.0)
+            }])
+            .gondola(1, "", 1, vec![vec![plate(1, 1.0), plate(2, 1.3)]])
+            .stock(1, "razor", 5)
+            .rfid_reader(7, vec![shelf, exit])
+            .gates(1, [0.5, 0.5], [5.5, 0.5], 1.0)
+            .build()
     }
 
     fn read(t_s: f64, antenna: u32, serial: u64) -> RfidRead {

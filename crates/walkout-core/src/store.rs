@@ -105,58 +105,10 @@ impl StoreModel {
             .enumerate()
             .map(|(i, p)| (p.sku.clone(), i as SkuIdx))
             .collect();
-
-        let mut plates = Vec::new();
-        let mut boxes = Vec::new();
-        for (g, s, p) in config.plates() {
-            let (a, b) = front_edge(p.min, p.max, p.front);
-            plates.push(PlateModel {
-                id: p.id,
-                gondola_id: g.id,
-                shelf_id: s.id,
-                front_a: a,
-                front_b: b,
-                front_len: (b[0] - a[0]).hypot(b[1] - a[1]),
-                normal: p.front.normal(),
-                face: 0,
-                z_range: [p.min[2], p.max[2]],
-                noise_std_g: p.sensor.noise_std_g,
-                rate_hz: p.sensor.rate_hz,
-                neighbours: Vec::new(),
-                min_delta_g: 0.0,
-            });
-            boxes.push((p.min, p.max));
-        }
-        let mut faces: HashMap<[u64; 7], u32> = HashMap::new();
-        for p in &mut plates {
-            let (a, b, n) = (p.front_a, p.front_b, p.normal);
-            let key = [a[0], a[1], b[0], b[1], n[0], n[1], p.front_len].map(f64::to_bits);
-            let next = faces.len() as u32;
-            p.face = *faces.entry(key).or_insert(next);
-        }
+        let mut plates = plate_models(&config);
+        let face_count = number_faces(&mut plates);
         let plate_by_id: HashMap<u32, PlateIdx> =
             plates.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
-        let max_id = plates.iter().map(|p| p.id).max().unwrap_or(0) as usize;
-        let plate_dense = if max_id < DENSE_ID_LIMIT {
-            let mut t = vec![u32::MAX; max_id + 1];
-            for (i, p) in plates.iter().enumerate() {
-                t[p.id as usize] = i as u32;
-            }
-            t
-        } else {
-            Vec::new()
-        };
-
-        for i in 0..plates.len() {
-            for j in 0..plates.len() {
-                let same_shelf = plates[i].gondola_id == plates[j].gondola_id
-                    && plates[i].shelf_id == plates[j].shelf_id;
-                if i != j && same_shelf && box_gap_xy(boxes[i], boxes[j]) < NEIGHBOUR_GAP_M {
-                    plates[i].neighbours.push(j);
-                }
-            }
-        }
-
         // Validation guarantees every planogram entry names a known plate and sku.
         let mut planogram = vec![Vec::new(); plates.len()];
         for e in &config.planogram {
@@ -164,21 +116,7 @@ impl StoreModel {
                 planogram[pi].push((si, e.count));
             }
         }
-
-        let lightest_in_store = products
-            .iter()
-            .map(|p| p.weight_g)
-            .fold(f64::INFINITY, f64::min);
-        for (pi, plate) in plates.iter_mut().enumerate() {
-            let lightest = planogram[pi]
-                .iter()
-                .map(|&(s, _)| products[s as usize].weight_g)
-                .fold(lightest_in_store, f64::min);
-            // Half the lightest item is the natural boundary between "one item moved"
-            // and "nothing moved" (the detector raises it to what the noise resolves).
-            plate.min_delta_g = 0.5 * lightest;
-        }
-
+        set_min_deltas(&mut plates, &planogram, &products);
         let gates = config
             .gates
             .iter()
@@ -189,7 +127,6 @@ impl StoreModel {
                 radius_m: g.radius_m,
             })
             .collect();
-
         let fronts = PlateGrid::new(
             &plates
                 .iter()
@@ -197,17 +134,17 @@ impl StoreModel {
                 .collect::<Vec<_>>(),
             config.fusion.reach_m,
         );
-        let face_cells = FaceCells::new(&fronts, &plates, faces.len());
+        let face_cells = FaceCells::new(&fronts, &plates, face_count);
         Ok(Self {
-            face_count: faces.len(),
+            face_count,
             face_cells,
             fronts,
             config,
+            plate_dense: dense_index(&plates),
             plates,
             products,
             gates,
             plate_by_id,
-            plate_dense,
             sku_by_name,
             planogram,
         })
@@ -233,6 +170,90 @@ impl StoreModel {
 
     pub fn gate(&self, gate_id: u32) -> Option<&GateModel> {
         self.gates.iter().find(|g| g.id == gate_id)
+    }
+}
+
+/// Every plate of the config in order, with its front edge and its neighbours on the
+/// same shelf (boxes closer than [`NEIGHBOUR_GAP_M`]); faces and thresholds not set yet.
+fn plate_models(config: &StoreConfig) -> Vec<PlateModel> {
+    let mut plates = Vec::new();
+    let mut boxes = Vec::new();
+    for (g, s, p) in config.plates() {
+        let (a, b) = front_edge(p.min, p.max, p.front);
+        plates.push(PlateModel {
+            id: p.id,
+            gondola_id: g.id,
+            shelf_id: s.id,
+            front_a: a,
+            front_b: b,
+            front_len: (b[0] - a[0]).hypot(b[1] - a[1]),
+            normal: p.front.normal(),
+            face: 0,
+            z_range: [p.min[2], p.max[2]],
+            noise_std_g: p.sensor.noise_std_g,
+            rate_hz: p.sensor.rate_hz,
+            neighbours: Vec::new(),
+            min_delta_g: 0.0,
+        });
+        boxes.push((p.min, p.max));
+    }
+    for i in 0..plates.len() {
+        for j in 0..plates.len() {
+            let same_shelf = plates[i].gondola_id == plates[j].gondola_id
+                && plates[i].shelf_id == plates[j].shelf_id;
+            if i != j && same_shelf && box_gap_xy(boxes[i], boxes[j]) < NEIGHBOUR_GAP_M {
+                plates[i].neighbours.push(j);
+            }
+        }
+    }
+    plates
+}
+
+/// Numbers the plates' faces (one per distinct front edge and normal) in plate order;
+/// returns how many there are.
+fn number_faces(plates: &mut [PlateModel]) -> usize {
+    let mut faces: HashMap<[u64; 7], u32> = HashMap::new();
+    for p in plates {
+        let (a, b, n) = (p.front_a, p.front_b, p.normal);
+        let key = [a[0], a[1], b[0], b[1], n[0], n[1], p.front_len].map(f64::to_bits);
+        let next = faces.len() as u32;
+        p.face = *faces.entry(key).or_insert(next);
+    }
+    faces.len()
+}
+
+/// Plate index by id in a table, when the ids are small enough for one (else empty).
+fn dense_index(plates: &[PlateModel]) -> Vec<u32> {
+    let max_id = plates.iter().map(|p| p.id).max().unwrap_or(0) as usize;
+    if max_id >= DENSE_ID_LIMIT {
+        return Vec::new();
+    }
+    let mut t = vec![u32::MAX; max_id + 1];
+    for (i, p) in plates.iter().enumerate() {
+        t[p.id as usize] = i as u32;
+    }
+    t
+}
+
+/// Each plate's smallest change worth reporting: half its lightest item (of the
+/// store's, when it stocks none). Half the lightest item is the natural boundary
+/// between "one item moved" and "nothing moved" (the detector raises it to what the
+/// noise resolves).
+fn set_min_deltas(
+    plates: &mut [PlateModel],
+    planogram: &[Vec<(SkuIdx, u32)>],
+    products: &[ProductModel],
+) {
+    let lightest_in_store = products
+        .iter()
+        .map(|p| p.weight_g)
+        .fold(f64::INFINITY, f64::min);
+    for (pi, plate) in plates.iter_mut().enumerate() {
+        let lightest = planogram[pi]
+            .iter()
+            .map(|&(s, _)| products[s as usize].weight_g)
+            .fold(lightest_in_store, f64::min);
+        plate.min_delta_g = 0.5 * lightest;
     }
 }
 

@@ -670,59 +670,31 @@ fn check_fusion(f: &FusionParams) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{AntennaKind, Facing, Gate, Gondola, PlanogramEntry, Shelf, WeightSensor};
+    use crate::config::{AntennaKind, PlanogramEntry};
+    use crate::test_support::store::{self as builder, antenna};
 
     fn plate(id: u32, x0: f64) -> Plate {
-        Plate {
-            id,
-            min: [x0, 2.0, 0.2],
-            max: [x0 + 0.3, 2.45, 0.5],
-            front: Facing::NegY,
-            sensor: WeightSensor::default(),
-        }
+        builder::plate(id, [x0, 2.0, 0.2], [x0 + 0.3, 2.45, 0.5])
     }
 
     fn product(sku: &str, weight_g: f64) -> Product {
         Product {
-            sku: sku.to_string(),
             name: sku.to_lowercase(),
-            weight_g,
-            weight_std_g: 2.0,
             price_cents: 199,
-            rfid: false,
-            vision_class: None,
-            gtin: None,
+            ..builder::product(sku, weight_g)
         }
     }
 
     /// A small store that passes validation; each test breaks one thing.
     fn store() -> StoreConfig {
-        StoreConfig {
-            name: "test".to_string(),
-            currency: "EUR".to_string(),
-            floor: [6.0, 5.0],
-            products: vec![product("COLA", 345.0), product("CHIPS", 158.0)],
-            gondolas: vec![Gondola {
-                id: 0,
-                name: "g".to_string(),
-                shelves: vec![Shelf {
-                    id: 0,
-                    plates: vec![plate(0, 2.0), plate(1, 2.3)],
-                }],
-            }],
-            planogram: vec![
-                PlanogramEntry {
-                    plate: 0,
-                    sku: "COLA".to_string(),
-                    count: 10,
-                },
-                PlanogramEntry {
-                    plate: 1,
-                    sku: "CHIPS".to_string(),
-                    count: 8,
-                },
-            ],
-            cameras: vec![Camera {
+        let exit = antenna(0, AntennaKind::Exit, [4.5, 0.0, 0.0], [6.0, 1.5, 2.2]);
+        let shelf = antenna(1, AntennaKind::Shelf, [2.0, 2.0, 0.2], [2.6, 2.45, 0.5]);
+        builder::store("test", [6.0, 5.0])
+            .products([product("COLA", 345.0), product("CHIPS", 158.0)])
+            .gondola(0, "g", 0, vec![vec![plate(0, 2.0), plate(1, 2.3)]])
+            .stock(0, "COLA", 10)
+            .stock(1, "CHIPS", 8)
+            .camera(Camera {
                 id: 0,
                 width: 1920,
                 height: 1080,
@@ -732,47 +704,11 @@ mod tests {
                 // Looking straight down: x_cam = x, y_cam = -y, z_cam = -z.
                 rotation: [[1.0, 0.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, -1.0]],
                 translation: [-3.0, 2.5, 3.0],
-            }],
-            thermal_cameras: vec![ThermalCamera {
-                id: 0,
-                width: 640,
-                height: 512,
-                fps: 9.0,
-                homography: [[0.01, 0.0, 0.0], [0.0, -0.01, 5.0], [0.0, 0.0, 1.0]],
-            }],
-            rfid_readers: vec![RfidReader {
-                id: 0,
-                antennas: vec![
-                    Antenna {
-                        id: 0,
-                        kind: AntennaKind::Exit,
-                        min: [4.5, 0.0, 0.0],
-                        max: [6.0, 1.5, 2.2],
-                    },
-                    Antenna {
-                        id: 1,
-                        kind: AntennaKind::Shelf,
-                        min: [2.0, 2.0, 0.2],
-                        max: [2.6, 2.45, 0.5],
-                    },
-                ],
-            }],
-            gates: vec![
-                Gate {
-                    id: 0,
-                    kind: GateKind::Entry,
-                    position: [0.8, 0.8],
-                    radius_m: 1.5,
-                },
-                Gate {
-                    id: 1,
-                    kind: GateKind::Exit,
-                    position: [5.2, 0.8],
-                    radius_m: 1.5,
-                },
-            ],
-            fusion: FusionParams::default(),
-        }
+            })
+            .thermal_camera(0, [[0.01, 0.0, 0.0], [0.0, -0.01, 5.0], [0.0, 0.0, 1.0]])
+            .rfid_reader(0, vec![exit, shelf])
+            .gates(0, [0.8, 0.8], [5.2, 0.8], 1.5)
+            .build()
     }
 
     /// Validation fails at `path`, the reported value contains `value` and the message

@@ -5,9 +5,8 @@
 
 mod common;
 
-use common::{session, store, MOVES, T0};
+use common::{feed_gates, feed_weights, session, store, MOVES, T0};
 use walkout_core::geometry::CameraModel;
-use walkout_core::input::GateEventKind;
 use walkout_core::Engine;
 
 /// Keypoints of a standing shopper at `pos`; the right wrist at `hand` when reaching.
@@ -82,21 +81,8 @@ fn detections_alone_give_the_same_receipt_as_positions() {
     );
     e.ingest_person_detections(&cid, &ts, &boxes, &scores, Some(&kps), None)
         .unwrap();
-    let (p, t, g): (Vec<u32>, Vec<i64>, Vec<f64>) =
-        s.weights
-            .iter()
-            .fold((vec![], vec![], vec![]), |mut acc, w| {
-                acc.0.push(w.0);
-                acc.1.push(w.1);
-                acc.2.push(w.2);
-                acc
-            });
-    e.ingest_weights(&p, &t, &g).unwrap();
-    let gid: Vec<u32> = s.gates.iter().map(|x| x.0).collect();
-    let gt: Vec<i64> = s.gates.iter().map(|x| x.1).collect();
-    let gk: Vec<GateEventKind> = s.gates.iter().map(|x| x.2).collect();
-    let gtok: Vec<Option<String>> = s.gates.iter().map(|x| x.3.clone()).collect();
-    e.ingest_gates(&gid, &gt, &gk, &gtok).unwrap();
+    feed_weights(&mut e, &s.weights).unwrap();
+    feed_gates(&mut e, &s.gates).unwrap();
     e.finish().unwrap();
 
     let tracks: Vec<_> = e.tracks().collect();

@@ -16,6 +16,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 use walkout_core::config::*;
 use walkout_core::input::GateEventKind;
+use walkout_core::test_support::store::product;
 use walkout_core::Engine;
 
 use common::{DT, T0};
@@ -35,19 +36,7 @@ fn wide_store() -> StoreConfig {
     let mut cfg = common::store();
     cfg.floor = [8.0, 5.0];
     cfg.cameras.clear();
-    cfg.products = SKUS
-        .iter()
-        .map(|&(sku, w)| Product {
-            sku: sku.into(),
-            name: sku.into(),
-            weight_g: w,
-            weight_std_g: 2.0,
-            price_cents: 100,
-            rfid: false,
-            vision_class: None,
-            gtin: None,
-        })
-        .collect();
+    cfg.products = SKUS.iter().map(|&(sku, w)| product(sku, w)).collect();
     // Plates 20..28 along x from 0.5 m, 0.6 m wide: shopper A works plates 20-21 from
     // x = 1.1, shopper B plates 26-27 from x = 4.7; 3 m apart, reach is 1.5 m.
     let plates = (0..8)

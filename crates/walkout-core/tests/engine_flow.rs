@@ -9,7 +9,7 @@ use walkout_core::Engine;
 
 mod common;
 
-use common::{session, store, Session, T0};
+use common::{feed_weights, session, store, Session, T0};
 
 #[derive(Clone)]
 enum Ev {
@@ -172,16 +172,7 @@ fn events_older_than_processed_time_are_counted_late_not_used() {
     e.ingest_weights(&[10], &[T0 + 20_000_000], &[2000.0])
         .unwrap();
     e.step(Some(T0 + 10_000_000)).unwrap();
-    let (p, t, g): (Vec<u32>, Vec<i64>, Vec<f64>) =
-        s.weights[..100]
-            .iter()
-            .fold((vec![], vec![], vec![]), |mut acc, w| {
-                acc.0.push(w.0);
-                acc.1.push(w.1);
-                acc.2.push(w.2);
-                acc
-            });
-    e.ingest_weights(&p, &t, &g).unwrap();
+    feed_weights(&mut e, &s.weights[..100]).unwrap();
     assert_eq!(e.stats().weights.late, 100);
     assert_eq!(e.stats().weights.received, 101);
 }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{session, store, DT, T0};
+use common::{feed_gates, feed_positions, feed_weights, session, store, DT, T0};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
@@ -35,35 +35,9 @@ fn ramp(t: f64, a: f64) -> f64 {
 fn run(weights: Vec<(u32, i64, f64)>) -> Engine {
     let s = session(3);
     let mut e = Engine::new(store()).unwrap();
-    let (p, t, g): (Vec<u32>, Vec<i64>, Vec<f64>) =
-        weights
-            .into_iter()
-            .fold((vec![], vec![], vec![]), |(mut p, mut t, mut g), w| {
-                p.push(w.0);
-                t.push(w.1);
-                g.push(w.2);
-                (p, t, g)
-            });
-    e.ingest_weights(&p, &t, &g).unwrap();
-    let (mut pt, mut pid, mut px, mut py) = (vec![], vec![], vec![], vec![]);
-    for &(t, id, x, y) in &s.positions {
-        pt.push(t);
-        pid.push(id);
-        px.push(x);
-        py.push(y);
-    }
-    e.ingest_positions(&pt, &pid, &px, &py).unwrap();
-    let (gi, gt, gk, gtok): (Vec<_>, Vec<_>, Vec<_>, Vec<_>) = s.gates.iter().cloned().fold(
-        (vec![], vec![], vec![], vec![]),
-        |(mut a, mut b, mut c, mut d), g| {
-            a.push(g.0);
-            b.push(g.1);
-            c.push(g.2);
-            d.push(g.3);
-            (a, b, c, d)
-        },
-    );
-    e.ingest_gates(&gi, &gt, &gk, &gtok).unwrap();
+    feed_weights(&mut e, &weights).unwrap();
+    feed_positions(&mut e, &s.positions).unwrap();
+    feed_gates(&mut e, &s.gates).unwrap();
     e.finish().unwrap();
     e
 }

@@ -3,8 +3,9 @@
 //! leaves the engine unchanged, and whatever the engine accepts it can also checkpoint
 //! and restore.
 
-use walkout_core::config::{Antenna, AntennaKind, RfidReader, StoreConfig, ThermalCamera};
+use walkout_core::config::{AntennaKind, StoreConfig};
 use walkout_core::input::GateEventKind;
+use walkout_core::test_support::store::{antenna, StoreBuilder};
 use walkout_core::{Engine, WalkoutError};
 
 mod common;
@@ -15,23 +16,11 @@ use common::T0;
 fn store() -> StoreConfig {
     let mut cfg = common::store();
     cfg.products[0].vision_class = Some(0);
-    cfg.thermal_cameras.push(ThermalCamera {
-        id: 5,
-        width: 640,
-        height: 512,
-        fps: 9.0,
-        homography: [[0.01, 0.0, 0.0], [0.0, 0.01, 0.0], [0.0, 0.0, 1.0]],
-    });
-    cfg.rfid_readers.push(RfidReader {
-        id: 1,
-        antennas: vec![Antenna {
-            id: 0,
-            kind: AntennaKind::Exit,
-            min: [5.0, 0.0, 0.0],
-            max: [6.0, 1.0, 2.0],
-        }],
-    });
-    cfg
+    let exit = antenna(0, AntennaKind::Exit, [5.0, 0.0, 0.0], [6.0, 1.0, 2.0]);
+    StoreBuilder::from(cfg)
+        .thermal_camera(5, common::THERMAL_HOMOGRAPHY)
+        .rfid_reader(1, vec![exit])
+        .build()
 }
 
 /// `call` must fail with an input error on `field` at `row`, and change nothing.
@@ -200,24 +189,32 @@ fn extreme_accepted_input_still_checkpoints() {
     let area = vec![walkout_core::engine::MAX_BLOB_AREA_PX; n as usize];
     e.ingest_thermal_blobs(&vec![5; n as usize], &t, &centroid, &area, &temps)
         .expect("extreme but valid blobs");
-    e.ingest_positions(
-        &t,
-        &vec![3; n as usize],
-        &vec![-1.0; n as usize],
-        &vec![6.0; n as usize],
-    )
-    .expect("positions just outside the walls");
-    e.ingest_gates(
-        &[1, 2],
-        &[T0, T0 + 1],
-        &[GateEventKind::Enter, GateEventKind::Exit],
-        &[Some("x".repeat(10_000)), None],
-    )
-    .expect("gates");
-    e.step(Some(T0 + 2_000_000)).expect("step");
-    assert_restorable(&e);
-    e.finish().expect("finish");
-    assert_restorable(&e);
+    // Positions are the other tracker's input: an engine of their own.
+    let mut upstream = Engine::new(store()).expect("store");
+    upstream
+        .ingest_positions(
+            &t,
+            &vec![3; n as usize],
+            &vec![-1.0; n as usize],
+            &vec![6.0; n as usize],
+        )
+        .expect("positions just outside the walls");
+    for e in [&mut e, &mut upstream] {
+        e.ingest_gates(
+            &[1, 2],
+            &[T0, T0 + 1],
+            &[GateEventKind::Enter, GateEventKind::Exit],
+            &[
+                Some("x".repeat(walkout_core::engine::MAX_TOKEN_BYTES)),
+                None,
+            ],
+        )
+        .expect("gates");
+        e.step(Some(T0 + 2_000_000)).expect("step");
+        assert_restorable(e);
+        e.finish().expect("finish");
+        assert_restorable(e);
+    }
 }
 
 /// Found by the `snapshot` target: a snapshot whose JSON still parsed after damage (an
@@ -261,4 +258,144 @@ fn a_damaged_snapshot_is_refused_before_it_is_used() {
     }
     assert!(Engine::restore(&flipped).is_err());
     assert!(Engine::restore(&bytes).is_ok());
+}
+
+/// The message of the input error `call` fails with, after [`assert_rejected`]'s checks.
+fn rejected_message(
+    e: &mut Engine,
+    field: &str,
+    row: usize,
+    call: impl Fn(&mut Engine) -> walkout_core::Result<()>,
+) -> String {
+    assert_rejected(e, field, row, &call);
+    call(e).err().map(|e| e.to_string()).unwrap_or_default()
+}
+
+/// `step(until_us)` took any integer: nanoseconds or `i64::MAX` moved the processed
+/// time so far that every later sample counted as late; seconds did nothing.
+#[test]
+fn step_refuses_a_time_that_is_not_microseconds() {
+    let mut e = Engine::new(store()).expect("store");
+    e.ingest_weights(&[10], &[T0], &[2000.0]).expect("weights");
+    for bad in [T0 * 1000, i64::MAX, T0 / 1_000_000, 0, -1] {
+        let msg = rejected_message(&mut e, "step.until_us", 0, |e| e.step(Some(bad)));
+        assert!(msg.contains(&bad.to_string()), "{msg}");
+    }
+    assert_eq!(e.stats().processed_until_us, None);
+    e.step(Some(T0 + 1_000_000)).expect("a time in µs");
+    e.ingest_weights(&[10], &[T0 + 2_000_000], &[2000.0])
+        .expect("weights");
+    assert_eq!(e.stats().weights.late, 0);
+}
+
+fn one_detection(e: &mut Engine, t: i64) -> walkout_core::Result<()> {
+    e.ingest_person_detections(
+        &[1],
+        &[t],
+        &[900.0, 300.0, 1000.0, 800.0],
+        &[0.9],
+        None,
+        None,
+    )
+}
+
+fn one_blob(e: &mut Engine, t: i64) -> walkout_core::Result<()> {
+    e.ingest_thermal_blobs(&[5], &[t], &[100.0, 100.0], &[500.0], &[30.0])
+}
+
+fn one_position(e: &mut Engine, t: i64) -> walkout_core::Result<()> {
+    e.ingest_positions(&[t], &[7], &[1.0], &[1.0])
+}
+
+/// Upstream positions and the engine's own camera tracker gave one shopper two tracks
+/// and a wrong receipt without an error: one engine takes one of them, also after a
+/// snapshot is restored.
+#[test]
+fn positions_and_camera_detections_are_not_mixed() {
+    let mut cameras = Engine::new(store()).expect("store");
+    one_detection(&mut cameras, T0).expect("detections");
+    let mut cameras = Engine::restore(&cameras.snapshot().expect("snapshot")).expect("restore");
+    let msg = rejected_message(&mut cameras, "positions", 0, |e| one_position(e, T0));
+    assert!(
+        msg.contains("tracks shoppers from camera detections") && msg.contains("cannot be mixed"),
+        "{msg}"
+    );
+    // An empty batch mixes nothing; more of the same kind is welcome.
+    cameras
+        .ingest_positions(&[], &[], &[], &[])
+        .expect("no rows");
+    one_blob(&mut cameras, T0 + 1).expect("blobs after detections");
+
+    let mut upstream = Engine::new(store()).expect("store");
+    one_position(&mut upstream, T0).expect("positions");
+    let mut upstream = Engine::restore(&upstream.snapshot().expect("snapshot")).expect("restore");
+    let msg = rejected_message(&mut upstream, "person_detections", 0, |e| {
+        one_detection(e, T0)
+    });
+    assert!(
+        msg.contains("tracks shoppers from upstream positions"),
+        "{msg}"
+    );
+    rejected_message(&mut upstream, "thermal_blobs", 0, |e| one_blob(e, T0));
+}
+
+fn one_gate(
+    e: &mut Engine,
+    gate: u32,
+    kind: GateEventKind,
+    token: Option<String>,
+) -> walkout_core::Result<()> {
+    e.ingest_gates(
+        &[1, gate],
+        &[T0, T0 + 1],
+        &[GateEventKind::Enter, kind],
+        &[None, token],
+    )
+}
+
+/// A megabyte token, or one with control characters, was kept and printed as given.
+#[test]
+fn gate_tokens_are_short_printable_strings() {
+    let mut e = Engine::new(store()).expect("store");
+    let huge = "A".repeat(1 << 20);
+    let msg = rejected_message(&mut e, "gates.token", 1, |e| {
+        one_gate(e, 1, GateEventKind::Enter, Some(huge.clone()))
+    });
+    assert!(msg.contains("1048576 bytes") && msg.len() < 400, "{msg}");
+    for bad in ["acct\n2", "\u{1b}[2J", ""] {
+        rejected_message(&mut e, "gates.token", 1, |e| {
+            one_gate(e, 1, GateEventKind::Enter, Some(bad.into()))
+        });
+    }
+    let longest = "é".repeat(walkout_core::engine::MAX_TOKEN_BYTES / 2);
+    one_gate(&mut e, 1, GateEventKind::Enter, Some(longest)).expect("a token of 256 bytes");
+}
+
+/// An exit at an entry gate, an entry at an exit gate and a token on the way out were
+/// recorded silently and bound nothing.
+#[test]
+fn gate_passages_fit_their_gate() {
+    let mut e = Engine::new(store()).expect("store");
+    // Gate 1 is the entry, gate 2 the exit.
+    let msg = rejected_message(&mut e, "gates.kind", 1, |e| {
+        one_gate(e, 1, GateEventKind::Exit, None)
+    });
+    assert!(msg.contains("an `exit` passage at an entry gate"), "{msg}");
+    rejected_message(&mut e, "gates.kind", 1, |e| {
+        one_gate(e, 2, GateEventKind::Enter, None)
+    });
+    let msg = rejected_message(&mut e, "gates.token", 1, |e| {
+        one_gate(e, 2, GateEventKind::Exit, Some("acct-1".into()))
+    });
+    assert!(msg.contains("exit passage carries none"), "{msg}");
+    one_gate(&mut e, 2, GateEventKind::Exit, None).expect("an exit at the exit");
+}
+
+/// The config calls an entry gate `entry`; a passage in is `enter`: both read.
+#[test]
+fn a_passage_in_reads_as_enter_or_entry() {
+    for text in ["\"enter\"", "\"entry\""] {
+        let kind: GateEventKind = serde_json::from_str(text).expect("a gate event kind");
+        assert_eq!(kind, GateEventKind::Enter);
+    }
 }

@@ -9,15 +9,15 @@
 
 mod common;
 
-use common::{session, T0};
+use common::{feed_gates, feed_positions, feed_weights, session, T0};
 use serde_json::{json, Value};
 use walkout_core::cart::{Cart, Receipt};
-use walkout_core::config::{Antenna, AntennaKind, RfidReader, StoreConfig, ThermalCamera};
-use walkout_core::engine::checksum;
+use walkout_core::config::{AntennaKind, StoreConfig};
 use walkout_core::epc::{encode_sgtin96, FILTER_POS_ITEM};
 use walkout_core::geometry::CameraModel;
-use walkout_core::input::GateEventKind;
 use walkout_core::store::StoreModel;
+use walkout_core::test_support::snapshot_json::{body, join_trackers, reseal};
+use walkout_core::test_support::store::{antenna, StoreBuilder};
 use walkout_core::{Engine, WalkoutError};
 
 const GTIN: &str = "04012345000108";
@@ -30,31 +30,12 @@ fn store() -> StoreConfig {
     cfg.products[1].vision_class = Some(1);
     cfg.products[0].rfid = true;
     cfg.products[0].gtin = Some(GTIN.into());
-    cfg.thermal_cameras.push(ThermalCamera {
-        id: 5,
-        width: 640,
-        height: 512,
-        fps: 9.0,
-        homography: [[0.01, 0.0, 0.0], [0.0, 0.01, 0.0], [0.0, 0.0, 1.0]],
-    });
-    cfg.rfid_readers.push(RfidReader {
-        id: 1,
-        antennas: vec![
-            Antenna {
-                id: 0,
-                kind: AntennaKind::Shelf,
-                min: [0.95, 1.95, 0.4],
-                max: [1.55, 2.5, 0.9],
-            },
-            Antenna {
-                id: 1,
-                kind: AntennaKind::Exit,
-                min: [5.0, 0.0, 0.0],
-                max: [6.0, 1.0, 2.0],
-            },
-        ],
-    });
-    cfg
+    let shelf = antenna(0, AntennaKind::Shelf, [0.95, 1.95, 0.4], [1.55, 2.5, 0.9]);
+    let exit = antenna(1, AntennaKind::Exit, [5.0, 0.0, 0.0], [6.0, 1.0, 2.0]);
+    StoreBuilder::from(cfg)
+        .thermal_camera(5, common::THERMAL_HOMOGRAPHY)
+        .rfid_reader(1, vec![shelf, exit])
+        .build()
 }
 
 fn epc(serial: u64) -> u128 {
@@ -85,52 +66,41 @@ fn person(cam: &CameraModel, pos: [f64; 2], hand: [f64; 3]) -> Option<([f32; 4],
     Some(([x1 as f32, y1 as f32, x2 as f32, y2 as f32], kp))
 }
 
-/// An engine fed the shared session, stepped to `until_s` (or finished when `None`).
-fn engine(until_s: Option<f64>) -> Engine {
-    let mut e = fed();
-    match until_s {
-        Some(s) => e.step(Some(T0 + (s * 1e6) as i64)).expect("step"),
-        None => e.finish().expect("finish"),
-    }
-    e
+/// The snapshot body of the shared session at `until_s` (finished when `None`): the
+/// state of the engine fed cameras joined with the positions of the one fed those, so
+/// that one base reaches every part of the state.
+fn base(until_s: Option<f64>) -> Value {
+    let [cameras, upstream] = engines(until_s).map(|e| e.snapshot().expect("snapshot"));
+    join_trackers(&cameras, &upstream).expect("two snapshots")
 }
 
-/// An engine fed the shared session (weights, positions of track 77, gates) plus the
-/// same shopper seen by the cameras (with a can of cola in hand after the first pick),
+/// [`fed`]'s two engines, stepped to `until_s` (or finished when `None`).
+fn engines(until_s: Option<f64>) -> [Engine; 2] {
+    fed().map(|mut e| {
+        match until_s {
+            Some(s) => e.step(Some(T0 + (s * 1e6) as i64)).expect("step"),
+            None => e.finish().expect("finish"),
+        }
+        e
+    })
+}
+
+/// Two engines fed the shared session, nothing processed yet: one the weights, gates,
+/// the shopper seen by the cameras (with a can of cola in hand after the first pick),
 /// thermal blobs, shelf RFID reads of two cola tags (one leaves with the pick) and exit
-/// reads, nothing processed yet.
-fn fed() -> Engine {
+/// reads; the other the positions of the same shopper as upstream track 77 (an engine
+/// tracks shoppers one way: from its cameras or from positions).
+fn fed() -> [Engine; 2] {
     let cfg = store();
     let cams: Vec<CameraModel> = cfg.cameras.iter().map(CameraModel::from_config).collect();
-    let mut e = Engine::new(cfg).expect("store");
+    let mut e = Engine::new(cfg.clone()).expect("store");
+    let mut upstream = Engine::new(cfg).expect("store");
     e.set_trajectory_log(2.0);
+    upstream.set_trajectory_log(2.0);
     let s = session(3);
-    let (p, t, g): (Vec<u32>, Vec<i64>, Vec<f64>) =
-        s.weights
-            .iter()
-            .fold((vec![], vec![], vec![]), |mut acc, w| {
-                acc.0.push(w.0);
-                acc.1.push(w.1);
-                acc.2.push(w.2);
-                acc
-            });
-    e.ingest_weights(&p, &t, &g).expect("weights");
-    let (pt, pid, px, py) =
-        s.positions
-            .iter()
-            .fold((vec![], vec![], vec![], vec![]), |mut acc, p| {
-                acc.0.push(p.0);
-                acc.1.push(p.1);
-                acc.2.push(p.2);
-                acc.3.push(p.3);
-                acc
-            });
-    e.ingest_positions(&pt, &pid, &px, &py).expect("positions");
-    let gk: Vec<GateEventKind> = s.gates.iter().map(|g| g.2).collect();
-    let gtok: Vec<Option<String>> = s.gates.iter().map(|g| g.3.clone()).collect();
-    let gid: Vec<u32> = s.gates.iter().map(|g| g.0).collect();
-    let gt: Vec<i64> = s.gates.iter().map(|g| g.1).collect();
-    e.ingest_gates(&gid, &gt, &gk, &gtok).expect("gates");
+    feed_weights(&mut e, &s.weights).expect("weights");
+    feed_positions(&mut upstream, &s.positions).expect("positions");
+    feed_gates(&mut e, &s.gates).expect("gates");
 
     let (mut cid, mut ct, mut boxes, mut scores, mut kps) =
         (vec![], vec![], vec![], vec![], vec![]);
@@ -204,78 +174,7 @@ fn fed() -> Engine {
     let lo: Vec<u64> = reads.2.iter().map(|&e| e as u64).collect();
     e.ingest_rfid_reads(&vec![1; n], &reads.0, &reads.1, &hi, &lo, &reads.3)
         .expect("rfid reads");
-    e
-}
-
-/// Marks an integer too large for `serde_json::Value` (EPCs are 96-bit; a `Value`
-/// would read them as floats and lose digits) while the JSON is edited as a value.
-const BIG: &str = "#u128:";
-
-/// `text` with every integer literal of more than 18 digits quoted as `"#u128:DIGITS"`.
-fn quote_big_ints(text: &str) -> String {
-    let (mut out, mut in_string, mut escaped) = (String::new(), false, false);
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if in_string {
-            out.push(c);
-            (in_string, escaped) = (escaped || c != '"', !escaped && c == '\\');
-            continue;
-        }
-        if c == '"' {
-            in_string = true;
-            out.push(c);
-            continue;
-        }
-        if !c.is_ascii_digit() {
-            out.push(c);
-            continue;
-        }
-        let mut number = c.to_string();
-        while let Some(&d) = chars
-            .peek()
-            .filter(|d| d.is_ascii_alphanumeric() || "+-.".contains(**d))
-        {
-            number.push(d);
-            chars.next();
-        }
-        if number.len() > 18 && number.chars().all(|d| d.is_ascii_digit()) {
-            out.push_str(&format!("\"{BIG}{number}\""));
-        } else {
-            out.push_str(&number);
-        }
-    }
-    out
-}
-
-/// The inverse of [`quote_big_ints`].
-fn unquote_big_ints(text: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    let marker = format!("\"{BIG}");
-    while let Some(i) = rest.find(&marker) {
-        out.push_str(&rest[..i]);
-        let digits = &rest[i + marker.len()..];
-        let end = digits.find('"').expect("a closed marker");
-        out.push_str(&digits[..end]);
-        rest = &digits[end + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// The JSON body of a snapshot, as a value to edit.
-fn body(bytes: &[u8]) -> Value {
-    let text = std::str::from_utf8(bytes).expect("snapshots are text");
-    let json = text.splitn(4, '\n').nth(3).expect("three header lines");
-    serde_json::from_str(&quote_big_ints(json)).expect("JSON body")
-}
-
-/// A snapshot of `v` with a valid checksum, as a hand-edited file would be re-sealed.
-fn seal(v: &Value) -> Vec<u8> {
-    let json = unquote_big_ints(&v.to_string());
-    let mut out = format!("walkout-snapshot\n2\n{:016x}\n", checksum(json.as_bytes())).into_bytes();
-    out.extend_from_slice(json.as_bytes());
-    out
+    [e, upstream]
 }
 
 /// Where in the session a case's snapshot is taken.
@@ -354,12 +253,171 @@ fn queued(kind: &'static str) -> impl Fn(&Value) -> bool {
 /// and value the error must name.
 struct Case {
     base: Base,
-    edit: fn(&mut Value, bool) -> (String, String),
+    edit: Edit,
+}
+
+enum Edit {
+    /// Makes the place exist, puts the bad value there when asked, and names it.
+    Custom(fn(&mut Value, bool) -> (String, String)),
+    /// The place exists in the base: the bad `value` at JSON pointer `ptr`, which the
+    /// error names as `path` with `got`.
+    Set {
+        ptr: &'static str,
+        value: Value,
+        path: String,
+        got: String,
+    },
+    /// The first entry of the object at `object`, the bad `value` at its `field`.
+    InFirst {
+        object: &'static str,
+        field: &'static str,
+        value: Value,
+        got: String,
+    },
+    /// An entry of the array at `array` that `pick` accepts (`template` added when there
+    /// is none), the bad `value` at its `field`.
+    InEntry {
+        array: &'static str,
+        pick: Box<dyn Fn(&Value) -> bool>,
+        template: Value,
+        field: &'static str,
+        value: Value,
+        got: String,
+    },
+}
+
+impl Case {
+    /// Apply the edit to `v` (only its preparation unless `bad`); the path and value
+    /// the error must name.
+    fn apply(&self, v: &mut Value, bad: bool) -> (String, String) {
+        match &self.edit {
+            Edit::Custom(edit) => edit(v, bad),
+            Edit::Set {
+                ptr,
+                value,
+                path,
+                got,
+            } => {
+                if bad {
+                    *at(v, ptr) = value.clone();
+                }
+                (path.clone(), got.clone())
+            }
+            Edit::InFirst {
+                object,
+                field,
+                value,
+                got,
+            } => {
+                let ptr = format!("{object}/{}/{field}", first_key(v, object));
+                if bad {
+                    *at(v, &ptr) = value.clone();
+                }
+                (path_of(&ptr), got.clone())
+            }
+            Edit::InEntry {
+                array,
+                pick,
+                template,
+                field,
+                value,
+                got,
+            } => {
+                let i = ensure(v, array, pick, template.clone());
+                let ptr = format!("{array}/{i}/{field}");
+                if bad {
+                    *at(v, &ptr) = value.clone();
+                }
+                (path_of(&ptr), got.clone())
+            }
+        }
+    }
+}
+
+/// A case that puts `value` at JSON pointer `ptr` of `base` (a place the base has),
+/// the error naming it by the pointer's path and `got`.
+fn set(base: Base, ptr: &'static str, value: Value, got: impl ToString) -> Case {
+    set_named(base, ptr, value, &path_of(ptr), got)
+}
+
+/// [`set`] where the error names another `path` (the object holding the value).
+fn set_named(base: Base, ptr: &'static str, value: Value, path: &str, got: impl ToString) -> Case {
+    Case {
+        base,
+        edit: Edit::Set {
+            ptr,
+            value,
+            path: path.into(),
+            got: got.to_string(),
+        },
+    }
+}
+
+/// A case that puts `value` at `field` of the first entry of the object at `object`.
+fn in_first(
+    base: Base,
+    object: &'static str,
+    field: &'static str,
+    value: Value,
+    got: impl ToString,
+) -> Case {
+    Case {
+        base,
+        edit: Edit::InFirst {
+            object,
+            field,
+            value,
+            got: got.to_string(),
+        },
+    }
+}
+
+/// A case that puts `value` at `field` of an entry of the array at `array` that `pick`
+/// accepts (adding `template` when there is none), the error naming it by its path.
+fn in_entry(
+    base: Base,
+    array: &'static str,
+    pick: impl Fn(&Value) -> bool + 'static,
+    template: Value,
+    field: &'static str,
+    value: Value,
+    got: impl ToString,
+) -> Case {
+    Case {
+        base,
+        edit: Edit::InEntry {
+            array,
+            pick: Box::new(pick),
+            template,
+            field,
+            value,
+            got: got.to_string(),
+        },
+    }
+}
+
+/// The path an error names for JSON pointer `ptr`: `/a/1/b` is `a[1].b`.
+fn path_of(ptr: &str) -> String {
+    let mut out = String::new();
+    for seg in ptr.split('/').skip(1) {
+        if seg.bytes().all(|b| b.is_ascii_digit()) {
+            out += &format!("[{seg}]");
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out += seg;
+        }
+    }
+    out
 }
 
 fn cases() -> Vec<Case> {
     use Base::*;
-    let case = |base, edit| Case { base, edit };
+    let case = |base, edit| Case {
+        base,
+        edit: Edit::Custom(edit),
+    };
     vec![
         // --- weight detectors and pending changes
         case(Pending, |v, bad| {
@@ -368,56 +426,40 @@ fn cases() -> Vec<Case> {
             }
             ("detectors".into(), "3 detectors".into())
         }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/detectors/1/plate") = json!(3);
-            }
-            ("detectors[1].plate".into(), "3".into())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/detectors/0/level") = json!(5e6);
-            }
-            ("detectors[0].level".into(), "5000000".into())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/detectors/0/phase") = json!({"Unstable": {"since_us": T0, "steady": 99}});
-            }
-            ("detectors[0].phase.Unstable.steady".into(), "99".into())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/detectors/2/params/window") = json!(99);
-            }
-            ("detectors[2].params".into(), "\"window\":99".into())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/detectors/3/window/0/0") = json!(0);
-            }
-            ("detectors[3].window[0][0]".into(), "0".into())
-        }),
-        case(Pending, |v, bad| {
-            let i = ensure(
-                v,
-                "/pending_changes",
-                any,
-                json!({"plate": 0, "t_start_us": T,
+        set(Pending, "/detectors/1/plate", json!(3), 3),
+        set(Pending, "/detectors/0/level", json!(5e6), 5000000),
+        set_named(
+            Pending,
+            "/detectors/0/phase",
+            json!({"Unstable": {"since_us": T0, "steady": 99}}),
+            "detectors[0].phase.Unstable.steady",
+            99,
+        ),
+        set_named(
+            Pending,
+            "/detectors/2/params/window",
+            json!(99),
+            "detectors[2].params",
+            "\"window\":99".to_string(),
+        ),
+        set(Pending, "/detectors/3/window/0/0", json!(0), 0),
+        in_entry(
+            Pending,
+            "/pending_changes",
+            any,
+            json!({"plate": 0, "t_start_us": T,
                 "t_end_us": T + 1, "level_before_g": 2000.0, "level_after_g": 1655.0,
                 "delta_std_g": 1.0}),
-            );
-            if bad {
-                *at(v, &format!("/pending_changes/{i}/plate")) = json!(9);
-            }
-            (format!("pending_changes[{i}].plate"), "9".into())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/pending_changes/0/t_end_us") = json!(i64::MIN);
-            }
-            ("pending_changes[0].t_end_us".into(), i64::MIN.to_string())
-        }),
+            "plate",
+            json!(9),
+            9,
+        ),
+        set(
+            Pending,
+            "/pending_changes/0/t_end_us",
+            json!(i64::MIN),
+            i64::MIN,
+        ),
         // --- the reorder buffer
         case(Pending, |v, bad| {
             if bad {
@@ -428,12 +470,12 @@ fn cases() -> Vec<Case> {
             }
             ("buffer.weights".into(), "6".into())
         }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/buffer/weights/2/samples/3/1") = json!(2e6);
-            }
-            ("buffer.weights[2].samples[3][1]".into(), "2000000".into())
-        }),
+        set(
+            Pending,
+            "/buffer/weights/2/samples/3/1",
+            json!(2e6),
+            2000000,
+        ),
         case(Pending, |v, bad| {
             let next = at(v, "/buffer/weights/1/samples/1/0").clone();
             if bad {
@@ -441,140 +483,86 @@ fn cases() -> Vec<Case> {
             }
             ("buffer.weights[1].samples[1][0]".into(), next.to_string())
         }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/buffer/positions/0/t_us") = json!(-1);
-            }
-            ("buffer.positions[0].t_us".into(), "-1".into())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/buffer/gates/0/gate_id") = json!(99);
-            }
-            ("buffer.gates[0].gate_id".into(), "99".into())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/buffer/persons/0/camera_id") = json!(99);
-            }
-            ("buffer.persons[0].camera_id".into(), "99".into())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/buffer/persons/1/keypoints/9/1") = json!(1e6);
-            }
-            ("buffer.persons[1].keypoints[9][1]".into(), "1000000".into())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/buffer/thermal/0/camera_id") = json!(99);
-            }
-            ("buffer.thermal[0].camera_id".into(), "99".into())
-        }),
-        case(Pending, |v, bad| {
-            let i = ensure(
-                v,
-                "/buffer/products",
-                any,
-                json!({"t_us": T, "camera_id": 1,
+        set(Pending, "/buffer/positions/0/t_us", json!(-1), -1),
+        set(Pending, "/buffer/gates/0/gate_id", json!(99), 99),
+        set(Pending, "/buffer/persons/0/camera_id", json!(99), 99),
+        set(
+            Pending,
+            "/buffer/persons/1/keypoints/9/1",
+            json!(1e6),
+            1000000,
+        ),
+        set(Pending, "/buffer/thermal/0/camera_id", json!(99), 99),
+        in_entry(
+            Pending,
+            "/buffer/products",
+            any,
+            json!({"t_us": T, "camera_id": 1,
                 "bbox": [0.0, 0.0, 10.0, 10.0], "class_id": 1, "score": 0.5}),
-            );
-            if bad {
-                *at(v, &format!("/buffer/products/{i}/class_id")) = json!(99);
-            }
-            (format!("buffer.products[{i}].class_id"), "99".into())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/buffer/rfid/0/antenna_id") = json!(99);
-            }
-            (
-                "buffer.rfid[0].antenna_id".into(),
-                "reader 1 antenna 99".into(),
-            )
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/buffer/max_seen_us") = json!(i64::MAX);
-            }
-            ("buffer.max_seen_us".into(), i64::MAX.to_string())
-        }),
+            "class_id",
+            json!(99),
+            99,
+        ),
+        set(
+            Pending,
+            "/buffer/rfid/0/antenna_id",
+            json!(99),
+            "reader 1 antenna 99",
+        ),
+        set(Pending, "/buffer/max_seen_us", json!(i64::MAX), i64::MAX),
         // --- the fusion queue, holds, hand-overs
-        case(Queued, |v, bad| {
-            let i = ensure(
-                v,
-                "/queue",
-                queued("Interaction"),
-                json!({"key": T, "rank": 1,
+        in_entry(
+            Queued,
+            "/queue",
+            queued("Interaction"),
+            json!({"key": T, "rank": 1,
                 "tiebreak": 0, "item": {"Interaction": interaction()}}),
-            );
-            if bad {
-                *at(v, &format!("/queue/{i}/item/Interaction/plates/0")) = json!(9);
-            }
-            (format!("queue[{i}].item.Interaction.plates[0]"), "9".into())
-        }),
-        case(Queued, |v, bad| {
-            let i = ensure(
-                v,
-                "/queue",
-                queued("Interaction"),
-                json!({"key": T, "rank": 1,
+            "item/Interaction/plates/0",
+            json!(9),
+            9,
+        ),
+        in_entry(
+            Queued,
+            "/queue",
+            queued("Interaction"),
+            json!({"key": T, "rank": 1,
                 "tiebreak": 0, "item": {"Interaction": interaction()}}),
-            );
-            if bad {
-                *at(v, &format!("/queue/{i}/item/Interaction/plates")) = json!([]);
-            }
-            (format!("queue[{i}].item.Interaction.plates"), "[]".into())
-        }),
-        case(Queued, |v, bad| {
-            let i = ensure(
-                v,
-                "/queue",
-                queued("HoldExpiry"),
-                json!({"key": T, "rank": 1,
+            "item/Interaction/plates",
+            json!([]),
+            "[]",
+        ),
+        in_entry(
+            Queued,
+            "/queue",
+            queued("HoldExpiry"),
+            json!({"key": T, "rank": 1,
                 "tiebreak": 0, "item": {"HoldExpiry": {"t_end_us": T, "plate": 0}}}),
-            );
-            if bad {
-                *at(v, &format!("/queue/{i}/item/HoldExpiry/plate")) = json!(4);
-            }
-            (format!("queue[{i}].item.HoldExpiry.plate"), "4".into())
-        }),
-        case(Queued, |v, bad| {
-            let i = ensure(
-                v,
-                "/queue",
-                queued("HandOverCheck"),
-                json!({"key": T, "rank": 3,
+            "item/HoldExpiry/plate",
+            json!(4),
+            4,
+        ),
+        in_entry(
+            Queued,
+            "/queue",
+            queued("HandOverCheck"),
+            json!({"key": T, "rank": 3,
                 "tiebreak": 0, "item": {"HandOverCheck": {"window": T / 1_000_000}}}),
-            );
-            if bad {
-                *at(v, &format!("/queue/{i}/item/HandOverCheck/window")) = json!(i64::MAX);
-            }
-            (
-                format!("queue[{i}].item.HandOverCheck.window"),
-                i64::MAX.to_string(),
-            )
-        }),
-        case(Late, |v, bad| {
-            let i = ensure(
-                v,
-                "/queue",
-                queued("Gate"),
-                json!({"key": T, "rank": 0,
+            "item/HandOverCheck/window",
+            json!(i64::MAX),
+            i64::MAX,
+        ),
+        in_entry(
+            Late,
+            "/queue",
+            queued("Gate"),
+            json!({"key": T, "rank": 0,
                 "tiebreak": 0, "item": {"Gate": {"t_us": T, "gate_id": 2, "kind": "exit",
                 "token": null}}}),
-            );
-            if bad {
-                *at(v, &format!("/queue/{i}/item/Gate/gate_id")) = json!(7);
-            }
-            (format!("queue[{i}].item.Gate.gate_id"), "7".into())
-        }),
-        case(Queued, |v, bad| {
-            if bad {
-                *at(v, "/queue/0/key") = json!(i64::MIN);
-            }
-            ("queue[0].key".into(), i64::MIN.to_string())
-        }),
+            "item/Gate/gate_id",
+            json!(7),
+            7,
+        ),
+        set(Queued, "/queue/0/key", json!(i64::MIN), i64::MIN),
         case(Queued, |v, bad| {
             let i = ensure(v, "/holds", any, interaction());
             if bad {
@@ -582,13 +570,15 @@ fn cases() -> Vec<Case> {
             }
             (format!("holds[{i}].plates[1]"), "4".into())
         }),
-        case(Queued, |v, bad| {
-            let i = ensure(v, "/holds", any, interaction());
-            if bad {
-                *at(v, &format!("/holds/{i}/delta_g")) = json!(-1e13);
-            }
-            (format!("holds[{i}].delta_g"), "-10000000000000".into())
-        }),
+        in_entry(
+            Queued,
+            "/holds",
+            any,
+            interaction(),
+            "delta_g",
+            json!(-1e13),
+            -10_000_000_000_000i64,
+        ),
         case(Queued, |v, bad| {
             let w = at(v, "/hand_over_windows").as_array_mut().unwrap();
             let i = w.len();
@@ -597,127 +587,56 @@ fn cases() -> Vec<Case> {
             }
             (format!("hand_over_windows[{i}]"), i64::MAX.to_string())
         }),
-        case(Queued, |v, bad| {
-            let i = ensure(
-                v,
-                "/hand_overs",
-                any,
-                json!({"t_us": T, "sku": 1,
+        in_entry(
+            Queued,
+            "/hand_overs",
+            any,
+            json!({"t_us": T, "sku": 1,
                 "from_track": 1, "to_track": 2, "sightings": 2}),
-            );
-            if bad {
-                *at(v, &format!("/hand_overs/{i}/sku")) = json!(4);
-            }
-            (format!("hand_overs[{i}].sku"), "4".into())
-        }),
+            "sku",
+            json!(4),
+            4,
+        ),
         // --- tracks and the tracker
-        case(Pending, |v, bad| {
-            let id = first_key(v, "/tracks/tracks");
-            if bad {
-                *at(v, &format!("/tracks/tracks/{id}/hands/3/1")) = json!(4);
-            }
-            (format!("tracks.tracks[{id}].hands[3][1]"), "4".into())
-        }),
-        case(Pending, |v, bad| {
-            let id = first_key(v, "/tracks/tracks");
-            if bad {
-                *at(v, &format!("/tracks/tracks/{id}/sightings/0/1")) = json!(4);
-            }
-            (format!("tracks.tracks[{id}].sightings[0][1]"), "4".into())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/tracks/tracks/77/id") = json!(78);
-            }
-            ("tracks.tracks[77].id".into(), "78".into())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/tracks/tracks/77/history/0/0") = json!(i64::MIN);
-            }
-            (
-                "tracks.tracks[77].history[0][0]".into(),
-                i64::MIN.to_string(),
-            )
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/tracker/tracks/0/hits") = json!(u32::MAX);
-            }
-            ("tracker.tracks[0].hits".into(), u32::MAX.to_string())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/tracker/tracks/0/born_us") = json!(0);
-            }
-            ("tracker.tracks[0].born_us".into(), "0".into())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/tracker/tracks/0/kf/accel_std") = json!(3.0);
-            }
-            ("tracker.tracks[0].kf.accel_std".into(), "3".into())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/tracker/params/gate_chi2") = json!(1.0);
-            }
-            ("tracker.params".into(), "\"gate_chi2\":1.0".into())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/tracker/exits") = json!([[0.0, 0.0]]);
-            }
-            ("tracker.exits".into(), "[[0.0,0.0]]".into())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/trajectory_last/77") = json!(i64::MIN);
-            }
-            ("trajectory_last[77]".into(), i64::MIN.to_string())
-        }),
+        in_first(Pending, "/tracks/tracks", "hands/3/1", json!(4), 4),
+        in_first(Pending, "/tracks/tracks", "sightings/0/1", json!(4), 4),
+        set(Pending, "/tracks/tracks/77/id", json!(78), 78),
+        set(
+            Pending,
+            "/tracks/tracks/77/history/0/0",
+            json!(i64::MIN),
+            i64::MIN,
+        ),
+        set(Pending, "/tracker/tracks/0/hits", json!(u32::MAX), u32::MAX),
+        set(Pending, "/tracker/tracks/0/born_us", json!(0), 0),
+        set(Pending, "/tracker/tracks/0/kf/accel_std", json!(3.0), 3),
+        set_named(
+            Pending,
+            "/tracker/params/gate_chi2",
+            json!(1.0),
+            "tracker.params",
+            "\"gate_chi2\":1.0".to_string(),
+        ),
+        set(
+            Pending,
+            "/tracker/exits",
+            json!([[0.0, 0.0]]),
+            "[[0.0,0.0]]".to_string(),
+        ),
+        set(Pending, "/trajectory_last/77", json!(i64::MIN), i64::MIN),
         // --- RFID
-        case(Pending, |v, bad| {
-            let key = first_key(v, "/rfid/present");
-            if bad {
-                *at(v, &format!("/rfid/present/{key}/0")) = json!(2);
-            }
-            (format!("rfid.present[{key}][0]"), "2".into())
-        }),
-        case(Pending, |v, bad| {
-            let key = first_key(v, "/rfid/present");
-            if bad {
-                *at(v, &format!("/rfid/present/{key}/1")) = json!(T0 + 40_000_000);
-            }
-            (
-                format!("rfid.present[{key}][1]"),
-                (T0 + 40_000_000).to_string(),
-            )
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/rfid/departures/0/antenna") = json!(2);
-            }
-            ("rfid.departures[0].antenna".into(), "2".into())
-        }),
-        case(Pending, |v, bad| {
-            if bad {
-                *at(v, "/rfid/departures/0/sku") = json!(4);
-            }
-            ("rfid.departures[0].sku".into(), "4".into())
-        }),
-        case(Late, |v, bad| {
-            if bad {
-                *at(v, "/rfid/exit_reads/0/sku") = json!(4);
-            }
-            ("rfid.exit_reads[0].sku".into(), "4".into())
-        }),
-        case(Late, |v, bad| {
-            if bad {
-                *at(v, "/rfid/unknown_tags") = json!(u64::MAX);
-            }
-            ("rfid.unknown_tags".into(), u64::MAX.to_string())
-        }),
+        in_first(Pending, "/rfid/present", "0", json!(2), 2),
+        in_first(
+            Pending,
+            "/rfid/present",
+            "1",
+            json!(T0 + 40_000_000),
+            T0 + 40_000_000,
+        ),
+        set(Pending, "/rfid/departures/0/antenna", json!(2), 2),
+        set(Pending, "/rfid/departures/0/sku", json!(4), 4),
+        set(Late, "/rfid/exit_reads/0/sku", json!(4), 4),
+        set(Late, "/rfid/unknown_tags", json!(u64::MAX), u64::MAX),
         // --- carts, inventory
         case(Late, |v, bad| {
             let id = first_key(v, "/carts");
@@ -731,44 +650,17 @@ fn cases() -> Vec<Case> {
             }
             (format!("carts[{id}].lines[4].sku"), "4".into())
         }),
-        case(Late, |v, bad| {
-            let id = first_key(v, "/carts");
-            if bad {
-                *at(v, &format!("/carts/{id}/lines/0/sku")) = json!(1);
-            }
-            (format!("carts[{id}].lines[0].sku"), "1".into())
-        }),
-        case(Late, |v, bad| {
-            let id = first_key(v, "/carts");
-            if bad {
-                *at(v, &format!("/carts/{id}/lines/0/tags")) = json!([1, 2, 3]);
-            }
-            (format!("carts[{id}].lines[0].tags"), "3".into())
-        }),
-        case(Late, |v, bad| {
-            let id = first_key(v, "/carts");
-            if bad {
-                *at(v, &format!("/carts/{id}/lines/0/quantity")) = json!(0);
-            }
-            (format!("carts[{id}].lines[0].quantity"), "0".into())
-        }),
-        case(Late, |v, bad| {
-            let id = first_key(v, "/carts");
-            if bad {
-                *at(v, &format!("/carts/{id}/lines/0/quantity")) = json!(u32::MAX);
-            }
-            (
-                format!("carts[{id}].lines[0].quantity"),
-                u32::MAX.to_string(),
-            )
-        }),
-        case(Late, |v, bad| {
-            let id = first_key(v, "/carts");
-            if bad {
-                *at(v, &format!("/carts/{id}/track_id")) = json!(5);
-            }
-            (format!("carts[{id}].track_id"), "5".into())
-        }),
+        in_first(Late, "/carts", "lines/0/sku", json!(1), 1),
+        in_first(Late, "/carts", "lines/0/tags", json!([1, 2, 3]), 3),
+        in_first(Late, "/carts", "lines/0/quantity", json!(0), 0),
+        in_first(
+            Late,
+            "/carts",
+            "lines/0/quantity",
+            json!(u32::MAX),
+            u32::MAX,
+        ),
+        in_first(Late, "/carts", "track_id", json!(5), 5),
         case(Late, |v, bad| {
             if bad {
                 let counts = at(v, "/inventory/counts/2").as_object_mut().unwrap();
@@ -776,12 +668,7 @@ fn cases() -> Vec<Case> {
             }
             ("inventory.counts[2][7]".into(), "7".into())
         }),
-        case(Late, |v, bad| {
-            if bad {
-                *at(v, "/inventory/counts/1/1") = json!(u32::MAX);
-            }
-            ("inventory.counts[1][1]".into(), u32::MAX.to_string())
-        }),
+        set(Late, "/inventory/counts/1/1", json!(u32::MAX), u32::MAX),
         case(Late, |v, bad| {
             if bad {
                 at(v, "/inventory/counts").as_array_mut().unwrap().pop();
@@ -789,36 +676,11 @@ fn cases() -> Vec<Case> {
             ("inventory.counts".into(), "3 entries".into())
         }),
         // --- results and counters
-        case(Late, |v, bad| {
-            if bad {
-                *at(v, "/shelf_events/0/hypotheses/0/sku") = json!(4);
-            }
-            ("shelf_events[0].hypotheses[0].sku".into(), "4".into())
-        }),
-        case(Late, |v, bad| {
-            if bad {
-                *at(v, "/gate_log/0/t_us") = json!(i64::MIN);
-            }
-            ("gate_log[0].t_us".into(), i64::MIN.to_string())
-        }),
-        case(Done, |v, bad| {
-            if bad {
-                *at(v, "/receipts/0/exit_us") = json!(i64::MAX);
-            }
-            ("receipts[0].exit_us".into(), i64::MAX.to_string())
-        }),
-        case(Late, |v, bad| {
-            if bad {
-                *at(v, "/stats/weights/received") = json!(u64::MAX);
-            }
-            ("stats.weights.received".into(), u64::MAX.to_string())
-        }),
-        case(Late, |v, bad| {
-            if bad {
-                *at(v, "/stats/hand_overs") = json!(u64::MAX);
-            }
-            ("stats.hand_overs".into(), u64::MAX.to_string())
-        }),
+        set(Late, "/shelf_events/0/hypotheses/0/sku", json!(4), 4),
+        set(Late, "/gate_log/0/t_us", json!(i64::MIN), i64::MIN),
+        set(Done, "/receipts/0/exit_us", json!(i64::MAX), i64::MAX),
+        set(Late, "/stats/weights/received", json!(u64::MAX), u64::MAX),
+        set(Late, "/stats/hand_overs", json!(u64::MAX), u64::MAX),
     ]
 }
 
@@ -834,13 +696,10 @@ fn state_error(bytes: &[u8]) -> Option<String> {
 /// path and value named; the same place holding a fitting value restores.
 #[test]
 fn edited_snapshots_that_do_not_fit_the_store_are_refused() {
-    let bases: Vec<(Base, Value)> = Base::ALL
-        .iter()
-        .map(|&b| (b, body(&engine(b.until_s()).snapshot().expect("snapshot"))))
-        .collect();
+    let bases: Vec<(Base, Value)> = Base::ALL.iter().map(|&b| (b, base(b.until_s()))).collect();
     for (b, v) in &bases {
         assert_eq!(
-            state_error(&seal(v)),
+            state_error(&reseal(v)),
             None,
             "{b:?}: a real snapshot must restore"
         );
@@ -849,20 +708,20 @@ fn edited_snapshots_that_do_not_fit_the_store_are_refused() {
     for (n, case) in cases().iter().enumerate() {
         let base = &bases.iter().find(|b| b.0 == case.base).expect("base").1;
         let mut ok = base.clone();
-        let (path, got) = (case.edit)(&mut ok, false);
+        let (path, got) = case.apply(&mut ok, false);
         let name = format!("case {n} ({path})");
         // Every base restores (checked below); a case that added a valid entry to edit
         // shows that this entry restores too.
         if ok != *base {
-            if let Some(m) = state_error(&seal(&ok)) {
+            if let Some(m) = state_error(&reseal(&ok)) {
                 failures.push(format!("{name}: the unedited snapshot must restore: {m}"));
                 continue;
             }
         }
         let mut edited = base.clone();
-        (case.edit)(&mut edited, true);
+        case.apply(&mut edited, true);
         assert_ne!(edited, ok, "{name}: the edit changed nothing");
-        match state_error(&seal(&edited)) {
+        match state_error(&reseal(&edited)) {
             None => failures.push(format!("{name}: an edit that does not fit was restored")),
             Some(m) => {
                 let named = m.starts_with("snapshot cannot be restored: ")
@@ -879,28 +738,40 @@ fn edited_snapshots_that_do_not_fit_the_store_are_refused() {
 
 /// The checks accept every real state: snapshots taken anywhere in the session (and
 /// read and re-sealed through the test's JSON editing) restore and run on to the same
-/// receipts as the engine they were taken of.
+/// receipts as the engine they were taken of; the joined bases restore too, and run
+/// on alike after another snapshot.
 #[test]
 fn real_snapshots_pass_the_checks_and_run_on_identically() {
-    let mut reference = engine(None);
-    reference
-        .finish()
-        .expect_err("finish twice is a state error");
+    let references = engines(None);
     for b in [Base::Queued, Base::Pending, Base::Late] {
-        let e = engine(b.until_s());
-        let bytes = e.snapshot().expect("snapshot");
-        // Read and re-sealed as the cases do (objects come back with sorted keys).
-        let mut restored = Engine::restore(&seal(&body(&bytes))).expect("a real snapshot restores");
-        // Compared as values: `trajectory_last` is a hash map, whose order differs
-        // between two engines.
-        assert!(
-            body(&restored.snapshot().expect("snapshot")) == body(&bytes),
-            "{b:?}: editing is not exact"
-        );
-        restored.finish().expect("finish");
-        assert_eq!(restored.receipts(), reference.receipts(), "{b:?}");
+        for (e, reference) in engines(b.until_s()).iter().zip(&references) {
+            let bytes = e.snapshot().expect("snapshot");
+            let v = body(&bytes).expect("a snapshot");
+            // Read and re-sealed as the cases do (objects come back with sorted keys).
+            let mut restored = Engine::restore(&reseal(&v)).expect("a real snapshot restores");
+            // Compared as values: `trajectory_last` is a hash map, whose order differs
+            // between two engines.
+            assert!(
+                body(&restored.snapshot().expect("snapshot")) == Some(v),
+                "{b:?}: editing is not exact"
+            );
+            restored.finish().expect("finish");
+            assert_eq!(restored.receipts(), reference.receipts(), "{b:?}");
+        }
+        let joined = base(b.until_s());
+        let mut restored = Engine::restore(&reseal(&joined)).expect("a joined base restores");
+        let mut again = Engine::restore(&restored.snapshot().expect("snapshot")).expect("restore");
+        for e in [&mut restored, &mut again] {
+            e.finish().expect("finish");
+        }
+        assert_eq!(restored.receipts(), again.receipts(), "{b:?}");
     }
-    Engine::restore(&reference.snapshot().expect("snapshot")).expect("a finished engine");
+    for mut reference in references {
+        reference
+            .finish()
+            .expect_err("finish twice is a state error");
+        Engine::restore(&reference.snapshot().expect("snapshot")).expect("a finished engine");
+    }
 }
 
 /// `price_cents * quantity` and the receipt's sum saturate instead of overflowing (a

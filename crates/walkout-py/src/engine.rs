@@ -258,19 +258,25 @@ impl PyEngine {
         let d = PyDict::new(py);
         d.set_item(
             "t_us",
-            log.iter().map(|r| r.0).collect::<Vec<_>>().into_pyarray(py),
+            log.iter()
+                .map(|r| r.t_us)
+                .collect::<Vec<_>>()
+                .into_pyarray(py),
         )?;
         d.set_item(
             "track_id",
-            log.iter().map(|r| r.1).collect::<Vec<_>>().into_pyarray(py),
+            log.iter()
+                .map(|r| r.track_id)
+                .collect::<Vec<_>>()
+                .into_pyarray(py),
         )?;
         d.set_item(
             "x",
-            log.iter().map(|r| r.2).collect::<Vec<_>>().into_pyarray(py),
+            log.iter().map(|r| r.x).collect::<Vec<_>>().into_pyarray(py),
         )?;
         d.set_item(
             "y",
-            log.iter().map(|r| r.3).collect::<Vec<_>>().into_pyarray(py),
+            log.iter().map(|r| r.y).collect::<Vec<_>>().into_pyarray(py),
         )?;
         Ok(d)
     }

@@ -24,6 +24,7 @@ mod motion;
 mod positions;
 mod rfid;
 mod scenario;
+mod schedule;
 mod sensors;
 mod shopper;
 mod stock;

@@ -205,6 +205,54 @@ impl Motion {
     }
 }
 
+/// A shopper in the store, with the cursor that follows them along their motion.
+pub(crate) struct Active {
+    pub shopper: usize,
+    pub cursor: Cursor,
+}
+
+/// The shoppers in the store at a sensor's frame times, which only move forward: those
+/// entered and not yet left, in shopper order, each with its cursor. Shared by the
+/// cameras and the thermal cameras, which render the same shoppers.
+pub(crate) struct InStore {
+    /// Shopper indices by entry time.
+    by_entry: Vec<usize>,
+    /// The first of `by_entry` not entered yet.
+    next: usize,
+    pub active: Vec<Active>,
+}
+
+impl InStore {
+    pub fn new(motions: &[Motion]) -> Self {
+        let mut by_entry: Vec<usize> = (0..motions.len()).collect();
+        by_entry.sort_by_key(|&i| (motions[i].enter_us, i));
+        Self {
+            by_entry,
+            next: 0,
+            active: Vec::new(),
+        }
+    }
+
+    /// Bring `active` to time `t`: add who entered by then, drop who has left.
+    pub fn update(&mut self, motions: &[Motion], t: i64) {
+        while let Some(&i) = self.by_entry.get(self.next) {
+            if motions[i].enter_us > t {
+                break;
+            }
+            self.next += 1;
+            let at = self.active.partition_point(|a| a.shopper < i);
+            self.active.insert(
+                at,
+                Active {
+                    shopper: i,
+                    cursor: Cursor::default(),
+                },
+            );
+        }
+        self.active.retain(|a| motions[a.shopper].exit_us >= t);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,10 +8,7 @@
 //! through the exit gate. Read times are the round's time; each antenna draws from its
 //! own random stream.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use walkout_core::config::{AntennaKind, Vec3};
@@ -19,6 +16,7 @@ use walkout_core::input::RfidReadBatch;
 
 use crate::faults::FaultPlan;
 use crate::motion::{Cursor, Motion};
+use crate::schedule::Schedule;
 use crate::stock::{Tag, NO_TAG};
 use crate::store::Store;
 use crate::truth::ActionKind;
@@ -94,9 +92,6 @@ pub(crate) fn tag_moves(
 }
 
 struct AntennaState {
-    period_us: f64,
-    phase_us: f64,
-    k: i64,
     rng: ChaCha8Rng,
     /// Plates whose tags this antenna can ever read.
     plates: Vec<usize>,
@@ -104,7 +99,7 @@ struct AntennaState {
 
 pub(crate) struct RfidGen {
     antennas: Vec<AntennaState>,
-    queue: BinaryHeap<Reverse<(i64, usize)>>,
+    schedule: Schedule,
     moves: Vec<TagMove>,
     move_i: usize,
     place: Vec<Place>,
@@ -138,21 +133,17 @@ impl RfidGen {
         start_us: i64,
         seed: u64,
     ) -> Self {
-        let mut queue = BinaryHeap::new();
+        let mut schedule = Schedule::default();
         let antennas = store
             .antennas
             .iter()
-            .enumerate()
-            .map(|(i, a)| {
-                let mut rng = ChaCha8Rng::seed_from_u64(seed);
-                rng.set_stream(i as u64);
+            .map(|a| {
                 let period_us = 1e6
                     * match a.kind {
                         AntennaKind::Shelf => SHELF_ROUND_S,
                         AntennaKind::Exit => EXIT_ROUND_S,
                     };
-                let phase = rng.random_range(0.0..period_us);
-                queue.push(Reverse((start_us + phase.round() as i64, i)));
+                let rng = schedule.add(start_us, period_us, seed);
                 let plates = store
                     .plates
                     .iter()
@@ -160,13 +151,7 @@ impl RfidGen {
                     .filter(|(_, p)| a.distance_to_zone(p.centre()) <= CROSS_RANGE_M)
                     .map(|(pi, _)| pi)
                     .collect();
-                AntennaState {
-                    period_us,
-                    phase_us: start_us as f64 + phase,
-                    k: 0,
-                    rng,
-                    plates,
-                }
+                AntennaState { rng, plates }
             })
             .collect();
         let mut on_plate = vec![Vec::new(); store.plates.len()];
@@ -175,7 +160,7 @@ impl RfidGen {
         }
         Self {
             antennas,
-            queue,
+            schedule,
             moves,
             move_i: 0,
             place: tags.iter().map(|t| Place::Plate(t.home_plate)).collect(),
@@ -231,17 +216,9 @@ impl RfidGen {
         t1: i64,
         out: &mut RfidReadBatch,
     ) {
-        while let Some(&Reverse((t, ai))) = self.queue.peek() {
-            if t >= t1 {
-                break;
-            }
-            self.queue.pop();
+        while let Some((t, ai)) = self.schedule.next_before(t1) {
             self.apply_moves(t);
             self.round(store, motions, tags, faults, ai, t, out);
-            let st = &mut self.antennas[ai];
-            st.k += 1;
-            let next = (st.phase_us + st.k as f64 * st.period_us).round() as i64;
-            self.queue.push(Reverse((next, ai)));
         }
     }
 

@@ -4,16 +4,14 @@
 //! blob, as a low-resolution thermal sensor sees them: centroid weighted by area, areas
 //! summed less their overlap.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use walkout_core::config::Vec2;
 use walkout_core::input::ThermalBlobBatch;
 
-use crate::motion::{Cursor, Motion};
+use crate::motion::{InStore, Motion};
+use crate::schedule::Schedule;
 use crate::store::Store;
 
 const CENTROID_JITTER_PX: f64 = 1.5;
@@ -24,15 +22,7 @@ const MISS_P: f64 = 0.01;
 const MERGED_OVERLAP: f64 = 0.9;
 
 struct ThermalState {
-    phase_us: f64,
-    period_us: f64,
-    k: i64,
     rng: ChaCha8Rng,
-}
-
-struct Active {
-    shopper: usize,
-    cursor: Cursor,
 }
 
 #[derive(Clone, Copy)]
@@ -46,10 +36,8 @@ struct Seen {
 
 pub(crate) struct ThermalGen {
     cams: Vec<ThermalState>,
-    queue: BinaryHeap<Reverse<(i64, usize)>>,
-    by_entry: Vec<usize>,
-    next: usize,
-    active: Vec<Active>,
+    schedule: Schedule,
+    shoppers: InStore,
     seen: Vec<Seen>,
 }
 
@@ -82,33 +70,19 @@ fn group(seen: &mut [Seen], merge_m: f64) {
 
 impl ThermalGen {
     pub fn new(store: &Store, motions: &[Motion], start_us: i64, seed: u64) -> Self {
-        let mut queue = BinaryHeap::new();
+        let mut schedule = Schedule::default();
         let cams = store
             .thermals
             .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let mut rng = ChaCha8Rng::seed_from_u64(seed);
-                rng.set_stream(i as u64);
-                let period_us = 1e6 / c.fps;
-                let phase = rng.random_range(0.0..period_us);
-                queue.push(Reverse((start_us + phase.round() as i64, i)));
-                ThermalState {
-                    phase_us: start_us as f64 + phase,
-                    period_us,
-                    k: 0,
-                    rng,
-                }
+            .map(|c| {
+                let rng = schedule.add(start_us, 1e6 / c.fps, seed);
+                ThermalState { rng }
             })
             .collect();
-        let mut by_entry: Vec<usize> = (0..motions.len()).collect();
-        by_entry.sort_by_key(|&i| (motions[i].enter_us, i));
         Self {
             cams,
-            queue,
-            by_entry,
-            next: 0,
-            active: Vec::new(),
+            schedule,
+            shoppers: InStore::new(motions),
             seen: Vec::new(),
         }
     }
@@ -121,31 +95,9 @@ impl ThermalGen {
         t1: i64,
         out: &mut ThermalBlobBatch,
     ) {
-        while let Some(&Reverse((t, ci))) = self.queue.peek() {
-            if t >= t1 {
-                break;
-            }
-            self.queue.pop();
-            while let Some(&i) = self.by_entry.get(self.next) {
-                if motions[i].enter_us > t {
-                    break;
-                }
-                self.next += 1;
-                let at = self.active.partition_point(|a| a.shopper < i);
-                self.active.insert(
-                    at,
-                    Active {
-                        shopper: i,
-                        cursor: Cursor::default(),
-                    },
-                );
-            }
-            self.active.retain(|a| motions[a.shopper].exit_us >= t);
+        while let Some((t, ci)) = self.schedule.next_before(t1) {
+            self.shoppers.update(motions, t);
             self.frame(store, motions, merge_m, ci, t, out);
-            let cs = &mut self.cams[ci];
-            cs.k += 1;
-            let next = (cs.phase_us + cs.k as f64 * cs.period_us).round() as i64;
-            self.queue.push(Reverse((next, ci)));
         }
     }
 
@@ -160,7 +112,7 @@ impl ThermalGen {
     ) {
         let cam = &store.thermals[ci];
         self.seen.clear();
-        for a in &mut self.active {
+        for a in &mut self.shoppers.active {
             let m = &motions[a.shopper];
             let floor = m.position(t, &mut a.cursor);
             if floor[0] < cam.view_min[0]

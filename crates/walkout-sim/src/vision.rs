@@ -13,10 +13,7 @@
 //! Cameras are rendered frame by frame in global time order, so each shopper's motion
 //! is sampled forwards only; each camera draws from its own random stream.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use walkout_core::config::{Vec2, Vec3};
@@ -25,7 +22,8 @@ use walkout_core::input::{PersonDetectionBatch, ProductDetectionBatch};
 use crate::appearance::{self, Look};
 use crate::body::{self, Arm, HEAD_TOP_ABOVE_EYES_M};
 use crate::faults::FaultPlan;
-use crate::motion::{Cursor, Motion};
+use crate::motion::{InStore, Motion};
+use crate::schedule::Schedule;
 use crate::sensors::CameraInfo;
 use crate::store::{GondolaBox, Store};
 use crate::truth::PersonBoxBatch;
@@ -67,18 +65,10 @@ struct CameraState {
     cam: usize,
     /// Gondolas that can stand between this camera and anyone it sees.
     gondolas: Vec<usize>,
-    phase_us: f64,
-    period_us: f64,
-    k: i64,
     rng: ChaCha8Rng,
     /// The embeddings' noise: its own stream, so it changes nothing else.
     look_rng: ChaCha8Rng,
     blackout_i: usize,
-}
-
-struct Active {
-    shopper: usize,
-    cursor: Cursor,
 }
 
 /// A shopper in one frame of one camera.
@@ -102,10 +92,8 @@ struct Candidate {
 /// All cameras, rendered window by window.
 pub(crate) struct VisionGen {
     cams: Vec<CameraState>,
-    queue: BinaryHeap<Reverse<(i64, usize)>>,
-    by_entry: Vec<usize>,
-    next: usize,
-    active: Vec<Active>,
+    schedule: Schedule,
+    shoppers: InStore,
     cands: Vec<Candidate>,
     /// Candidate indices, nearest first.
     order: Vec<usize>,
@@ -189,17 +177,13 @@ fn normal(rng: &mut ChaCha8Rng) -> f64 {
 
 impl VisionGen {
     pub fn new(store: &Store, motions: &[Motion], start_us: i64, seed: u64) -> Self {
-        let mut queue = BinaryHeap::new();
+        let mut schedule = Schedule::default();
         let cams = store
             .cameras
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                let mut rng = ChaCha8Rng::seed_from_u64(seed);
-                rng.set_stream(i as u64);
-                let period_us = 1e6 / c.fps;
-                let phase_us = rng.random_range(0.0..period_us);
-                queue.push(Reverse((start_us + phase_us.round() as i64, i)));
+                let rng = schedule.add(start_us, 1e6 / c.fps, seed);
                 // Anything seen lies in the view box; a gondola between it and the camera
                 // lies within the box that also holds the camera.
                 let eye = c.model.centre();
@@ -221,27 +205,20 @@ impl VisionGen {
                 CameraState {
                     cam: i,
                     gondolas,
-                    phase_us: start_us as f64 + phase_us,
-                    period_us,
-                    k: 0,
                     rng,
                     look_rng: appearance::camera_rng(seed, i),
                     blackout_i: 0,
                 }
             })
             .collect();
-        let mut by_entry: Vec<usize> = (0..motions.len()).collect();
-        by_entry.sort_by_key(|&i| (motions[i].enter_us, i));
         let classes: Vec<Option<u32>> = store.products.iter().map(|p| p.vision_class).collect();
         let mut all_classes: Vec<u32> = classes.iter().flatten().copied().collect();
         all_classes.sort_unstable();
         all_classes.dedup();
         Self {
             cams,
-            queue,
-            by_entry,
-            next: 0,
-            active: Vec::new(),
+            schedule,
+            shoppers: InStore::new(motions),
             cands: Vec::new(),
             order: Vec::new(),
             occluders: Vec::new(),
@@ -263,36 +240,10 @@ impl VisionGen {
         products: &mut ProductDetectionBatch,
         boxes: &mut PersonBoxBatch,
     ) {
-        while let Some(&Reverse((t, ci))) = self.queue.peek() {
-            if t >= t1 {
-                break;
-            }
-            self.queue.pop();
-            self.update_active(motions, t);
+        while let Some((t, ci)) = self.schedule.next_before(t1) {
+            self.shoppers.update(motions, t);
             self.frame(store, motions, faults, ci, t, persons, products, boxes);
-            let cs = &mut self.cams[ci];
-            cs.k += 1;
-            let next = (cs.phase_us + cs.k as f64 * cs.period_us).round() as i64;
-            self.queue.push(Reverse((next, ci)));
         }
-    }
-
-    fn update_active(&mut self, motions: &[Motion], t: i64) {
-        while let Some(&i) = self.by_entry.get(self.next) {
-            if motions[i].enter_us > t {
-                break;
-            }
-            self.next += 1;
-            let at = self.active.partition_point(|a| a.shopper < i);
-            self.active.insert(
-                at,
-                Active {
-                    shopper: i,
-                    cursor: Cursor::default(),
-                },
-            );
-        }
-        self.active.retain(|a| motions[a.shopper].exit_us >= t);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -309,7 +260,7 @@ impl VisionGen {
     ) {
         let cam = &store.cameras[self.cams[ci].cam];
         self.cands.clear();
-        for a in &mut self.active {
+        for a in &mut self.shoppers.active {
             let m = &motions[a.shopper];
             let pos = m.position(t, &mut a.cursor);
             if pos[0] < cam.view_min[0]

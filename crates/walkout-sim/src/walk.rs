@@ -179,27 +179,7 @@ impl Grid {
     /// centre within `max_dist` that `accept` allows (callers use it to refuse points
     /// on the far side of a fixture).
     pub fn nearest(&self, p: Vec2, max_dist: f64, accept: impl Fn(Vec2) -> bool) -> Option<Vec2> {
-        if self.cell_of(p).is_some_and(|i| self.reach[i]) && accept(p) {
-            return Some(p);
-        }
-        let r = (max_dist / self.cell).ceil() as isize + 1;
-        let cx = (p[0] / self.cell).floor() as isize;
-        let cy = (p[1] / self.cell).floor() as isize;
-        let mut best: Option<(f64, Vec2)> = None;
-        for iy in (cy - r).max(0)..(cy + r + 1).min(self.ny as isize) {
-            for ix in (cx - r).max(0)..(cx + r + 1).min(self.nx as isize) {
-                let i = iy as usize * self.nx + ix as usize;
-                if !self.reach[i] {
-                    continue;
-                }
-                let c = self.centre(i);
-                let d = dist(p, c);
-                if d <= max_dist && best.is_none_or(|(bd, _)| d < bd) && accept(c) {
-                    best = Some((d, c));
-                }
-            }
-        }
-        best.map(|(_, c)| c)
+        self.nearest_of(&self.reach, p, max_dist, accept)
     }
 
     /// Like [`Grid::nearest`] over free cells, before reachability is known: where the
@@ -210,7 +190,19 @@ impl Grid {
         max_dist: f64,
         accept: impl Fn(Vec2) -> bool,
     ) -> Option<Vec2> {
-        if self.is_free(p) && accept(p) {
+        self.nearest_of(&self.free, p, max_dist, accept)
+    }
+
+    /// `p` when its cell is one of `cells` and `accept` allows it, else the nearest
+    /// centre of such a cell within `max_dist`.
+    fn nearest_of(
+        &self,
+        cells: &[bool],
+        p: Vec2,
+        max_dist: f64,
+        accept: impl Fn(Vec2) -> bool,
+    ) -> Option<Vec2> {
+        if self.cell_of(p).is_some_and(|i| cells[i]) && accept(p) {
             return Some(p);
         }
         let r = (max_dist / self.cell).ceil() as isize + 1;
@@ -220,7 +212,7 @@ impl Grid {
         for iy in (cy - r).max(0)..(cy + r + 1).min(self.ny as isize) {
             for ix in (cx - r).max(0)..(cx + r + 1).min(self.nx as isize) {
                 let i = iy as usize * self.nx + ix as usize;
-                if !self.free[i] {
+                if !cells[i] {
                     continue;
                 }
                 let c = self.centre(i);

@@ -112,32 +112,68 @@ impl ReorderBuffer {
         until: i64,
         counts: &mut ModalityCounts,
     ) -> Vec<PositionSample> {
-        let mut out = self.positions.take_until(until);
-        out.sort_unstable_by(|a, b| {
-            (a.track_id, a.t_us)
-                .cmp(&(b.track_id, b.t_us))
-                .then(a.x.total_cmp(&b.x))
-                .then(a.y.total_cmp(&b.y))
-        });
-        let before = out.len();
-        out.dedup_by(|b, a| a.track_id == b.track_id && a.t_us == b.t_us);
-        counts.duplicates += (before - out.len()) as u64;
-        counts.processed += out.len() as u64;
-        out
+        drain_canonical(
+            &mut self.positions,
+            until,
+            counts,
+            |a, b| {
+                (a.track_id, a.t_us)
+                    .cmp(&(b.track_id, b.t_us))
+                    .then(a.x.total_cmp(&b.x))
+                    .then(a.y.total_cmp(&b.y))
+            },
+            |a, b| a.track_id == b.track_id && a.t_us == b.t_us,
+        )
     }
 
     /// Gate events with `t <= until`, sorted by time, duplicates removed.
     pub fn drain_gates(&mut self, until: i64, counts: &mut ModalityCounts) -> Vec<GateEvent> {
-        let mut out = self.gates.take_until(until);
-        out.sort_by(|a, b| {
-            (a.t_us, a.gate_id, a.kind, &a.token).cmp(&(b.t_us, b.gate_id, b.kind, &b.token))
-        });
-        let before = out.len();
-        out.dedup();
-        counts.duplicates += (before - out.len()) as u64;
-        counts.processed += out.len() as u64;
-        out
+        // The order compares every field: events it cannot tell apart are equal.
+        drain_canonical(
+            &mut self.gates,
+            until,
+            counts,
+            |a, b| {
+                (a.t_us, a.gate_id, a.kind, &a.token).cmp(&(b.t_us, b.gate_id, b.kind, &b.token))
+            },
+            |a, b| a == b,
+        )
     }
+}
+
+/// The events of `pending` with `t <= until`, sorted by `order`, each event `same` as
+/// the one kept before it dropped as a duplicate; `counts` counts both. The one drain of
+/// every modality: results depend on the set of events, never on their arrival order.
+fn drain_canonical<T: EventTime>(
+    pending: &mut Pending<T>,
+    until: i64,
+    counts: &mut ModalityCounts,
+    order: impl FnMut(&T, &T) -> std::cmp::Ordering,
+    mut same: impl FnMut(&T, &T) -> bool,
+) -> Vec<T> {
+    let mut out = pending.take_until(until);
+    out.sort_unstable_by(order);
+    let before = out.len();
+    out.dedup_by(|b, a| same(a, b));
+    counts.duplicates += (before - out.len()) as u64;
+    counts.processed += out.len() as u64;
+    out
+}
+
+/// [`drain_canonical`] ordered by `key`, events of equal keys being duplicates.
+fn drain_by_key<T: EventTime, K: Ord>(
+    pending: &mut Pending<T>,
+    until: i64,
+    counts: &mut ModalityCounts,
+    key: impl Fn(&T) -> K,
+) -> Vec<T> {
+    drain_canonical(
+        pending,
+        until,
+        counts,
+        |a, b| key(a).cmp(&key(b)),
+        |a, b| key(a) == key(b),
+    )
 }
 
 impl ReorderBuffer {
@@ -156,14 +192,14 @@ impl ReorderBuffer {
         until: i64,
         counts: &mut ModalityCounts,
     ) -> Vec<PersonDetection> {
-        let mut out = self.persons.take_until(until);
         let key = |d: &PersonDetection| (d.t_us, d.camera_id, d.bbox.map(f32::to_bits));
-        out.sort_unstable_by(|a, b| key(a).cmp(&key(b)).then(a.score.total_cmp(&b.score)));
-        let before = out.len();
-        out.dedup_by(|b, a| key(a) == key(b));
-        counts.duplicates += (before - out.len()) as u64;
-        counts.processed += out.len() as u64;
-        out
+        drain_canonical(
+            &mut self.persons,
+            until,
+            counts,
+            |a, b| key(a).cmp(&key(b)).then(a.score.total_cmp(&b.score)),
+            |a, b| key(a) == key(b),
+        )
     }
 
     /// Thermal blobs with `t <= until`, sorted by (time, camera, centroid), duplicates
@@ -173,14 +209,9 @@ impl ReorderBuffer {
         until: i64,
         counts: &mut ModalityCounts,
     ) -> Vec<ThermalDetection> {
-        let mut out = self.thermal.take_until(until);
-        let key = |d: &ThermalDetection| (d.t_us, d.camera_id, d.centroid.map(f32::to_bits));
-        out.sort_unstable_by_key(key);
-        let before = out.len();
-        out.dedup_by(|b, a| key(a) == key(b));
-        counts.duplicates += (before - out.len()) as u64;
-        counts.processed += out.len() as u64;
-        out
+        drain_by_key(&mut self.thermal, until, counts, |d| {
+            (d.t_us, d.camera_id, d.centroid.map(f32::to_bits))
+        })
     }
 }
 
@@ -191,8 +222,7 @@ impl ReorderBuffer {
         until: i64,
         counts: &mut ModalityCounts,
     ) -> Vec<ProductDetection> {
-        let mut out = self.products.take_until(until);
-        let key = |d: &ProductDetection| {
+        drain_by_key(&mut self.products, until, counts, |d| {
             (
                 d.t_us,
                 d.camera_id,
@@ -200,19 +230,12 @@ impl ReorderBuffer {
                 d.bbox.map(f32::to_bits),
                 d.score.to_bits(),
             )
-        };
-        out.sort_unstable_by_key(key);
-        let before = out.len();
-        out.dedup_by(|b, a| key(a) == key(b));
-        counts.duplicates += (before - out.len()) as u64;
-        counts.processed += out.len() as u64;
-        out
+        })
     }
 
     /// RFID reads with `t <= until`, sorted by (time, reader, antenna, epc).
     pub fn drain_rfid(&mut self, until: i64, counts: &mut ModalityCounts) -> Vec<RfidRead> {
-        let mut out = self.rfid.take_until(until);
-        let key = |r: &RfidRead| {
+        drain_by_key(&mut self.rfid, until, counts, |r| {
             (
                 r.t_us,
                 r.reader_id,
@@ -220,12 +243,6 @@ impl ReorderBuffer {
                 r.epc,
                 r.rssi_dbm.to_bits(),
             )
-        };
-        out.sort_unstable_by_key(key);
-        let before = out.len();
-        out.dedup_by(|b, a| key(a) == key(b));
-        counts.duplicates += (before - out.len()) as u64;
-        counts.processed += out.len() as u64;
-        out
+        })
     }
 }

@@ -69,3 +69,33 @@ pub struct EngineStats {
     pub open_carts: u64,
     pub receipts: u64,
 }
+
+/// One row of the trajectory log ([`super::Engine::trajectories`]): a track's position
+/// at one moment. Written to snapshots as the array `[t_us, track_id, x, y]`, the form
+/// earlier snapshots hold.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(from = "(i64, u32, f64, f64)", into = "(i64, u32, f64, f64)")]
+pub struct TrajectoryPoint {
+    pub t_us: i64,
+    pub track_id: u32,
+    /// Floor position, metres.
+    pub x: f64,
+    pub y: f64,
+}
+
+impl From<(i64, u32, f64, f64)> for TrajectoryPoint {
+    fn from((t_us, track_id, x, y): (i64, u32, f64, f64)) -> Self {
+        Self {
+            t_us,
+            track_id,
+            x,
+            y,
+        }
+    }
+}
+
+impl From<TrajectoryPoint> for (i64, u32, f64, f64) {
+    fn from(p: TrajectoryPoint) -> Self {
+        (p.t_us, p.track_id, p.x, p.y)
+    }
+}

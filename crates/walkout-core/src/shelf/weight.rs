@@ -337,6 +337,21 @@ impl PlateDetector {
 
     /// Feed one sample; returns a change when one completes with this sample.
     pub fn push(&mut self, t_us: i64, grams: f64) -> Option<WeightChange> {
+        if !self.slide(t_us, grams) {
+            return None;
+        }
+        let n = self.window.len as f64;
+        let mean_v = self.sum / n;
+        let quiet = self.is_quiet(self.sum_sq / n - mean_v * mean_v, n);
+        let mean = mean_v + self.offset;
+        let window_start = self.window.front().map_or(t_us, |w| w.0);
+        self.advance_phase(t_us, quiet, mean, n, window_start)
+    }
+
+    /// Take the sample into the window (and its running sums); whether the window is
+    /// full, so that its statistics mean something.
+    #[inline]
+    fn slide(&mut self, t_us: i64, grams: f64) -> bool {
         if let Some(last) = self.last_t {
             if t_us - last > self.params.max_gap_us {
                 // A dropout: the window would straddle the gap, so start it again. The
@@ -359,16 +374,21 @@ impl PlateDetector {
             self.sum -= o;
             self.sum_sq -= o * o;
         }
-        if self.window.len < self.params.window {
-            return None;
-        }
+        self.window.len >= self.params.window
+    }
 
-        let n = self.window.len as f64;
-        let mean_v = self.sum / n;
-        let quiet = self.is_quiet(self.sum_sq / n - mean_v * mean_v, n);
-        let mean = mean_v + self.offset;
-        let window_start = self.window.front().map_or(t_us, |w| w.0);
-
+    /// The stable-state machine after a full window at `t_us` whose `n` samples average
+    /// `mean` and are `quiet` or not (the window began at `window_start`); returns the
+    /// change that completes now, if any.
+    #[inline]
+    fn advance_phase(
+        &mut self,
+        t_us: i64,
+        quiet: bool,
+        mean: f64,
+        n: f64,
+        window_start: i64,
+    ) -> Option<WeightChange> {
         match self.phase {
             Phase::Init => {
                 if quiet {

@@ -97,24 +97,7 @@ pub fn assign_in(
         }
         return out;
     }
-    // Columns: the tracks, then one "unassigned" slot per measurement.
-    let cols = tracks.len() + n_meas;
-    let forbidden = reject * 4 + 1;
-    data.clear();
-    data.reserve(n_meas * cols);
-    for m in 0..n_meas {
-        let row = &cost[m * n_tracks..(m + 1) * n_tracks];
-        for &t in tracks.iter() {
-            data.push(if allowed(row[t]) {
-                (row[t] * SCALE) as i64
-            } else {
-                forbidden
-            });
-        }
-        for slot in 0..n_meas {
-            data.push(if slot == m { reject } else { forbidden });
-        }
-    }
+    let cols = solver_costs(data, cost, tracks, n_meas, gate);
     min_cost_assignment_in(solver, data, n_meas, cols);
     solver
         .xy
@@ -125,6 +108,39 @@ pub fn assign_in(
             allowed(cost[m * n_tracks + t]).then_some(t)
         })
         .collect()
+}
+
+/// The integer cost matrix the solver takes into `data`, a row per measurement of
+/// `cost` (`n_meas` rows, at least one): the columns of `tracks`, then one "unassigned" slot per
+/// measurement at the reject cost; returns its number of columns.
+fn solver_costs(
+    data: &mut Vec<i64>,
+    cost: &[f64],
+    tracks: &[usize],
+    n_meas: usize,
+    gate: f64,
+) -> usize {
+    let allowed = |c: f64| c.is_finite() && c < gate;
+    let reject = (gate * SCALE) as i64;
+    let n_tracks = cost.len() / n_meas;
+    let cols = tracks.len() + n_meas;
+    let forbidden = reject * 4 + 1;
+    data.clear();
+    data.reserve(n_meas * cols);
+    for m in 0..n_meas {
+        let row = &cost[m * n_tracks..(m + 1) * n_tracks];
+        for &t in tracks {
+            data.push(if allowed(row[t]) {
+                (row[t] * SCALE) as i64
+            } else {
+                forbidden
+            });
+        }
+        for slot in 0..n_meas {
+            data.push(if slot == m { reject } else { forbidden });
+        }
+    }
+    cols
 }
 
 #[cfg(test)]

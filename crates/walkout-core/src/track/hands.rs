@@ -111,64 +111,26 @@ pub fn plates_at_hands(
 mod tests {
     use super::*;
     use crate::config::*;
+    use crate::test_support::store::{self as builder, plate, product};
 
     /// Two shelves of one gondola, one above the other (same front plane y = 2.0).
     fn stacked() -> StoreModel {
-        let plate = |id: u32, z: [f64; 2]| Plate {
-            id,
-            min: [1.0, 2.0, z[0]],
-            max: [1.3, 2.45, z[1]],
-            front: Facing::NegY,
-            sensor: WeightSensor::default(),
-        };
-        let cfg = StoreConfig {
-            name: "stacked".into(),
-            currency: "EUR".into(),
-            floor: [4.0, 4.0],
-            products: vec![Product {
-                sku: "gum".into(),
+        let plate = |id: u32, z: [f64; 2]| plate(id, [1.0, 2.0, z[0]], [1.3, 2.45, z[1]]);
+        let cfg = builder::store("stacked", [4.0, 4.0])
+            .products([Product {
                 name: "Gum".into(),
-                weight_g: 30.0,
                 weight_std_g: 1.0,
                 price_cents: 99,
-                rfid: false,
-                vision_class: None,
-                gtin: None,
-            }],
-            gondolas: vec![Gondola {
-                id: 1,
-                name: String::new(),
-                shelves: vec![
-                    Shelf {
-                        id: 1,
-                        plates: vec![plate(1, [0.2, 0.45])],
-                    },
-                    Shelf {
-                        id: 2,
-                        plates: vec![plate(2, [0.5, 0.75])],
-                    },
-                ],
-            }],
-            planogram: vec![],
-            cameras: vec![],
-            thermal_cameras: vec![],
-            rfid_readers: vec![],
-            gates: vec![
-                Gate {
-                    id: 1,
-                    kind: GateKind::Entry,
-                    position: [0.5, 0.5],
-                    radius_m: 1.0,
-                },
-                Gate {
-                    id: 2,
-                    kind: GateKind::Exit,
-                    position: [3.5, 0.5],
-                    radius_m: 1.0,
-                },
-            ],
-            fusion: FusionParams::default(),
-        };
+                ..product("gum", 30.0)
+            }])
+            .gondola(
+                1,
+                "",
+                1,
+                vec![vec![plate(1, [0.2, 0.45])], vec![plate(2, [0.5, 0.75])]],
+            )
+            .gates(1, [0.5, 0.5], [3.5, 0.5], 1.0)
+            .build();
         StoreModel::new(cfg).expect("valid test store")
     }
 

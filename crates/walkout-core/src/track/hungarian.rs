@@ -32,6 +32,11 @@ pub struct Buffers {
 
 /// [`min_cost_assignment`] in `buffers` (the result in `buffers.xy`, every row
 /// assigned).
+///
+/// One function of 80 lines on purpose: it follows the `pathfinding` crate's
+/// Kuhn–Munkres step by step (labels, slack, the alternating tree, the augmenting
+/// path), which the tests check it against; split, each piece would take and return
+/// most of that state.
 pub fn min_cost_assignment_in(buffers: &mut Buffers, cost: &[i64], rows: usize, cols: usize) {
     debug_assert!(rows <= cols && cost.len() == rows * cols);
     // Maximise the negated costs, as the crate does.

@@ -260,6 +260,12 @@ impl FrameExtent {
     }
 }
 
+/// The track's filter predicted to `t_us` (never backwards: a frame older than the
+/// track's last update predicts to that update).
+fn predicted(tr: &FilterTrack, t_us: i64) -> Kalman {
+    tr.kf.predicted((t_us - tr.t_us).max(0) as f64 / 1e6)
+}
+
 /// `dist(a, b) > range`, mostly without the square root (same answer).
 fn out_of_range(a: Vec2, b: Vec2, range: f64) -> bool {
     beyond(a[0] - b[0], a[1] - b[1], range)
@@ -398,7 +404,10 @@ impl Tracker {
         self.rebuild_summaries();
     }
 
-    /// Process all measurements of one sensor frame at `t_us`.
+    /// Process all measurements of one sensor frame at `t_us`, step by step as SORT
+    /// does: expire tracks, reserve a newcomer's detection, choose the candidate tracks,
+    /// cost every pair, assign, update the assigned tracks, re-link candidates, and
+    /// start tracks for what is left.
     pub fn process_frame(&mut self, t_us: i64, measurements: &[FloorMeasurement]) -> FrameResult {
         if self.summaries.len() != self.tracks.len() {
             // Restored: the rows are not part of a snapshot.
@@ -408,46 +417,84 @@ impl Tracker {
         self.expire(t_us);
         self.passages
             .retain(|&(tp, _)| tp + NEWCOMER_WINDOW_US >= t_us);
-        let p = self.params;
-        let skew_std = 1.5 * p.clock_skew_s;
-        let spread = |m: &FloorMeasurement| (m.std_m * m.std_m + skew_std * skew_std).sqrt();
-        let mut reserved = std::mem::take(&mut self.scratch.reserved);
-        self.newcomer_reservations(t_us, measurements, &mut reserved);
-        // The tracks not lost (`active`), and of those the ones some measurement may be
-        // (`cand`): the others are out of range of all of them (their cost columns would
-        // be all forbidden, and the assignment is the same without them). Told from the
-        // rows, with what the per-pair range check reads of each candidate (`gate_in`).
-        let frame = FrameExtent::new(measurements, |m| 3.0 * spread(m));
-        let (mut active, mut cand, mut gate_in) = (
-            std::mem::take(&mut self.scratch.active),
-            std::mem::take(&mut self.scratch.cand),
-            std::mem::take(&mut self.scratch.gate_in),
+        let mut s = std::mem::take(&mut self.scratch);
+        self.newcomer_reservations(t_us, measurements, &mut s.reserved);
+        self.choose_candidates(t_us, measurements, &mut s);
+        self.mark_merged_blobs(t_us, measurements, &mut s);
+        self.pair_costs(t_us, measurements, &mut s);
+        // For each measurement, the candidate (index in `cand`) it went to.
+        let gate = self.params.gate_chi2 + CUE_COST_CAP;
+        let pairs = assign_in(
+            &mut s.assign,
+            &s.cost,
+            measurements.len(),
+            s.cand.len(),
+            gate,
         );
-        active.clear();
-        cand.clear();
-        gate_in.clear();
-        for (i, s) in self.summaries.iter().enumerate() {
-            if s.state == TrackState::Lost {
+        let mut result = FrameResult {
+            updated: Vec::new(),
+            assignment: vec![None; measurements.len()],
+        };
+        let relink_ready = self.update_assigned(t_us, measurements, &pairs, &mut s, &mut result);
+        self.relink_ready(t_us, relink_ready, &pairs, &s, &mut result);
+        self.births(
+            t_us,
+            measurements,
+            &pairs,
+            &s.reserved,
+            &s.merged,
+            &mut result,
+        );
+        if std::mem::take(&mut self.spent) {
+            self.tracks.retain(|t| t.hits > 0);
+            self.rebuild_summaries();
+        }
+        debug_assert!(self.summaries_agree(), "track rows out of step at {t_us}");
+        self.scratch = s;
+        result
+    }
+
+    /// A measurement's position spread with the cameras' clock skew (a shopper walks
+    /// while clocks disagree).
+    fn spread(&self, m: &FloorMeasurement) -> f64 {
+        let skew_std = 1.5 * self.params.clock_skew_s;
+        (m.std_m * m.std_m + skew_std * skew_std).sqrt()
+    }
+
+    /// The tracks not lost (`active`), and of those the ones some measurement may be
+    /// (`cand`): the others are out of range of all of them (their cost columns would
+    /// be all forbidden, and the assignment is the same without them). Told from the
+    /// rows, with what the per-pair range check reads of each candidate (`gate_in`);
+    /// no candidate's prediction computed yet (`predicted`).
+    fn choose_candidates(&self, t_us: i64, measurements: &[FloorMeasurement], s: &mut Scratch) {
+        let frame = FrameExtent::new(measurements, |m| 3.0 * self.spread(m));
+        s.active.clear();
+        s.cand.clear();
+        s.gate_in.clear();
+        for (i, row) in self.summaries.iter().enumerate() {
+            if row.state == TrackState::Lost {
                 continue;
             }
-            let walk = s.walk_range_m(t_us, p.max_speed_m_s);
-            if !frame.beyond(s.last_hit_pos, walk) {
-                cand.push(active.len());
-                gate_in.push((s.last_hit_pos, walk, s.born_us));
+            let walk = row.walk_range_m(t_us, self.params.max_speed_m_s);
+            if !frame.beyond(row.last_hit_pos, walk) {
+                s.cand.push(s.active.len());
+                s.gate_in.push((row.last_hit_pos, walk, row.born_us));
             }
-            active.push(i);
+            s.active.push(i);
         }
-        let predict = |tr: &FilterTrack| tr.kf.predicted((t_us - tr.t_us).max(0) as f64 / 1e6);
         // Predicted only for candidates, when a pair needs it.
-        let mut predicted = std::mem::take(&mut self.scratch.predicted);
-        predicted.clear();
-        predicted.resize(cand.len(), None);
-        // A thermal frame needs every track's predicted position to tell a merged blob
-        // (few thermal cameras, so few such frames).
-        let mut merged = std::mem::take(&mut self.scratch.merged);
-        merged.clear();
+        s.predicted.clear();
+        s.predicted.resize(s.cand.len(), None);
+    }
+
+    /// Which measurements are merged thermal blobs ([`merged_blob`]). A thermal frame
+    /// needs every active track's predicted position for it (few thermal cameras, so
+    /// few such frames).
+    fn mark_merged_blobs(&self, t_us: i64, measurements: &[FloorMeasurement], s: &mut Scratch) {
+        s.merged.clear();
         if measurements.iter().any(|m| m.temperature_c.is_some()) {
-            let centres: Vec<Vec2> = active
+            let centres: Vec<Vec2> = s
+                .active
                 .iter()
                 .map(|&i| {
                     let tr = &self.tracks[i];
@@ -455,65 +502,72 @@ impl Tracker {
                         .predicted_position((t_us - tr.t_us).max(0) as f64 / 1e6)
                 })
                 .collect();
-            merged.extend(measurements.iter().map(|m| merged_blob(m, &centres)));
+            s.merged
+                .extend(measurements.iter().map(|m| merged_blob(m, &centres)));
         } else {
-            merged.resize(measurements.len(), false);
+            s.merged.resize(measurements.len(), false);
         }
-        // Row-major, a row per measurement and a column per candidate.
-        let mut cost = std::mem::take(&mut self.scratch.cost);
-        cost.clear();
-        for ((m, reservation), &merged) in measurements.iter().zip(&reserved).zip(&merged) {
+    }
+
+    /// The cost of each (measurement, candidate) pair, row-major (a row per measurement,
+    /// a column per candidate): Mahalanobis distance plus appearance, infinite outside
+    /// the walking range or the gate, for a merged blob, or for a track older than the
+    /// passage a reserved measurement is kept for.
+    fn pair_costs(&self, t_us: i64, measurements: &[FloorMeasurement], s: &mut Scratch) {
+        let p = &self.params;
+        s.cost.clear();
+        for ((m, reservation), &merged) in measurements.iter().zip(&s.reserved).zip(&s.merged) {
             if merged {
-                cost.resize(cost.len() + cand.len(), f64::INFINITY);
+                s.cost.resize(s.cost.len() + s.cand.len(), f64::INFINITY);
                 continue;
             }
-            let m_spread = spread(m);
-            for (c, &ai) in cand.iter().enumerate() {
-                let (last_hit_pos, walk, born_us) = gate_in[c];
+            let m_spread = self.spread(m);
+            for (c, &ai) in s.cand.iter().enumerate() {
+                let (last_hit_pos, walk, born_us) = s.gate_in[c];
                 let range = walk + 3.0 * m_spread;
                 let older = reservation
                     .is_some_and(|pi| born_us < self.passages[pi].0 - NEWCOMER_BORN_SLACK_US);
                 if older || out_of_range(m.pos, last_hit_pos, range) {
-                    cost.push(f64::INFINITY);
+                    s.cost.push(f64::INFINITY);
                     continue;
                 }
-                let tr = &self.tracks[active[ai]];
-                let k = predicted[c].get_or_insert_with(|| predict(tr));
+                let tr = &self.tracks[s.active[ai]];
+                let k = s.predicted[c].get_or_insert_with(|| predicted(tr, t_us));
                 let m2 = k.mahalanobis2(m.pos, m_spread);
-                cost.push(if m2 > p.gate_chi2 {
+                s.cost.push(if m2 > p.gate_chi2 {
                     f64::INFINITY
                 } else {
                     m2 + tr.appearance.cost(m, p.cues)
                 });
             }
         }
-        // For each measurement, the candidate (index in `cand`) it went to.
-        let gate = p.gate_chi2 + CUE_COST_CAP;
-        let pairs: Vec<Option<usize>> = assign_in(
-            &mut self.scratch.assign,
-            &cost,
-            measurements.len(),
-            cand.len(),
-            gate,
-        );
-        let track_of = |c: usize| active[cand[c]];
+    }
 
-        let mut result = FrameResult {
-            updated: Vec::new(),
-            assignment: vec![None; measurements.len()],
-        };
+    /// Update each assigned track with its measurement (and confirm it when it has
+    /// enough hits at the entry); returns the candidates away from the entry now ready
+    /// to re-link.
+    fn update_assigned(
+        &mut self,
+        t_us: i64,
+        measurements: &[FloorMeasurement],
+        pairs: &[Option<usize>],
+        s: &mut Scratch,
+        result: &mut FrameResult,
+    ) -> Vec<usize> {
+        let p = self.params;
         let mut relink_ready = Vec::new();
         for (mi, c) in pairs.iter().enumerate() {
             let Some(c) = *c else { continue };
             let m = &measurements[mi];
-            let ti = track_of(c);
+            let ti = s.active[s.cand[c]];
             // Assigned pairs are inside the gate, so their prediction exists already.
-            let kf = predicted[c]
+            let kf = s.predicted[c]
                 .take()
-                .unwrap_or_else(|| predict(&self.tracks[ti]));
+                .unwrap_or_else(|| predicted(&self.tracks[ti], t_us));
+            let spread = self.spread(m);
             let tr = &mut self.tracks[ti];
             tr.kf = kf;
-            tr.kf.update(m.pos, spread(m));
+            tr.kf.update(m.pos, spread);
             tr.t_us = tr.t_us.max(t_us);
             tr.last_hit_us = t_us;
             tr.last_hit_pos = m.pos;
@@ -531,39 +585,36 @@ impl Tracker {
             result.assignment[mi] = Some(tr.id);
             self.summaries[ti] = self.summary(ti);
         }
-        let relinked: Vec<(usize, Option<u32>)> = relink_ready
+        relink_ready
+    }
+
+    /// Re-link the candidates ready for it ([`Self::relink`]), report the confirmed
+    /// tracks this frame updated, and let the measurements that went to a re-linked
+    /// candidate report the identity it took.
+    fn relink_ready(
+        &mut self,
+        t_us: i64,
+        ready: Vec<usize>,
+        pairs: &[Option<usize>],
+        s: &Scratch,
+        result: &mut FrameResult,
+    ) {
+        let relinked: Vec<(usize, Option<u32>)> = ready
             .into_iter()
             .map(|ti| (ti, self.relink(ti, t_us)))
             .collect();
-        for (ti, s) in self.summaries.iter().enumerate() {
-            if s.state == TrackState::Confirmed && s.last_hit_us == t_us {
+        for (ti, row) in self.summaries.iter().enumerate() {
+            if row.state == TrackState::Confirmed && row.last_hit_us == t_us {
                 let tr = &self.tracks[ti];
                 result.updated.push((tr.id, tr.kf.position()));
             }
         }
-        // Measurements that went to a candidate report the identity it re-linked to.
+        let track_of = |c: usize| s.active[s.cand[c]];
         for (mi, c) in pairs.iter().enumerate() {
             if let Some(&(_, id)) = c.and_then(|c| relinked.iter().find(|r| r.0 == track_of(c))) {
                 result.assignment[mi] = id;
             }
         }
-        self.births(t_us, measurements, &pairs, &reserved, &merged, &mut result);
-        if std::mem::take(&mut self.spent) {
-            self.tracks.retain(|t| t.hits > 0);
-            self.rebuild_summaries();
-        }
-        debug_assert!(self.summaries_agree(), "track rows out of step at {t_us}");
-        self.scratch = Scratch {
-            active,
-            predicted,
-            gate_in,
-            cand,
-            cost,
-            reserved,
-            merged,
-            assign: std::mem::take(&mut self.scratch.assign),
-        };
-        result
     }
 
     /// A candidate away from the entry with enough hits takes the identity of the lost

@@ -7,79 +7,41 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 use walkout_core::config::*;
 use walkout_core::input::GateEventKind;
+use walkout_core::test_support::store::{self as builder, plate, product};
+use walkout_core::Engine;
 
 pub const T0: i64 = 1_767_258_000_000_000;
 pub const DT: i64 = 16_667;
+/// A thermal camera's pixels to floor metres: 1 cm a pixel from the corner.
+pub const THERMAL_HOMOGRAPHY: Mat3 = [[0.01, 0.0, 0.0], [0.0, 0.01, 0.0], [0.0, 0.0, 1.0]];
 
 pub fn store() -> StoreConfig {
-    let product = |sku: &str, w: f64| Product {
-        sku: sku.into(),
-        name: sku.to_uppercase(),
-        weight_g: w,
-        weight_std_g: 3.0,
-        price_cents: 100,
-        rfid: false,
-        vision_class: None,
-        gtin: None,
-    };
+    let products = [
+        ("cola", 345.0),
+        ("chips", 160.0),
+        ("milk", 1050.0),
+        ("gum", 60.0),
+    ];
     let plates = (0..4)
-        .map(|i| Plate {
-            id: 10 + i,
-            min: [1.0 + 0.3 * i as f64, 2.0, 0.5],
-            max: [1.3 + 0.3 * i as f64, 2.45, 0.75],
-            front: Facing::NegY,
-            sensor: WeightSensor {
-                noise_std_g: 5.0,
-                rate_hz: 60.0,
-            },
+        .map(|i| {
+            let x = 1.0 + 0.3 * i as f64;
+            plate(10 + i, [x, 2.0, 0.5], [x + 0.3, 2.45, 0.75])
         })
         .collect();
-    StoreConfig {
-        name: "test".into(),
-        currency: "EUR".into(),
-        floor: [6.0, 5.0],
-        products: vec![
-            product("cola", 345.0),
-            product("chips", 160.0),
-            product("milk", 1050.0),
-            product("gum", 60.0),
-        ],
-        gondolas: vec![Gondola {
-            id: 1,
-            name: "A".into(),
-            shelves: vec![Shelf { id: 1, plates }],
-        }],
-        planogram: ["cola", "chips", "milk", "gum"]
-            .iter()
-            .enumerate()
-            .map(|(i, s)| PlanogramEntry {
-                plate: 10 + i as u32,
-                sku: s.to_string(),
-                count: 10,
-            })
-            .collect(),
-        cameras: vec![
-            look_at(1, [1.0, -1.0, 3.0], [2.0, 2.0, 0.8]),
-            look_at(2, [4.5, 4.5, 3.0], [2.0, 1.5, 0.8]),
-        ],
-        thermal_cameras: vec![],
-        rfid_readers: vec![],
-        gates: vec![
-            Gate {
-                id: 1,
-                kind: GateKind::Entry,
-                position: [0.5, 0.5],
-                radius_m: 1.0,
-            },
-            Gate {
-                id: 2,
-                kind: GateKind::Exit,
-                position: [5.5, 0.5],
-                radius_m: 1.0,
-            },
-        ],
-        fusion: FusionParams::default(),
+    let mut b = builder::store("test", [6.0, 5.0])
+        .products(products.iter().map(|&(sku, w)| Product {
+            name: sku.to_uppercase(),
+            weight_std_g: 3.0,
+            ..product(sku, w)
+        }))
+        .gondola(1, "A", 1, vec![plates])
+        .camera(look_at(1, [1.0, -1.0, 3.0], [2.0, 2.0, 0.8]))
+        .camera(look_at(2, [4.5, 4.5, 3.0], [2.0, 1.5, 0.8]))
+        .gates(1, [0.5, 0.5], [5.5, 0.5], 1.0);
+    for (i, (sku, _)) in (10..).zip(products) {
+        b = b.stock(i, sku, 10);
     }
+    b.build()
 }
 
 /// A 1920×1080 camera at `eye` looking at `target`, with mild lens distortion.
@@ -191,4 +153,33 @@ pub fn session(seed: u64) -> Session {
         positions,
         gates,
     }
+}
+
+/// Ingest weight rows `(plate id, t_us, grams)` as one batch.
+pub fn feed_weights(e: &mut Engine, rows: &[(u32, i64, f64)]) -> walkout_core::Result<()> {
+    let plate: Vec<u32> = rows.iter().map(|r| r.0).collect();
+    let t: Vec<i64> = rows.iter().map(|r| r.1).collect();
+    let grams: Vec<f64> = rows.iter().map(|r| r.2).collect();
+    e.ingest_weights(&plate, &t, &grams)
+}
+
+/// Ingest position rows `(t_us, track id, x, y)` as one batch.
+pub fn feed_positions(e: &mut Engine, rows: &[(i64, u32, f64, f64)]) -> walkout_core::Result<()> {
+    let t: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let id: Vec<u32> = rows.iter().map(|r| r.1).collect();
+    let x: Vec<f64> = rows.iter().map(|r| r.2).collect();
+    let y: Vec<f64> = rows.iter().map(|r| r.3).collect();
+    e.ingest_positions(&t, &id, &x, &y)
+}
+
+/// Ingest gate rows `(gate id, t_us, kind, token)` as one batch.
+pub fn feed_gates(
+    e: &mut Engine,
+    rows: &[(u32, i64, GateEventKind, Option<String>)],
+) -> walkout_core::Result<()> {
+    let gate: Vec<u32> = rows.iter().map(|r| r.0).collect();
+    let t: Vec<i64> = rows.iter().map(|r| r.1).collect();
+    let kind: Vec<GateEventKind> = rows.iter().map(|r| r.2).collect();
+    let token: Vec<Option<String>> = rows.iter().map(|r| r.3.clone()).collect();
+    e.ingest_gates(&gate, &t, &kind, &token)
 }

@@ -111,6 +111,17 @@ pub(super) struct PickPlan {
     pub put_back: Option<PutBack>,
 }
 
+/// One pick per plate of `plates`, none put back: one unit, sometimes (15 %) two.
+pub(super) fn one_pick_each(plates: &[usize], rng: &mut ChaCha8Rng) -> Vec<PickPlan> {
+    plates
+        .iter()
+        .map(|_| PickPlan {
+            quantity: if rng.random_bool(0.15) { 2 } else { 1 },
+            put_back: None,
+        })
+        .collect()
+}
+
 /// Picks (and put-backs of some of them) adding up to `n_actions` actions.
 pub(super) fn plan_picks(n_actions: usize, p_put_back: f64, rng: &mut ChaCha8Rng) -> Vec<PickPlan> {
     let mut picks = Vec::new();

@@ -4,7 +4,7 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::plan::{build_plan, choose_plates, first_entry_us, no_stock, walk_speed, PickPlan};
+use super::plan::{build_plan, choose_plates, first_entry_us, no_stock, one_pick_each, walk_speed};
 use crate::error::SimError;
 use crate::world::World;
 
@@ -18,13 +18,7 @@ pub(super) fn build(
     if plates.is_empty() {
         return Err(no_stock("one plate to pick from"));
     }
-    let picks: Vec<PickPlan> = plates
-        .iter()
-        .map(|_| PickPlan {
-            quantity: if rng.random_bool(0.15) { 2 } else { 1 },
-            put_back: None,
-        })
-        .collect();
+    let picks = one_pick_each(&plates, rng);
     let speed = walk_speed(rng);
     let plan = build_plan(&picks, &plates, speed, rng);
     let enter = first_entry_us(world, rng);

@@ -9,8 +9,8 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::plan::{
-    build_plan, candidate_plates, choose_plates, first_entry_us, no_stock, plan_picks, walk_speed,
-    PickPlan,
+    build_plan, candidate_plates, choose_plates, first_entry_us, no_stock, one_pick_each,
+    plan_picks, walk_speed, PickPlan,
 };
 use crate::error::SimError;
 use crate::shopper::{Press, ShopperPlan, Step, Stop};
@@ -52,13 +52,7 @@ pub(super) fn one_shelf(
         let (pa, pb) = (&world.store.plates[a], &world.store.plates[b]);
         (pa.face_centre[0] + pa.face_centre[1]).total_cmp(&(pb.face_centre[0] + pb.face_centre[1]))
     });
-    let picks: Vec<PickPlan> = plates
-        .iter()
-        .map(|_| PickPlan {
-            quantity: if rng.random_bool(0.15) { 2 } else { 1 },
-            put_back: None,
-        })
-        .collect();
+    let picks = one_pick_each(&plates, rng);
     let plan = build_plan(&picks, &plates, walk_speed(rng), rng);
     let enter = first_entry_us(world, rng);
     world.run_shopper(&plan, enter, rng)?;

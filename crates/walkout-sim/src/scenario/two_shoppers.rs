@@ -9,7 +9,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::plan::{
     build_plan, candidate_plates, choose_plates, first_entry_us, no_stock, place, plan_picks,
-    walk_speed, GATE_PAUSE_MEAN_S,
+    plate_pairs, walk_speed, GATE_PAUSE_MEAN_S,
 };
 use crate::error::SimError;
 use crate::shopper::secs;
@@ -33,25 +33,7 @@ const HAND_AFTER_S: (f64, f64) = (-0.5, 2.0);
 /// Two stocked plates of one gondola, facing the same way, with standing points
 /// side by side; None when the store has no such pair.
 fn side_by_side(world: &World, rng: &mut ChaCha8Rng) -> Option<(usize, usize)> {
-    let plates = &world.store.plates;
-    let cands = candidate_plates(world, &[]);
-    let mut pairs = Vec::new();
-    for &a in &cands {
-        for &b in &cands {
-            let (pa, pb) = (&plates[a], &plates[b]);
-            if a == b || pa.gondola != pb.gondola || pa.front != pb.front {
-                continue;
-            }
-            let (Some(sa), Some(sb)) = (pa.stand, pb.stand) else {
-                continue;
-            };
-            let d = (sa[0] - sb[0]).hypot(sa[1] - sb[1]);
-            if (SIDE_BY_SIDE_M.0..=SIDE_BY_SIDE_M.1).contains(&d) {
-                pairs.push((a, b));
-            }
-        }
-    }
-    pairs.choose(rng).copied()
+    plate_pairs(world, SIDE_BY_SIDE_M, &[]).choose(rng).copied()
 }
 
 pub(super) fn build(

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use super::super::events::InteractionKind;
 use super::super::Engine;
 use super::{AssocCache, Interaction};
-use crate::assoc::ShopperScore;
+use crate::assoc::{reweighted, ShopperScore};
 
 /// How likely one shopper is to do a second interaction at the same time as a first.
 const CONCURRENT_FACTOR: f64 = 0.25;
@@ -28,7 +28,7 @@ impl Engine {
     pub(super) fn discount_busy_shoppers(
         &self,
         it: &Interaction,
-        mut shoppers: Vec<ShopperScore>,
+        shoppers: Vec<ShopperScore>,
         cache: &mut AssocCache,
     ) -> Vec<ShopperScore> {
         if shoppers.len() < 2 {
@@ -67,21 +67,8 @@ impl Engine {
         if factor.is_empty() {
             return shoppers;
         }
-        let mut total = 0.0;
-        for s in &mut shoppers {
-            s.probability *= factor.get(&s.track_id).copied().unwrap_or(1.0);
-            total += s.probability;
-        }
-        if total > 0.0 {
-            for s in &mut shoppers {
-                s.probability /= total;
-            }
-        }
-        shoppers.sort_by(|a, b| {
-            b.probability
-                .total_cmp(&a.probability)
-                .then(a.track_id.cmp(&b.track_id))
-        });
-        shoppers
+        reweighted(shoppers, |s| {
+            factor.get(&s.track_id).copied().unwrap_or(1.0)
+        })
     }
 }

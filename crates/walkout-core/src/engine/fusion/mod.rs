@@ -3,7 +3,7 @@
 //! tracks, and exits turn carts into receipts. Everything here runs in event-time order.
 
 use super::buffer::GateEvent;
-use super::Engine;
+use super::{Engine, TrajectoryPoint};
 use crate::config::GateKind;
 use crate::input::GateEventKind;
 use crate::shelf::hypothesis::{hypotheses, Expectation};
@@ -176,7 +176,12 @@ impl Engine {
             let last = self.trajectory_last.get(&id).copied();
             if last.is_none_or(|l| t_us - l >= self.trajectory_interval_us) {
                 self.trajectory_last.insert(id, t_us);
-                self.trajectory_log.push((t_us, id, pos[0], pos[1]));
+                self.trajectory_log.push(TrajectoryPoint {
+                    t_us,
+                    track_id: id,
+                    x: pos[0],
+                    y: pos[1],
+                });
             }
         }
     }

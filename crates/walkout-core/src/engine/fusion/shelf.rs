@@ -4,7 +4,7 @@
 use super::super::events::{InteractionKind, ShelfEvent};
 use super::super::Engine;
 use super::{middle_us, AssocCache, Interaction, SECOND_SHOPPER_MIN_P};
-use crate::assoc::{associate, ShopperScore};
+use crate::assoc::{associate, reweighted, ShopperScore};
 use crate::cart::Cart;
 use crate::shelf::hypothesis::{hypotheses, Expectation, Hypothesis};
 use crate::store::{PlateIdx, SkuIdx};
@@ -296,31 +296,18 @@ impl Engine {
     /// A shopper seen holding the product just taken is more likely the one who took it.
     fn reweigh_by_sightings(
         &self,
-        mut shoppers: Vec<ShopperScore>,
+        shoppers: Vec<ShopperScore>,
         sku: SkuIdx,
         it: &Interaction,
     ) -> Vec<ShopperScore> {
         let (t0, t1) = Self::evidence_window(it);
-        let mut total = 0.0;
-        for s in &mut shoppers {
+        reweighted(shoppers, |s| {
             let seen = self
                 .tracks
                 .get(s.track_id)
                 .map_or(0, |t| t.sightings_of(sku, t0, t1).min(3));
-            s.probability *= 1.0 + SIGHTING_WEIGHT * seen as f64;
-            total += s.probability;
-        }
-        if total > 0.0 {
-            for s in &mut shoppers {
-                s.probability /= total;
-            }
-        }
-        shoppers.sort_by(|a, b| {
-            b.probability
-                .total_cmp(&a.probability)
-                .then(a.track_id.cmp(&b.track_id))
-        });
-        shoppers
+            1.0 + SIGHTING_WEIGHT * seen as f64
+        })
     }
 
     /// Whether `track` was seen holding `sku` after the interaction, more than anything
