@@ -9,10 +9,10 @@ import pytest
 import walkout
 
 T0 = 1_767_258_000_000_000
-MINIMAL = "examples/stores/minimal.toml"
+MINIMAL = walkout.stores.minimal()
 #: The convenience store has cameras, thermal cameras and RFID; gate 0 is its entry,
 #: gate 1 its exit (as in the minimal store).
-CONVENIENCE = "examples/stores/convenience.toml"
+CONVENIENCE = walkout.stores.convenience()
 EPC = "3074257BF7194E4000001A85"
 
 
@@ -38,11 +38,15 @@ def test_step_refuses_a_time_that_is_not_microseconds(until):
 
 
 def _detection(engine: walkout.Engine) -> None:
-    engine.ingest_person_detections(camera_id=[0], t_us=[T0], bbox=[[900.0, 300.0, 1000.0, 800.0]], score=[0.9])
+    engine.ingest_person_detections(
+        camera_id=[0], t_us=[T0], bbox=[[900.0, 300.0, 1000.0, 800.0]], score=[0.9]
+    )
 
 
 def _blob(engine: walkout.Engine) -> None:
-    engine.ingest_thermal_blobs(camera_id=[0], t_us=[T0], centroid=[[320.0, 256.0]], area_px=[900.0], temperature_c=[33.5])
+    engine.ingest_thermal_blobs(
+        camera_id=[0], t_us=[T0], centroid=[[320.0, 256.0]], area_px=[900.0], temperature_c=[33.5]
+    )
 
 
 def _position(engine: walkout.Engine) -> None:
@@ -85,7 +89,12 @@ def test_camera_detections_after_positions_are_refused(camera, field):
 def test_gate_tokens_are_bounded():
     engine = walkout.Engine(MINIMAL)
     with pytest.raises(walkout.InputError, match=r"`gates.token` at row 1: .*1048576 bytes") as err:
-        engine.ingest_gates(gate_id=[0, 0], t_us=[T0, T0 + 1], kind=["enter", "enter"], token=["ok", "A" * (1 << 20)])
+        engine.ingest_gates(
+            gate_id=[0, 0],
+            t_us=[T0, T0 + 1],
+            kind=["enter", "enter"],
+            token=["ok", "A" * (1 << 20)],
+        )
     assert len(str(err.value)) < 400
     for bad in ["acct\n2", "\x1b[2J"]:
         with pytest.raises(walkout.InputError, match=r"`gates.token` at row 0: .*control"):
@@ -115,26 +124,20 @@ def test_a_token_on_an_exit_passage_is_refused():
     assert engine.stats()["gates"]["received"] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gate kinds are parsed in python/walkout/engine.py (GATE_KIND_CODES), which "
-    "does not know 'entry' yet; the core reads it (serde alias)",
-)
 def test_entry_reads_like_enter():
     engine = walkout.Engine(MINIMAL)
     engine.ingest_gates(gate_id=[0], t_us=[T0], kind=["entry"], token=["acct-1"])
     assert engine.stats()["gates"]["received"] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="EPC text is parsed in python/walkout/_columns.py (epc_columns), whose row "
-    "loop takes any int(text, 16); the core's epc_from_hex requires 24 hex digits",
-)
 @pytest.mark.parametrize("bad", ["ABC", "0", " 0x" + EPC[3:]])
 def test_epc_text_must_be_24_hex_digits(bad):
     engine = walkout.Engine(CONVENIENCE)
     with pytest.raises(walkout.InputError, match=r"`rfid_reads.epc` at row 1"):
         engine.ingest_rfid_reads(
-            reader_id=[0, 0], antenna_id=[0, 0], t_us=[T0, T0], epc=np.array([EPC, bad], dtype=object), rssi_dbm=[-50.0, -50.0]
+            reader_id=[0, 0],
+            antenna_id=[0, 0],
+            t_us=[T0, T0],
+            epc=np.array([EPC, bad], dtype=object),
+            rssi_dbm=[-50.0, -50.0],
         )

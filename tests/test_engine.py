@@ -139,7 +139,7 @@ def test_data_older_than_the_processed_time_is_counted_late(single_session):
         ),
         (
             lambda e: e.ingest_gates(gate_id=[0], t_us=[T0], kind=["leave"]),
-            "expected 'enter' or 'exit' (got 'leave')",
+            "expected 'enter' (or 'entry') or 'exit' (got 'leave')",
         ),
         (
             lambda e: e.ingest_gates(gate_id=[7], t_us=[T0], kind=["enter"]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, cast
 
 import numpy as np
@@ -117,6 +118,9 @@ _EPC = "rfid_reads.epc"
 _EPC_BYTES = np.dtype([("hi", ">u4"), ("lo", ">u8")])
 
 
+_EPC_HEX = re.compile(r"[0-9A-Fa-f]{24}")
+
+
 def _epc_hex_fast(items: list[Any]) -> tuple[np.ndarray, np.ndarray] | None:
     """EPCs given as strings of exactly 24 hex digits (as session files and readers give
     them), converted without a Python loop per row; None when ``items`` is anything
@@ -170,6 +174,9 @@ def epc_columns(values: Any) -> tuple[np.ndarray, np.ndarray]:
         try:
             if not (integer or isinstance(v, str)):
                 raise TypeError
+            # An EPC-96 as text is exactly 24 hex digits: "ABC" or " 0x..." is no tag.
+            if isinstance(v, str) and not _EPC_HEX.fullmatch(v):
+                raise ValueError
             n = int(v, 16) if isinstance(v, str) else int(v)
         except (TypeError, ValueError):
             raise InputError(

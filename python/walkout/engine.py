@@ -18,7 +18,9 @@ from walkout._columns import as_array, column, epc_columns, matrix, rows
 from walkout.config import StoreConfig, load_config, parse_config
 from walkout.errors import ConfigError, ErrorDetail, InputError, StateError
 
-GATE_KIND_CODES = {"enter": 0, "exit": 1}
+#: Gate event kinds at ingest; "entry" (the config's word for an entry gate) reads as
+#: "enter".
+GATE_KIND_CODES = {"enter": 0, "entry": 0, "exit": 1}
 _I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
 
 
@@ -233,7 +235,7 @@ class Engine:
                 if code is None:
                     raise InputError(
                         f"input error in `gates.kind` at row {row}: "
-                        f"expected 'enter' or 'exit' (got {str(k)!r})",
+                        f"expected 'enter' (or 'entry') or 'exit' (got {str(k)!r})",
                         field="gates.kind",
                         row=row,
                         value=str(k),
