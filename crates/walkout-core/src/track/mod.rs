@@ -1,9 +1,10 @@
 //! Shopper tracks on the floor plane.
 //!
-//! In this slice positions come from an upstream tracker with its own pseudonymous
-//! `track_id`; the engine keeps a bounded history per track, binds an account token only
-//! on an explicit gate check-in, and closes the track at the exit gate. A track lives for
-//! one visit: nothing about it is kept after its receipt is issued.
+//! Positions come from an upstream tracker with its own pseudonymous `track_id`, or
+//! from the engine's own tracker (`tracker.rs`) fed camera and thermal detections; the
+//! engine keeps a bounded history per track, binds an account token only on an explicit
+//! gate check-in, and closes the track at the exit gate. A track lives for one visit:
+//! nothing about it is kept after its receipt is issued.
 
 use serde::{Deserialize, Serialize};
 pub mod assign;

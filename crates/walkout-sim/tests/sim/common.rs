@@ -9,7 +9,7 @@ use walkout_core::config::Plate;
 use walkout_core::StoreConfig;
 use walkout_sim::{simulate, DisturbanceKind, SimSession};
 
-/// The scenarios of the first slice, with the seeds their statistics need.
+/// The two basic scenarios, with the seeds their statistics need.
 pub const BASE: [&str; 2] = ["single-picks", "two-shoppers-putback"];
 pub const SEEDS: [u64; 4] = [1, 2, 3, 4];
 
@@ -85,7 +85,7 @@ pub fn session(scenario: &str, seed: u64) -> Arc<SimSession> {
     .clone()
 }
 
-/// Sessions of the first slice (two scenarios, four seeds each).
+/// Sessions of the two basic scenarios (four seeds each).
 pub fn base_sessions() -> Vec<Arc<SimSession>> {
     BASE.iter()
         .flat_map(|s| SEEDS.iter().map(move |&seed| session(s, seed)))
