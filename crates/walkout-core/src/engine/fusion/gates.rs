@@ -13,6 +13,8 @@ use std::collections::BTreeMap;
 
 /// Walking speed that turns time away from a gate event into distance from the gate.
 const GATE_WALK_SPEED_M_S: f64 = 1.2;
+/// A track farther than this beyond a gate's radius has been inside the store.
+const INSIDE_MARGIN_M: f64 = 1.5;
 /// A gate passage looks for its shopper from this long before the event.
 const GATE_LOOKBACK_US: i64 = 1_000_000;
 /// Confidence of a unit known only from exit-antenna reads.
@@ -39,6 +41,12 @@ impl Engine {
             .iter()
             .filter(|t| t.is_open())
             .filter(|t| g.kind == GateEventKind::Exit || t.entered_us.is_none())
+            // Somebody checking in comes from outside: a track that has already been
+            // inside the store, away from the gate, is a shopper who entered before.
+            .filter(|t| {
+                g.kind == GateEventKind::Exit
+                    || !t.went_beyond(gate.position, t0, gate.radius_m + INSIDE_MARGIN_M)
+            })
             // The nearest position in space and time must be within the gate's radius,
             // so a track never that near in the window is out, told cheaply.
             .filter(|t| t.came_within(gate.position, (t0, t1), gate.radius_m))
