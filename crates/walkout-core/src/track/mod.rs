@@ -97,6 +97,14 @@ impl Track {
             .any(|&(_, p)| crate::store::within(p[0] - point[0], p[1] - point[1], r))
     }
 
+    /// Whether any position before `t_us` lies farther than `r` from `point`.
+    pub fn went_beyond(&self, point: Vec2, t_us: i64, r: f64) -> bool {
+        self.history
+            .iter()
+            .take_while(|p| p.0 < t_us)
+            .any(|&(_, p)| !crate::store::within(p[0] - point[0], p[1] - point[1], r))
+    }
+
     pub fn space_time_distance(
         &self,
         point: Vec2,

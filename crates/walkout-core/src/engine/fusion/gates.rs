@@ -13,6 +13,10 @@ use std::collections::BTreeMap;
 
 /// Walking speed that turns time away from a gate event into distance from the gate.
 const GATE_WALK_SPEED_M_S: f64 = 1.2;
+/// A track farther than this beyond a gate's radius has been inside the store.
+const INSIDE_MARGIN_M: f64 = 1.5;
+/// Passages of one gate this close after another are bound together.
+const JOINT_PASSAGES_US: i64 = 5_000_000;
 /// A gate passage looks for its shopper from this long before the event.
 const GATE_LOOKBACK_US: i64 = 1_000_000;
 /// Confidence of a unit known only from exit-antenna reads.
@@ -30,25 +34,7 @@ impl Engine {
         let Some(gate) = self.store.gate(g.gate_id).cloned() else {
             return;
         };
-        let (t0, t1) = match g.kind {
-            GateEventKind::Enter => (g.t_us - GATE_LOOKBACK_US, g.t_us + self.fusion_delay_us),
-            GateEventKind::Exit => (g.t_us - self.fusion_delay_us, g.t_us + GATE_LOOKBACK_US),
-        };
-        let best = self
-            .tracks
-            .iter()
-            .filter(|t| t.is_open())
-            .filter(|t| g.kind == GateEventKind::Exit || t.entered_us.is_none())
-            // The nearest position in space and time must be within the gate's radius,
-            // so a track never that near in the window is out, told cheaply.
-            .filter(|t| t.came_within(gate.position, (t0, t1), gate.radius_m))
-            .filter_map(|t| {
-                t.space_time_distance(gate.position, g.t_us, (t0, t1), GATE_WALK_SPEED_M_S)
-                    .filter(|&(_, d)| d <= gate.radius_m)
-                    .map(|(cost, _)| (cost, t.id))
-            })
-            .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
-            .map(|(_, id)| id);
+        let best = self.passing_track(&g, &gate);
         // A passage at a gate of the wrong kind is still recorded; it binds nothing.
         let kind_ok = matches!(
             (g.kind, gate.kind),
@@ -90,6 +76,105 @@ impl Engine {
             track_id,
             has_token: g.token.is_some(),
         });
+    }
+
+    /// The track that passed the gate at `g`: the nearest in space and time.
+    ///
+    /// At an exit, people leave one after another, and each leaving shopper's track is
+    /// long established: there the passages of this gate still queued, up to
+    /// [`JOINT_PASSAGES_US`] later, take their tracks jointly (the least total
+    /// space-time distance, each within the gate's radius), and `g` gets its part. So a
+    /// passage never closes the track that is the next one's when it has one of its
+    /// own; closed, that shopper would leave without a receipt and theirs go to nobody.
+    /// Only `g`'s binding is kept: the later ones are decided again, with more data,
+    /// when their turn comes. At an entry the next people's tracks may not be born yet
+    /// when a passage is decided (a track starts when its body is seen at the gate), so
+    /// a joint binding there would hand a later passage the track of the shopper still
+    /// standing at the gate; an entry takes its nearest track.
+    fn passing_track(&self, g: &GateEvent, gate: &crate::store::GateModel) -> Option<u32> {
+        let mut passages = vec![g];
+        passages.extend(self.queue.iter().filter_map(|q| match &q.item {
+            Item::Gate(o)
+                if g.kind == GateEventKind::Exit
+                    && o.gate_id == g.gate_id
+                    && o.kind == g.kind
+                    && o.t_us >= g.t_us
+                    && o.t_us <= g.t_us + JOINT_PASSAGES_US =>
+            {
+                Some(o)
+            }
+            _ => None,
+        }));
+        let options: Vec<Vec<(u32, f64)>> = passages
+            .iter()
+            .map(|p| self.gate_candidates(p, gate))
+            .collect();
+        let mut ids: Vec<u32> = options.iter().flatten().map(|&(id, _)| id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if options.len() == 1 || ids.len() <= 1 {
+            return options[0]
+                .iter()
+                .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
+                .map(|&(id, _)| id);
+        }
+        let cost: Vec<Vec<f64>> = options
+            .iter()
+            .map(|row| {
+                let mut r = vec![f64::INFINITY; ids.len()];
+                for &(id, c) in row {
+                    if let Ok(k) = ids.binary_search(&id) {
+                        r[k] = c;
+                    }
+                }
+                r
+            })
+            .collect();
+        // A passage whose best track is farther than the gate's radius stays unbound in
+        // the joint binding (its body may not be tracked yet)...
+        let assigned = crate::track::assign::assign(&cost, ids.len(), gate.radius_m);
+        if let Some(k) = assigned.first().copied().flatten() {
+            return Some(ids[k]);
+        }
+        // ...and then `g` takes its nearest track that no later passage took, or else
+        // its nearest.
+        let taken: Vec<u32> = assigned.iter().flatten().map(|&k| ids[k]).collect();
+        let nearest = |free: bool| {
+            options[0]
+                .iter()
+                .filter(|(id, _)| !free || !taken.contains(id))
+                .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
+                .map(|&(id, _)| id)
+        };
+        nearest(true).or_else(|| nearest(false))
+    }
+
+    /// The open tracks that could have made passage `p`, each with its space-time
+    /// distance from the gate at that moment (metres).
+    fn gate_candidates(&self, p: &GateEvent, gate: &crate::store::GateModel) -> Vec<(u32, f64)> {
+        let (t0, t1) = match p.kind {
+            GateEventKind::Enter => (p.t_us - GATE_LOOKBACK_US, p.t_us + self.fusion_delay_us),
+            GateEventKind::Exit => (p.t_us - self.fusion_delay_us, p.t_us + GATE_LOOKBACK_US),
+        };
+        let entering = p.kind == GateEventKind::Enter;
+        self.tracks
+            .iter()
+            .filter(|t| t.is_open())
+            .filter(|t| !entering || t.entered_us.is_none())
+            // Somebody checking in comes from outside: a track that has already been
+            // inside the store, away from the gate, is a shopper who entered before.
+            .filter(|t| {
+                !entering || !t.went_beyond(gate.position, t0, gate.radius_m + INSIDE_MARGIN_M)
+            })
+            // The nearest position in space and time must be within the gate's radius,
+            // so a track never that near in the window is out, told cheaply.
+            .filter(|t| t.came_within(gate.position, (t0, t1), gate.radius_m))
+            .filter_map(|t| {
+                t.space_time_distance(gate.position, p.t_us, (t0, t1), GATE_WALK_SPEED_M_S)
+                    .filter(|&(_, d)| d <= gate.radius_m)
+                    .map(|(cost, _)| (t.id, cost))
+            })
+            .collect()
     }
 
     /// Tags read at the exit while this shopper passed are items they carry out: a

@@ -213,9 +213,7 @@ impl Engine {
                     });
                     if let Some(s) = holder {
                         confidence = s.probability * best.probability;
-                        if let Some(cart) = self.carts.get_mut(&s.track_id) {
-                            cart.remove(best.sku, best.quantity, id);
-                        }
+                        self.return_units(s.track_id, best.sku, best.quantity, &r.shoppers, id);
                         assigned_to = Some(s.track_id);
                     }
                 }
@@ -239,6 +237,55 @@ impl Engine {
             assigned_to,
             confidence,
         });
+    }
+
+    /// Take `quantity` units of `sku` put back by `holder` out of the carts: the
+    /// holder's first. Units its cart lacks came from a cart that shared a pick with it
+    /// (a multi-unit pick split between two shoppers, all of which this one now puts
+    /// back: the split was wrong), else from another likely shopper of the put-back;
+    /// so every unit back on the shelf leaves some cart, and none is counted twice.
+    fn return_units(
+        &mut self,
+        holder: u32,
+        sku: SkuIdx,
+        quantity: u32,
+        shoppers: &[ShopperScore],
+        id: u64,
+    ) {
+        let shared: Vec<u64> = self
+            .carts
+            .get(&holder)
+            .and_then(|c| c.lines.get(&sku))
+            .map(|l| l.evidence.clone())
+            .unwrap_or_default();
+        let mut left = quantity;
+        if let Some(cart) = self.carts.get_mut(&holder) {
+            left -= cart.remove(sku, left, id);
+        }
+        let sharers = self.carts.iter().filter(|(&t, c)| {
+            t != holder
+                && c.lines
+                    .get(&sku)
+                    .is_some_and(|l| l.evidence.iter().any(|e| shared.contains(e)))
+        });
+        let likely = shoppers.iter().filter(|o| {
+            o.track_id != holder
+                && o.probability >= SECOND_SHOPPER_MIN_P
+                && self
+                    .carts
+                    .get(&o.track_id)
+                    .is_some_and(|c| c.quantity(sku) > 0)
+        });
+        let mut others: Vec<u32> = sharers.map(|(&t, _)| t).collect();
+        others.extend(likely.map(|o| o.track_id));
+        for track in others {
+            if left == 0 {
+                break;
+            }
+            if let Some(cart) = self.carts.get_mut(&track) {
+                left -= cart.remove(sku, left, id);
+            }
+        }
     }
 
     /// The evidence window of an interaction: a little before the hand went in, a
