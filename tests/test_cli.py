@@ -48,3 +48,24 @@ def _eval_f1(capsys, *extra: str) -> float:
 def test_eval_without_embeddings_scores_the_swap_they_prevent(capsys):
     # Seed 7: two shoppers of alike build standing close swap tracks without their looks.
     assert _eval_f1(capsys) > _eval_f1(capsys, "--no-embeddings")
+
+
+def test_tables_written_to_a_pipe_are_whole():
+    """Redirected to a file or a pipe, the ablation table keeps every column whole
+    (rich would cut it to 80 columns, an ellipsis in every cell)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    out = subprocess.run(
+        [sys.executable, "-m", "walkout", "eval", "--ablation", "--seeds", "1"]
+        + ["--scenarios", "single-picks"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=True,
+    ).stdout
+    assert "…" not in out
+    assert "cameras+rfid" in out and "all, no embeddings" in out

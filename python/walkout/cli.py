@@ -108,9 +108,17 @@ def _positive_float(text: str) -> float:
     return value
 
 
+#: Width of tables written to a file or a pipe: wide enough for the ablation table,
+#: which rich would otherwise cut to 80 columns with an ellipsis in every cell.
+_PIPE_WIDTH = 240
+
+
 def _stdout() -> Console:
     # Built per call so that redirected or captured streams (pytest's capsys) are used.
-    return Console(file=sys.stdout, highlight=False, soft_wrap=True)
+    # A terminal sets its own width; a file or pipe (`walkout eval ... > table.txt`)
+    # gets the whole table, unless COLUMNS says otherwise.
+    width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else _PIPE_WIDTH
+    return Console(file=sys.stdout, highlight=False, soft_wrap=True, width=width)
 
 
 def _stderr() -> Console:
