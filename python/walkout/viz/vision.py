@@ -241,7 +241,26 @@ def _box_columns(bbox: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return centers, half
 
 
-class PersonLayer(_FrameLayer):
+class _CameraLayer(_FrameLayer):
+    """A frame layer of the cameras' detections, drawn for ``cameras`` only (all when
+    None)."""
+
+    def __init__(
+        self,
+        rec: rr.RecordingStream,
+        cameras: Collection[int] | None,
+        interval_s: float,
+        hold_s: float | None,
+        latency_s: float,
+    ) -> None:
+        super().__init__(rec, interval_s, hold_s, latency_s)
+        self._cameras = None if cameras is None else {int(c) for c in cameras}
+
+    def _wants(self, key: int) -> bool:
+        return self._cameras is None or key in self._cameras
+
+
+class PersonLayer(_CameraLayer):
     """Person boxes and COCO keypoints per camera, in the camera's image."""
 
     def __init__(
@@ -253,13 +272,9 @@ class PersonLayer(_FrameLayer):
         hold_s: float | None = None,
         latency_s: float = DEFAULT_LATENCY_S,
     ) -> None:
-        super().__init__(rec, interval_s, hold_s, latency_s)
-        self._cameras = None if cameras is None else {int(c) for c in cameras}
+        super().__init__(rec, cameras, interval_s, hold_s, latency_s)
         self._with_keypoints: set[int] = set()
         self.keypoints = 0
-
-    def _wants(self, key: int) -> bool:
-        return self._cameras is None or key in self._cameras
 
     def add(
         self,
@@ -323,7 +338,7 @@ class PersonLayer(_FrameLayer):
         self.keypoints += int(seen.sum())
 
 
-class ProductLayer(_FrameLayer):
+class ProductLayer(_CameraLayer):
     """Product boxes per camera, labelled with the SKU of their vision class."""
 
     def __init__(
@@ -336,12 +351,8 @@ class ProductLayer(_FrameLayer):
         hold_s: float | None = None,
         latency_s: float = DEFAULT_LATENCY_S,
     ) -> None:
-        super().__init__(rec, interval_s, hold_s, latency_s)
-        self._cameras = None if cameras is None else {int(c) for c in cameras}
+        super().__init__(rec, cameras, interval_s, hold_s, latency_s)
         self._sku = {p.vision_class: p.sku for p in config.products if p.vision_class is not None}
-
-    def _wants(self, key: int) -> bool:
-        return self._cameras is None or key in self._cameras
 
     def add(self, camera_id: Any, t_us: Any, bbox: Any, class_id: Any, score: Any) -> None:
         """A batch as given to ``engine.ingest_product_detections``."""
