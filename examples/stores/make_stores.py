@@ -22,7 +22,7 @@ import json
 import math
 import random
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -333,6 +333,56 @@ def _product(i: int, sku: str, name: str, w: float, std: float, price: int, rfid
     }
 
 
+def _thermal_cameras(poses: list[tuple[tuple[float, float], float]]) -> list[dict[str, Any]]:
+    """640 x 512 top-down thermal cameras at 9 fps, 0.01 m a pixel, one per (centre on the
+    floor, rotation) in ``poses``."""
+    return [
+        {
+            "id": i,
+            "width": 640,
+            "height": 512,
+            "fps": 9.0,
+            "homography": thermal_homography(centre, 640, 512, 0.01, angle),
+        }
+        for i, (centre, angle) in enumerate(poses)
+    ]
+
+
+def _rfid_readers(
+    exit_gate: Sequence[float], rfid_zones: Mapping[Any, list[tuple[list[float], list[float]]]]
+) -> list[dict[str, Any]]:
+    """Reader 0 with one antenna over the exit gate, reader 1 with one antenna over each
+    zone of tagged shelves (the union of its plates' boxes)."""
+    return [
+        {
+            "id": 0,
+            "antennas": [
+                {
+                    "id": 0,
+                    "kind": "exit",
+                    "min": [exit_gate[0] - 0.8, exit_gate[1] - 0.8, 0.0],
+                    "max": [exit_gate[0] + 0.8, exit_gate[1] + 0.8, 2.2],
+                }
+            ],
+        },
+        {
+            "id": 1,
+            "antennas": [
+                {"id": ai, "kind": "shelf", "min": lo, "max": hi}
+                for ai, (lo, hi) in enumerate(_box_union(b) for b in rfid_zones.values())
+            ],
+        },
+    ]
+
+
+def _walkway_gates(entry: Sequence[float], exit_gate: Sequence[float]) -> list[dict[str, Any]]:
+    """An entry and an exit gate on the front walkway."""
+    return [
+        {"id": 0, "kind": "entry", "position": list(entry), "radius_m": 1.2},
+        {"id": 1, "kind": "exit", "position": list(exit_gate), "radius_m": 1.2},
+    ]
+
+
 def convenience_store() -> dict[str, Any]:
     """The reference convenience store (see the module docstring for the layout)."""
     rng = random.Random(7)
@@ -384,40 +434,9 @@ def convenience_store() -> dict[str, Any]:
         "gondolas": gondolas,
         "planogram": planogram,
         "cameras": _ceiling_cameras(rng),
-        "thermal_cameras": [
-            {
-                "id": i,
-                "width": 640,
-                "height": 512,
-                "fps": 9.0,
-                "homography": thermal_homography(centre, 640, 512, 0.01, angle),
-            }
-            for i, (centre, angle) in enumerate([((3.5, 2.4), 1.2), ((10.5, 2.4), -0.8)])
-        ],
-        "rfid_readers": [
-            {
-                "id": 0,
-                "antennas": [
-                    {
-                        "id": 0,
-                        "kind": "exit",
-                        "min": [EXIT_GATE[0] - 0.8, EXIT_GATE[1] - 0.8, 0.0],
-                        "max": [EXIT_GATE[0] + 0.8, EXIT_GATE[1] + 0.8, 2.2],
-                    }
-                ],
-            },
-            {
-                "id": 1,
-                "antennas": [
-                    {"id": ai, "kind": "shelf", "min": lo, "max": hi}
-                    for ai, (lo, hi) in enumerate(_box_union(b) for b in rfid_zones.values())
-                ],
-            },
-        ],
-        "gates": [
-            {"id": 0, "kind": "entry", "position": list(ENTRY_GATE), "radius_m": 1.2},
-            {"id": 1, "kind": "exit", "position": list(EXIT_GATE), "radius_m": 1.2},
-        ],
+        "thermal_cameras": _thermal_cameras([((3.5, 2.4), 1.2), ((10.5, 2.4), -0.8)]),
+        "rfid_readers": _rfid_readers(EXIT_GATE, rfid_zones),
+        "gates": _walkway_gates(ENTRY_GATE, EXIT_GATE),
     }
 
 
@@ -530,40 +549,11 @@ def large_store() -> dict[str, Any]:
         "gondolas": gondolas,
         "planogram": planogram,
         "cameras": _grid_cameras(rng),
-        "thermal_cameras": [
-            {
-                "id": i,
-                "width": 640,
-                "height": 512,
-                "fps": 9.0,
-                "homography": thermal_homography((x, 2.5), 640, 512, 0.01, angle),
-            }
-            for i, (x, angle) in enumerate([(3.5, 0.8), (9.5, -1.1), (15.5, 0.4), (21.5, -0.6)])
-        ],
-        "rfid_readers": [
-            {
-                "id": 0,
-                "antennas": [
-                    {
-                        "id": 0,
-                        "kind": "exit",
-                        "min": [exit_[0] - 0.8, exit_[1] - 0.8, 0.0],
-                        "max": [exit_[0] + 0.8, exit_[1] + 0.8, 2.2],
-                    }
-                ],
-            },
-            {
-                "id": 1,
-                "antennas": [
-                    {"id": ai, "kind": "shelf", "min": lo, "max": hi}
-                    for ai, (lo, hi) in enumerate(_box_union(b) for b in rfid_zones.values())
-                ],
-            },
-        ],
-        "gates": [
-            {"id": 0, "kind": "entry", "position": list(entry), "radius_m": 1.2},
-            {"id": 1, "kind": "exit", "position": list(exit_), "radius_m": 1.2},
-        ],
+        "thermal_cameras": _thermal_cameras(
+            [((x, 2.5), angle) for x, angle in [(3.5, 0.8), (9.5, -1.1), (15.5, 0.4), (21.5, -0.6)]]
+        ),
+        "rfid_readers": _rfid_readers(exit_, rfid_zones),
+        "gates": _walkway_gates(entry, exit_),
     }
 
 
