@@ -146,6 +146,16 @@ class _Pending:
     cols: list[Mapping[str, np.ndarray]] = field(default_factory=list)
 
 
+def _ints(values: Any) -> np.ndarray:
+    """A column of a batch as 1-D int64 (sensor ids, times, classes)."""
+    return np.asarray(values, dtype=np.int64).reshape(-1)
+
+
+def _floats(values: Any, *tail: int) -> np.ndarray:
+    """A column of a batch as float64 rows of shape ``tail`` (1-D when none)."""
+    return np.asarray(values, dtype=np.float64).reshape(-1, *tail)
+
+
 class _FrameLayer:
     """Frames of one kind of detection, one set of entities per sensor (decimated,
     cleared after ``hold_s``, sent in batches). Subclasses say what to log."""
@@ -235,7 +245,7 @@ class _FrameLayer:
 
 
 def _box_columns(bbox: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    b = np.asarray(bbox, dtype=np.float64).reshape(-1, 4)
+    b = _floats(bbox, 4)
     centers = np.column_stack([(b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2])
     half = np.column_stack([np.abs(b[:, 2] - b[:, 0]) / 2, np.abs(b[:, 3] - b[:, 1]) / 2])
     return centers, half
@@ -285,16 +295,16 @@ class PersonLayer(_CameraLayer):
         keypoints: Any | None = None,
     ) -> None:
         """A batch as given to ``engine.ingest_person_detections``."""
-        t = np.asarray(t_us, dtype=np.int64).reshape(-1)
+        t = _ints(t_us)
         cols = {
-            "bbox": np.asarray(bbox, dtype=np.float64).reshape(-1, 4),
-            "score": np.asarray(score, dtype=np.float64).reshape(-1),
+            "bbox": _floats(bbox, 4),
+            "score": _floats(score),
         }
         if keypoints is not None:
-            cols["keypoints"] = np.asarray(keypoints, dtype=np.float64).reshape(-1, 17, 3)
+            cols["keypoints"] = _floats(keypoints, 17, 3)
         else:
             cols["keypoints"] = np.zeros((len(t), 17, 3))
-        self._add(np.asarray(camera_id, dtype=np.int64).reshape(-1), t, cols)
+        self._add(_ints(camera_id), t, cols)
 
     def _style(self, key: int) -> None:
         self._rec.log(
@@ -356,15 +366,12 @@ class ProductLayer(_CameraLayer):
 
     def add(self, camera_id: Any, t_us: Any, bbox: Any, class_id: Any, score: Any) -> None:
         """A batch as given to ``engine.ingest_product_detections``."""
-        self._add(
-            np.asarray(camera_id, dtype=np.int64).reshape(-1),
-            np.asarray(t_us, dtype=np.int64).reshape(-1),
-            {
-                "bbox": np.asarray(bbox, dtype=np.float64).reshape(-1, 4),
-                "class_id": np.asarray(class_id, dtype=np.int64).reshape(-1),
-                "score": np.asarray(score, dtype=np.float64).reshape(-1),
-            },
-        )
+        cols = {
+            "bbox": _floats(bbox, 4),
+            "class_id": _ints(class_id),
+            "score": _floats(score),
+        }
+        self._add(_ints(camera_id), _ints(t_us), cols)
 
     def _send(
         self, key: int, index: rr.TimeColumn, lengths: list[int], cols: Mapping[str, np.ndarray]
@@ -409,15 +416,12 @@ class ThermalLayer(_FrameLayer):
         self, camera_id: Any, t_us: Any, centroid: Any, area_px: Any, temperature_c: Any
     ) -> None:
         """A batch as given to ``engine.ingest_thermal_blobs``."""
-        self._add(
-            np.asarray(camera_id, dtype=np.int64).reshape(-1),
-            np.asarray(t_us, dtype=np.int64).reshape(-1),
-            {
-                "centroid": np.asarray(centroid, dtype=np.float64).reshape(-1, 2),
-                "area_px": np.asarray(area_px, dtype=np.float64).reshape(-1),
-                "temperature_c": np.asarray(temperature_c, dtype=np.float64).reshape(-1),
-            },
-        )
+        cols = {
+            "centroid": _floats(centroid, 2),
+            "area_px": _floats(area_px),
+            "temperature_c": _floats(temperature_c),
+        }
+        self._add(_ints(camera_id), _ints(t_us), cols)
 
     def floor(self, key: int, centroid: np.ndarray, area_px: np.ndarray) -> np.ndarray:
         """Floor points ``(N, 3)`` (x, y, radius in m) of blobs of thermal camera ``key``:
