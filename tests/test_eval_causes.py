@@ -72,22 +72,27 @@ def _charge(receipts: dict, actions: dict, row: int, sign: int) -> None:
     receipts["quantity"] = q
 
 
-def test_a_charge_no_true_action_explains_is_a_phantom_interaction():
+def _first_pick() -> tuple[Session, walkout.Engine, dict, int]:
+    """The single-picks session with every sensor, its truth and the row of its first
+    pick in the truth's actions."""
     session, engine = _run("single-picks", 0, "all")
     assert session.truth is not None
-    a = session.truth["actions"]
-    row = int(np.flatnonzero(a["kind"] == "pick")[0])
-    causes = error_breakdown(_without_action(session.truth, row), engine)
-    assert causes.fp["phantom interaction"] == int(a["quantity"][row])
-    assert causes.total == int(a["quantity"][row])
+    row = int(np.flatnonzero(session.truth["actions"]["kind"] == "pick")[0])
+    return session, engine, session.truth, row
+
+
+def test_a_charge_no_true_action_explains_is_a_phantom_interaction():
+    _, engine, truth, row = _first_pick()
+    units = int(truth["actions"]["quantity"][row])
+    causes = error_breakdown(_without_action(truth, row), engine)
+    assert causes.fp["phantom interaction"] == units
+    assert causes.total == units
 
 
 def test_a_true_pick_without_an_event_is_a_missed_interaction():
-    session, engine = _run("single-picks", 0, "all")
-    assert session.truth is not None
-    truth = copy.deepcopy(session.truth)
+    session, engine, truth, row = _first_pick()
+    truth = copy.deepcopy(truth)
     a = truth["actions"]
-    row = int(np.flatnonzero(a["kind"] == "pick")[0])
     # The same pick once more, a minute after the session: no event can explain it.
     late = int(session.end_us) + 60_000_000
     for k, v in a.items():
