@@ -292,13 +292,17 @@ EXIT_GATE = (12.5, 1.5)
 NOISY_PLATES = 8  # plates with a worse load cell (12-15 g noise)
 
 
-def _count_for(weight_g: float, rng: random.Random) -> int:
-    # Bigger items fill a 0.30 x 0.45 m plate with fewer units.
-    if weight_g >= 900:
-        return rng.randint(6, 8)
-    if weight_g >= 250:
-        return rng.randint(8, 12)
-    return rng.randint(10, 15)
+# Units a plate starts with, drawn from a range by how heavy the product is: items of
+# 900 g and up, of 250 g and up, lighter ones. Bigger items fill a 0.30 x 0.45 m plate
+# with fewer units; supermarket shelves run deep, with stock for an hour of a busy store.
+CONVENIENCE_STOCK = ((6, 8), (8, 12), (10, 15))
+LARGE_STOCK = ((20, 30), (35, 50), (50, 80))
+
+
+def _stock_count(weight_g: float, rng: random.Random, ranges: tuple[tuple[int, int], ...]) -> int:
+    heavy, medium, light = ranges
+    lo, hi = heavy if weight_g >= 900 else medium if weight_g >= 250 else light
+    return rng.randint(lo, hi)
 
 
 def _box_union(boxes: list[tuple[list[float], list[float]]]) -> tuple[list[float], list[float]]:
@@ -418,7 +422,7 @@ def convenience_store() -> dict[str, Any]:
                         "sensor": {"noise_std_g": round(noise, 1), "rate_hz": 60.0},
                     }
                 )
-                count = _count_for(weight[sku], rng)
+                count = _stock_count(weight[sku], rng, CONVENIENCE_STOCK)
                 planogram.append({"plate": plate_id, "sku": sku, "count": count})
                 if sku in rfid_skus:
                     rfid_zones.setdefault((gi, si, sku), []).append((lo, hi))
@@ -452,15 +456,6 @@ LARGE_ISLANDS = 6
 LARGE_BLOCK_Y0 = (5.0, 11.5)  # two blocks of islands with a 3 m cross aisle between
 LARGE_VARIANTS = 4  # each base product comes in this many variants (flavours, sizes)
 LARGE_CAMERA_GRID = (8, 8)
-
-
-def _large_count(weight_g: float, rng: random.Random) -> int:
-    # Supermarket shelves run deep: enough stock for an hour of a busy store.
-    if weight_g >= 900:
-        return rng.randint(20, 30)
-    if weight_g >= 250:
-        return rng.randint(35, 50)
-    return rng.randint(50, 80)
 
 
 def _large_products(rng: random.Random) -> list[dict[str, Any]]:
@@ -529,7 +524,7 @@ def large_store() -> dict[str, Any]:
                                     },
                                 }
                             )
-                            count = _large_count(product["weight_g"], rng)
+                            count = _stock_count(product["weight_g"], rng, LARGE_STOCK)
                             planogram.append(
                                 {"plate": plate_id, "sku": product["sku"], "count": count}
                             )
@@ -557,6 +552,18 @@ def large_store() -> dict[str, Any]:
     }
 
 
+def _distortion(rng: random.Random, k1_lo: float, k1_hi: float) -> list[float]:
+    """Brown-Conrady coefficients k1, k2, p1, p2, k3 of a wide lens: barrel distortion
+    with k1 drawn from ``[k1_lo, k1_hi]``, small tangential terms, no k3."""
+    return [
+        round(rng.uniform(k1_lo, k1_hi), 4),
+        round(rng.uniform(0.005, 0.02), 4),
+        round(rng.uniform(-5e-4, 5e-4), 5),
+        round(rng.uniform(-5e-4, 5e-4), 5),
+        0.0,
+    ]
+
+
 def _grid_cameras(rng: random.Random) -> list[dict[str, Any]]:
     # An 8 x 8 grid at 3.5 m over the whole floor, each camera tilted about 20 degrees
     # towards the store's middle line so that neighbours overlap (a person is in view of
@@ -581,13 +588,7 @@ def _grid_cameras(rng: random.Random) -> list[dict[str, Any]]:
                         [0.0, round(fx, 2), round(360 + rng.uniform(-4, 4), 2)],
                         [0.0, 0.0, 1.0],
                     ],
-                    "distortion": [
-                        round(rng.uniform(-0.08, -0.04), 4),
-                        round(rng.uniform(0.005, 0.02), 4),
-                        round(rng.uniform(-5e-4, 5e-4), 5),
-                        round(rng.uniform(-5e-4, 5e-4), 5),
-                        0.0,
-                    ],
+                    "distortion": _distortion(rng, -0.08, -0.04),
                     "rotation": rot,
                     "translation": t,
                 }
@@ -630,13 +631,7 @@ def _ceiling_cameras(rng: random.Random) -> list[dict[str, Any]]:
                     ],
                     [0.0, 0.0, 1.0],
                 ],
-                "distortion": [
-                    round(rng.uniform(-0.06, -0.03), 4),
-                    round(rng.uniform(0.005, 0.02), 4),
-                    round(rng.uniform(-5e-4, 5e-4), 5),
-                    round(rng.uniform(-5e-4, 5e-4), 5),
-                    0.0,
-                ],
+                "distortion": _distortion(rng, -0.06, -0.03),
                 "rotation": rot,
                 "translation": t,
             }
