@@ -285,17 +285,6 @@ def test_shipped_stores_load_from_any_folder(tmp_path):
         walkout.stores.path("tiny")
 
 
-def test_the_integrator_example_runs_from_any_folder(tmp_path):
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "integrator.py")],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    assert out.splitlines()[0] == "acct-42 {'MILK-1L': 1} 179 False"
-
-
 def test_ingest_columns_are_named_and_positional_ones_warn():
     """The modalities order their columns differently (weights start with the plate,
     positions with the time): the columns are keyword arguments; positional ones still
