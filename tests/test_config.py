@@ -433,32 +433,34 @@ def test_core_json_is_complete(store: dict[str, Any]) -> None:
     assert parse_config(core) == cfg
 
 
+def _load_error(path: Path, text: str) -> ConfigError:
+    """The error ``load_config`` raises for a file holding ``text``."""
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    return info.value
+
+
 def test_yaml_tags_are_not_executed(tmp_path: Path) -> None:
     marker = tmp_path / "executed"
     path = tmp_path / "evil.yaml"
-    path.write_text(
+    error = _load_error(
+        path,
         "name: !!python/object/apply:pathlib.Path.touch\n"
         f"  - !!python/object/apply:pathlib.Path ['{marker}']\n",
-        encoding="utf-8",
     )
-    with pytest.raises(ConfigError) as info:
-        load_config(path)
     assert not marker.exists()
-    assert str(path) in str(info.value) and "python/object" in str(info.value)
+    assert str(path) in str(error) and "python/object" in str(error)
 
-    path.write_text("!!python/object:walkout.config.Gate {}\n", encoding="utf-8")
-    with pytest.raises(ConfigError) as info:
-        load_config(path)
-    assert info.value.details[0].path == f"{path}:1"
+    error = _load_error(path, "!!python/object:walkout.config.Gate {}\n")
+    assert error.details[0].path == f"{path}:1"
 
 
 def test_unknown_extension_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "store.ini"
-    path.write_text("name = x\n", encoding="utf-8")
-    with pytest.raises(ConfigError) as info:
-        load_config(path)
-    assert str(path) in str(info.value)
-    assert info.value.details[0].value == '".ini"'
+    error = _load_error(path, "name = x\n")
+    assert str(path) in str(error)
+    assert error.details[0].value == '".ini"'
 
 
 def test_missing_file(tmp_path: Path) -> None:
@@ -477,28 +479,22 @@ def test_missing_file(tmp_path: Path) -> None:
 )
 def test_parse_errors_name_file_and_line(tmp_path: Path, name: str, text: str, line: int) -> None:
     path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(ConfigError) as info:
-        load_config(path)
-    assert str(info.value).startswith(f"{path}:{line}: invalid ")
-    assert info.value.details[0].path == f"{path}:{line}"
+    error = _load_error(path, text)
+    assert str(error).startswith(f"{path}:{line}: invalid ")
+    assert error.details[0].path == f"{path}:{line}"
 
 
 def test_top_level_must_be_a_table(tmp_path: Path) -> None:
     path = tmp_path / "list.json"
-    path.write_text("[1, 2]", encoding="utf-8")
-    with pytest.raises(ConfigError) as info:
-        load_config(path)
-    assert info.value.details[0].path == "(root)"
+    error = _load_error(path, "[1, 2]")
+    assert error.details[0].path == "(root)"
 
 
 def test_validation_errors_name_the_file(tmp_path: Path, store: dict[str, Any]) -> None:
     _set(store, "products[0].weight_g", -1.0)
     path = tmp_path / "store.json"
-    path.write_text(json.dumps(store), encoding="utf-8")
-    with pytest.raises(ConfigError) as info:
-        load_config(path)
-    assert str(info.value).startswith(f"{path}: invalid store config, 1 problem:")
+    error = _load_error(path, json.dumps(store))
+    assert str(error).startswith(f"{path}: invalid store config, 1 problem:")
 
 
 # --- schema -------------------------------------------------------------------------------

@@ -56,43 +56,49 @@ def _without_action(truth: dict, row: int) -> dict:
     """The truth with action ``row`` never having happened (its unit off the receipt)."""
     out = copy.deepcopy(truth)
     a = out["actions"]
-    shopper, sku = int(a["shopper"][row]), str(a["sku"][row])
     keep = np.arange(len(a["kind"])) != row
     out["actions"] = {k: np.asarray(v)[keep] for k, v in a.items()}
-    r = out["receipts"]
-    hit = np.flatnonzero((r["shopper"] == shopper) & (r["sku"] == sku))[0]
-    q = np.array(r["quantity"], dtype=np.int64)
-    q[hit] -= int(a["quantity"][row])
-    r["quantity"] = q
+    _charge(out["receipts"], a, row, -1)
     return out
 
 
-def test_a_charge_no_true_action_explains_is_a_phantom_interaction():
+def _charge(receipts: dict, actions: dict, row: int, sign: int) -> None:
+    """Add (``sign`` 1) or take (-1) the units of action ``row`` on its shopper's receipt
+    line of its product."""
+    shopper, sku = actions["shopper"][row], actions["sku"][row]
+    hit = np.flatnonzero((receipts["shopper"] == shopper) & (receipts["sku"] == sku))[0]
+    q = np.array(receipts["quantity"], dtype=np.int64)
+    q[hit] += sign * int(actions["quantity"][row])
+    receipts["quantity"] = q
+
+
+def _first_pick() -> tuple[Session, walkout.Engine, dict, int]:
+    """The single-picks session with every sensor, its truth and the row of its first
+    pick in the truth's actions."""
     session, engine = _run("single-picks", 0, "all")
     assert session.truth is not None
-    a = session.truth["actions"]
-    row = int(np.flatnonzero(a["kind"] == "pick")[0])
-    causes = error_breakdown(_without_action(session.truth, row), engine)
-    assert causes.fp["phantom interaction"] == int(a["quantity"][row])
-    assert causes.total == int(a["quantity"][row])
+    row = int(np.flatnonzero(session.truth["actions"]["kind"] == "pick")[0])
+    return session, engine, session.truth, row
+
+
+def test_a_charge_no_true_action_explains_is_a_phantom_interaction():
+    _, engine, truth, row = _first_pick()
+    units = int(truth["actions"]["quantity"][row])
+    causes = error_breakdown(_without_action(truth, row), engine)
+    assert causes.fp["phantom interaction"] == units
+    assert causes.total == units
 
 
 def test_a_true_pick_without_an_event_is_a_missed_interaction():
-    session, engine = _run("single-picks", 0, "all")
-    assert session.truth is not None
-    truth = copy.deepcopy(session.truth)
+    session, engine, truth, row = _first_pick()
+    truth = copy.deepcopy(truth)
     a = truth["actions"]
-    row = int(np.flatnonzero(a["kind"] == "pick")[0])
     # The same pick once more, a minute after the session: no event can explain it.
     late = int(session.end_us) + 60_000_000
     for k, v in a.items():
         extra = {"t_start_us": late, "t_end_us": late + 500_000}.get(k, v[row])
         a[k] = np.append(np.asarray(v, dtype=np.asarray(v).dtype), extra)
-    r = truth["receipts"]
-    hit = np.flatnonzero((r["shopper"] == a["shopper"][row]) & (r["sku"] == a["sku"][row]))[0]
-    q = np.array(r["quantity"], dtype=np.int64)
-    q[hit] += int(a["quantity"][row])
-    r["quantity"] = q
+    _charge(truth["receipts"], a, row, 1)
     causes = error_breakdown(truth, engine)
     assert causes.fn["missed interaction"] == int(a["quantity"][row])
     assert causes.total == int(a["quantity"][row])

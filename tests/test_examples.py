@@ -6,13 +6,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_integrator_example_prints_the_milk_receipt():
+@pytest.mark.parametrize("from_root", [True, False], ids=["from-the-repo", "from-any-folder"])
+def test_integrator_example_prints_the_milk_receipt(from_root: bool, tmp_path: Path) -> None:
+    """Run as the README says (from the repository), and from another folder (the
+    example finds the shipped store wherever it runs)."""
+    script = "examples/integrator.py" if from_root else str(ROOT / "examples" / "integrator.py")
     out = subprocess.run(
-        [sys.executable, "examples/integrator.py"],
-        cwd=ROOT,
+        [sys.executable, script],
+        cwd=ROOT if from_root else tmp_path,
         capture_output=True,
         text=True,
         check=True,

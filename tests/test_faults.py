@@ -147,17 +147,19 @@ def test_a_camera_blackout_around_a_pick_charges_nothing_wrong(scenario: str, se
     assert result.fn <= stats["unassigned_shelf_events"] * 2
 
 
+def _no_cameras(m: dict[str, Columns]) -> dict[str, Columns]:
+    """The columns with every person and product detection dropped (the cameras off)."""
+    out = dict(m)
+    for name in ("person_detections", "product_detections"):
+        out[name] = _drop(m[name], np.ones(len(m[name]["t_us"]), bool))
+    return out
+
+
 @pytest.mark.parametrize(("scenario", "seed"), CLEAN)
 def test_cameras_off_leaves_thermal_and_charges_nothing_wrong(scenario: str, seed: int) -> None:
     s = _session(scenario, seed)
 
-    def no_cameras(m: dict[str, Columns]) -> dict[str, Columns]:
-        out = dict(m)
-        for name in ("person_detections", "product_detections"):
-            out[name] = _drop(m[name], np.ones(len(m[name]["t_us"]), bool))
-        return out
-
-    engine = feed(s, VISION, no_cameras)
+    engine = feed(s, VISION, _no_cameras)
     result, stats = score(engine, s), engine.stats()
     assert result.fp == 0
     assert len(engine.receipts()) == 1  # thermal alone still binds entry and exit
@@ -168,13 +170,7 @@ def test_cameras_off_leaves_thermal_and_charges_nothing_wrong(scenario: str, see
 def test_unassigned_interactions_during_a_visit_flag_its_receipt() -> None:
     s = _session("single-picks", 0)
 
-    def no_cameras(m: dict[str, Columns]) -> dict[str, Columns]:
-        out = dict(m)
-        for name in ("person_detections", "product_detections"):
-            out[name] = _drop(m[name], np.ones(len(m[name]["t_us"]), bool))
-        return out
-
-    engine = feed(s, VISION, no_cameras)
+    engine = feed(s, VISION, _no_cameras)
     assert engine.stats()["unassigned_shelf_events"] > 0
     assert all(r.needs_review for r in engine.receipts())
 

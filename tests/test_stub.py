@@ -23,6 +23,11 @@ def _declared() -> dict[str, set[str]]:
                     members.add(item.name)
                 elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
                     members.add(item.target.id)
+            # Members written once on a private base of the stub (``_Record``) belong to
+            # each class deriving from it; the base itself is no name of the extension.
+            for base in node.bases:
+                if isinstance(base, ast.Name):
+                    members |= out.get(base.id, set())
             out[node.name] = members
         elif isinstance(node, ast.FunctionDef):
             out[node.name] = set()
@@ -30,7 +35,7 @@ def _declared() -> dict[str, set[str]]:
             # Module constants (e.g. COCO_KEYPOINTS); dunders such as __version__ aside.
             if not node.target.id.startswith("_"):
                 out[node.target.id] = set()
-    return out
+    return {name: members for name, members in out.items() if not name.startswith("_")}
 
 
 def test_every_stub_name_exists_with_its_members():

@@ -16,6 +16,7 @@ import pytest
 rr = pytest.importorskip("rerun")
 from rerun.chunk import RrdReader  # noqa: E402
 
+from conftest import milk_visit  # noqa: E402
 from walkout.cli import main  # noqa: E402
 from walkout.engine import Engine  # noqa: E402
 from walkout.replay import replay  # noqa: E402
@@ -261,23 +262,8 @@ def test_live_recorder_follows_an_engine_step_by_step(tmp_path):
     rec, url = open_recording("live", path=path)
     assert url is None
     recorder = Recorder(engine, recording=rec)
-    rng = np.random.default_rng(0)
-    t0 = 1_767_258_000_000_000
-    for second in range(30):
-        t = t0 + second * 1_000_000 + np.arange(60) * 16_667
-        grams = 2400.0 + 6 * 1058.0 - np.where(t >= t0 + 10_000_000, 1058.0, 0.0)
-        noisy = grams + rng.normal(0, 5, 60)
-        engine.ingest_weights(plate_id=np.zeros(60, int), t_us=t, grams=noisy)
-        recorder.log_weights(np.zeros(60, int), t, noisy)
-        where = (2.55, 2.2) if 4 <= second < 20 else (0.8, 0.8) if second < 4 else (5.2, 0.8)
-        engine.ingest_positions(
-            t_us=t[::4], track_id=np.full(15, 7), x=np.full(15, where[0]), y=np.full(15, where[1])
-        )
-        if second == 1:
-            engine.ingest_gates(gate_id=[0], t_us=[t[0]], kind=["enter"], token=["acct-42"])
-        if second == 22:
-            engine.ingest_gates(gate_id=[1], t_us=[t[0]], kind=["exit"])
-        engine.step()
+    for t, grams in milk_visit(engine, 30):
+        recorder.log_weights(np.zeros(60, int), t, grams)
         recorder.update()
     engine.finish()
     recorder.close()

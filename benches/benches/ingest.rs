@@ -9,7 +9,10 @@
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{
+    criterion_group, criterion_main, BatchSize, BenchmarkGroup, Criterion, Throughput,
+};
 use walkout_benches::{ingest_persons, ingest_products, large_store};
 use walkout_core::{Engine, StoreConfig};
 use walkout_sim::{simulate_chunks_with, SimChunk, SimOptions};
@@ -40,6 +43,18 @@ fn engine(store: &StoreConfig) -> Engine {
     Engine::new(store.clone()).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// Benchmark `run` on a new engine of `store` each iteration (building it is not timed).
+fn on_fresh_engine<R>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    store: &StoreConfig,
+    mut run: impl FnMut(&mut Engine) -> R,
+) {
+    group.bench_function(name, |b| {
+        b.iter_batched_ref(|| engine(store), &mut run, BatchSize::LargeInput)
+    });
+}
+
 fn weights(c: &mut Criterion) {
     let store = large_store();
     let secs = seconds(&store, 120, 10);
@@ -50,27 +65,20 @@ fn weights(c: &mut Criterion) {
     group.bench_function("peer: sum of 1 s of samples", |b| {
         b.iter(|| black_box(one.grams.iter().sum::<f64>()))
     });
-    group.bench_function("ingest_weights, 1 s of 1008 plates", |b| {
-        b.iter_batched_ref(
-            || engine(&store),
-            |e| e.ingest_weights(&one.plate_id, &one.t_us, &one.grams),
-            BatchSize::LargeInput,
-        )
-    });
+    on_fresh_engine(
+        &mut group,
+        "ingest_weights, 1 s of 1008 plates",
+        &store,
+        |e| e.ingest_weights(&one.plate_id, &one.t_us, &one.grams),
+    );
     group.throughput(Throughput::Elements(total as u64));
-    group.bench_function("ingest + step per second, 10 s", |b| {
-        b.iter_batched_ref(
-            || engine(&store),
-            |e| {
-                for c in &secs {
-                    let w = &c.weights;
-                    e.ingest_weights(&w.plate_id, &w.t_us, &w.grams)
-                        .unwrap_or_else(|e| panic!("{e}"));
-                    e.step(None).unwrap_or_else(|e| panic!("{e}"));
-                }
-            },
-            BatchSize::LargeInput,
-        )
+    on_fresh_engine(&mut group, "ingest + step per second, 10 s", &store, |e| {
+        for c in &secs {
+            let w = &c.weights;
+            e.ingest_weights(&w.plate_id, &w.t_us, &w.grams)
+                .unwrap_or_else(|e| panic!("{e}"));
+            e.step(None).unwrap_or_else(|e| panic!("{e}"));
+        }
     });
     group.finish();
 }
@@ -85,20 +93,15 @@ fn detections(c: &mut Criterion) {
     group.bench_function("peer: sum of 1 s of person scores", |b| {
         b.iter(|| black_box(d.score.iter().sum::<f32>()))
     });
-    group.bench_function("ingest_person_detections, 1 s of 64 cameras", |b| {
-        b.iter_batched_ref(
-            || engine(&store),
-            |e| ingest_persons(e, d),
-            BatchSize::LargeInput,
-        )
-    });
+    on_fresh_engine(
+        &mut group,
+        "ingest_person_detections, 1 s of 64 cameras",
+        &store,
+        |e| ingest_persons(e, d),
+    );
     group.throughput(Throughput::Elements(p.len() as u64));
-    group.bench_function("ingest_product_detections, 1 s", |b| {
-        b.iter_batched_ref(
-            || engine(&store),
-            |e| ingest_products(e, p),
-            BatchSize::LargeInput,
-        )
+    on_fresh_engine(&mut group, "ingest_product_detections, 1 s", &store, |e| {
+        ingest_products(e, p)
     });
     group.finish();
 }

@@ -22,7 +22,7 @@ import json
 import math
 import random
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -292,13 +292,17 @@ EXIT_GATE = (12.5, 1.5)
 NOISY_PLATES = 8  # plates with a worse load cell (12-15 g noise)
 
 
-def _count_for(weight_g: float, rng: random.Random) -> int:
-    # Bigger items fill a 0.30 x 0.45 m plate with fewer units.
-    if weight_g >= 900:
-        return rng.randint(6, 8)
-    if weight_g >= 250:
-        return rng.randint(8, 12)
-    return rng.randint(10, 15)
+# Units a plate starts with, drawn from a range by how heavy the product is: items of
+# 900 g and up, of 250 g and up, lighter ones. Bigger items fill a 0.30 x 0.45 m plate
+# with fewer units; supermarket shelves run deep, with stock for an hour of a busy store.
+CONVENIENCE_STOCK = ((6, 8), (8, 12), (10, 15))
+LARGE_STOCK = ((20, 30), (35, 50), (50, 80))
+
+
+def _stock_count(weight_g: float, rng: random.Random, ranges: tuple[tuple[int, int], ...]) -> int:
+    heavy, medium, light = ranges
+    lo, hi = heavy if weight_g >= 900 else medium if weight_g >= 250 else light
+    return rng.randint(lo, hi)
 
 
 def _box_union(boxes: list[tuple[list[float], list[float]]]) -> tuple[list[float], list[float]]:
@@ -331,6 +335,56 @@ def _product(i: int, sku: str, name: str, w: float, std: float, price: int, rfid
         # Tagged items carry EPCs built from the GTIN, so only they need one here.
         "gtin": gtin14(i + 1) if rfid else None,
     }
+
+
+def _thermal_cameras(poses: list[tuple[tuple[float, float], float]]) -> list[dict[str, Any]]:
+    """640 x 512 top-down thermal cameras at 9 fps, 0.01 m a pixel, one per (centre on the
+    floor, rotation) in ``poses``."""
+    return [
+        {
+            "id": i,
+            "width": 640,
+            "height": 512,
+            "fps": 9.0,
+            "homography": thermal_homography(centre, 640, 512, 0.01, angle),
+        }
+        for i, (centre, angle) in enumerate(poses)
+    ]
+
+
+def _rfid_readers(
+    exit_gate: Sequence[float], rfid_zones: Mapping[Any, list[tuple[list[float], list[float]]]]
+) -> list[dict[str, Any]]:
+    """Reader 0 with one antenna over the exit gate, reader 1 with one antenna over each
+    zone of tagged shelves (the union of its plates' boxes)."""
+    return [
+        {
+            "id": 0,
+            "antennas": [
+                {
+                    "id": 0,
+                    "kind": "exit",
+                    "min": [exit_gate[0] - 0.8, exit_gate[1] - 0.8, 0.0],
+                    "max": [exit_gate[0] + 0.8, exit_gate[1] + 0.8, 2.2],
+                }
+            ],
+        },
+        {
+            "id": 1,
+            "antennas": [
+                {"id": ai, "kind": "shelf", "min": lo, "max": hi}
+                for ai, (lo, hi) in enumerate(_box_union(b) for b in rfid_zones.values())
+            ],
+        },
+    ]
+
+
+def _walkway_gates(entry: Sequence[float], exit_gate: Sequence[float]) -> list[dict[str, Any]]:
+    """An entry and an exit gate on the front walkway."""
+    return [
+        {"id": 0, "kind": "entry", "position": list(entry), "radius_m": 1.2},
+        {"id": 1, "kind": "exit", "position": list(exit_gate), "radius_m": 1.2},
+    ]
 
 
 def convenience_store() -> dict[str, Any]:
@@ -368,7 +422,7 @@ def convenience_store() -> dict[str, Any]:
                         "sensor": {"noise_std_g": round(noise, 1), "rate_hz": 60.0},
                     }
                 )
-                count = _count_for(weight[sku], rng)
+                count = _stock_count(weight[sku], rng, CONVENIENCE_STOCK)
                 planogram.append({"plate": plate_id, "sku": sku, "count": count})
                 if sku in rfid_skus:
                     rfid_zones.setdefault((gi, si, sku), []).append((lo, hi))
@@ -384,40 +438,9 @@ def convenience_store() -> dict[str, Any]:
         "gondolas": gondolas,
         "planogram": planogram,
         "cameras": _ceiling_cameras(rng),
-        "thermal_cameras": [
-            {
-                "id": i,
-                "width": 640,
-                "height": 512,
-                "fps": 9.0,
-                "homography": thermal_homography(centre, 640, 512, 0.01, angle),
-            }
-            for i, (centre, angle) in enumerate([((3.5, 2.4), 1.2), ((10.5, 2.4), -0.8)])
-        ],
-        "rfid_readers": [
-            {
-                "id": 0,
-                "antennas": [
-                    {
-                        "id": 0,
-                        "kind": "exit",
-                        "min": [EXIT_GATE[0] - 0.8, EXIT_GATE[1] - 0.8, 0.0],
-                        "max": [EXIT_GATE[0] + 0.8, EXIT_GATE[1] + 0.8, 2.2],
-                    }
-                ],
-            },
-            {
-                "id": 1,
-                "antennas": [
-                    {"id": ai, "kind": "shelf", "min": lo, "max": hi}
-                    for ai, (lo, hi) in enumerate(_box_union(b) for b in rfid_zones.values())
-                ],
-            },
-        ],
-        "gates": [
-            {"id": 0, "kind": "entry", "position": list(ENTRY_GATE), "radius_m": 1.2},
-            {"id": 1, "kind": "exit", "position": list(EXIT_GATE), "radius_m": 1.2},
-        ],
+        "thermal_cameras": _thermal_cameras([((3.5, 2.4), 1.2), ((10.5, 2.4), -0.8)]),
+        "rfid_readers": _rfid_readers(EXIT_GATE, rfid_zones),
+        "gates": _walkway_gates(ENTRY_GATE, EXIT_GATE),
     }
 
 
@@ -433,15 +456,6 @@ LARGE_ISLANDS = 6
 LARGE_BLOCK_Y0 = (5.0, 11.5)  # two blocks of islands with a 3 m cross aisle between
 LARGE_VARIANTS = 4  # each base product comes in this many variants (flavours, sizes)
 LARGE_CAMERA_GRID = (8, 8)
-
-
-def _large_count(weight_g: float, rng: random.Random) -> int:
-    # Supermarket shelves run deep: enough stock for an hour of a busy store.
-    if weight_g >= 900:
-        return rng.randint(20, 30)
-    if weight_g >= 250:
-        return rng.randint(35, 50)
-    return rng.randint(50, 80)
 
 
 def _large_products(rng: random.Random) -> list[dict[str, Any]]:
@@ -510,7 +524,7 @@ def large_store() -> dict[str, Any]:
                                     },
                                 }
                             )
-                            count = _large_count(product["weight_g"], rng)
+                            count = _stock_count(product["weight_g"], rng, LARGE_STOCK)
                             planogram.append(
                                 {"plate": plate_id, "sku": product["sku"], "count": count}
                             )
@@ -530,41 +544,24 @@ def large_store() -> dict[str, Any]:
         "gondolas": gondolas,
         "planogram": planogram,
         "cameras": _grid_cameras(rng),
-        "thermal_cameras": [
-            {
-                "id": i,
-                "width": 640,
-                "height": 512,
-                "fps": 9.0,
-                "homography": thermal_homography((x, 2.5), 640, 512, 0.01, angle),
-            }
-            for i, (x, angle) in enumerate([(3.5, 0.8), (9.5, -1.1), (15.5, 0.4), (21.5, -0.6)])
-        ],
-        "rfid_readers": [
-            {
-                "id": 0,
-                "antennas": [
-                    {
-                        "id": 0,
-                        "kind": "exit",
-                        "min": [exit_[0] - 0.8, exit_[1] - 0.8, 0.0],
-                        "max": [exit_[0] + 0.8, exit_[1] + 0.8, 2.2],
-                    }
-                ],
-            },
-            {
-                "id": 1,
-                "antennas": [
-                    {"id": ai, "kind": "shelf", "min": lo, "max": hi}
-                    for ai, (lo, hi) in enumerate(_box_union(b) for b in rfid_zones.values())
-                ],
-            },
-        ],
-        "gates": [
-            {"id": 0, "kind": "entry", "position": list(entry), "radius_m": 1.2},
-            {"id": 1, "kind": "exit", "position": list(exit_), "radius_m": 1.2},
-        ],
+        "thermal_cameras": _thermal_cameras(
+            [((x, 2.5), angle) for x, angle in [(3.5, 0.8), (9.5, -1.1), (15.5, 0.4), (21.5, -0.6)]]
+        ),
+        "rfid_readers": _rfid_readers(exit_, rfid_zones),
+        "gates": _walkway_gates(entry, exit_),
     }
+
+
+def _distortion(rng: random.Random, k1_lo: float, k1_hi: float) -> list[float]:
+    """Brown-Conrady coefficients k1, k2, p1, p2, k3 of a wide lens: barrel distortion
+    with k1 drawn from ``[k1_lo, k1_hi]``, small tangential terms, no k3."""
+    return [
+        round(rng.uniform(k1_lo, k1_hi), 4),
+        round(rng.uniform(0.005, 0.02), 4),
+        round(rng.uniform(-5e-4, 5e-4), 5),
+        round(rng.uniform(-5e-4, 5e-4), 5),
+        0.0,
+    ]
 
 
 def _grid_cameras(rng: random.Random) -> list[dict[str, Any]]:
@@ -591,13 +588,7 @@ def _grid_cameras(rng: random.Random) -> list[dict[str, Any]]:
                         [0.0, round(fx, 2), round(360 + rng.uniform(-4, 4), 2)],
                         [0.0, 0.0, 1.0],
                     ],
-                    "distortion": [
-                        round(rng.uniform(-0.08, -0.04), 4),
-                        round(rng.uniform(0.005, 0.02), 4),
-                        round(rng.uniform(-5e-4, 5e-4), 5),
-                        round(rng.uniform(-5e-4, 5e-4), 5),
-                        0.0,
-                    ],
+                    "distortion": _distortion(rng, -0.08, -0.04),
                     "rotation": rot,
                     "translation": t,
                 }
@@ -640,13 +631,7 @@ def _ceiling_cameras(rng: random.Random) -> list[dict[str, Any]]:
                     ],
                     [0.0, 0.0, 1.0],
                 ],
-                "distortion": [
-                    round(rng.uniform(-0.06, -0.03), 4),
-                    round(rng.uniform(0.005, 0.02), 4),
-                    round(rng.uniform(-5e-4, 5e-4), 5),
-                    round(rng.uniform(-5e-4, 5e-4), 5),
-                    0.0,
-                ],
+                "distortion": _distortion(rng, -0.06, -0.03),
                 "rotation": rot,
                 "translation": t,
             }

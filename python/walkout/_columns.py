@@ -71,6 +71,16 @@ def column(values: Any, dtype: type[np.generic], field: str) -> np.ndarray:
         return np.ascontiguousarray(arr.astype(dtype, copy=False))
 
 
+def _numbers(arr: np.ndarray, dtype: type[np.generic], field: str) -> np.ndarray:
+    """``arr``, of a checked shape, as a C-contiguous array of numbers of ``dtype``."""
+    if arr.size == 0:
+        return np.zeros(arr.shape, dtype=dtype)
+    if arr.dtype.kind not in "iuf":
+        raise InputError(f"`{field}` must hold numbers (got dtype {arr.dtype})", field=field)
+    with np.errstate(over="ignore"):
+        return np.ascontiguousarray(arr, dtype=dtype)
+
+
 def rows(values: Any, dtype: type[np.generic], tail: tuple[int, ...], field: str) -> np.ndarray:
     """Return ``values`` as a C-contiguous array of shape ``(N, *tail)`` and ``dtype``.
 
@@ -84,12 +94,7 @@ def rows(values: Any, dtype: type[np.generic], tail: tuple[int, ...], field: str
     if arr.shape[1:] != tail:
         want = ", ".join(["N", *map(str, tail)])
         raise InputError(f"`{field}` must have shape ({want}) (got {arr.shape})", field=field)
-    if arr.size == 0:
-        return np.zeros(arr.shape, dtype=dtype)
-    if arr.dtype.kind not in "iuf":
-        raise InputError(f"`{field}` must hold numbers (got dtype {arr.dtype})", field=field)
-    with np.errstate(over="ignore"):
-        return np.ascontiguousarray(arr, dtype=dtype)
+    return _numbers(arr, dtype, field)
 
 
 def matrix(values: Any, dtype: type[np.generic], field: str) -> np.ndarray:
@@ -104,12 +109,7 @@ def matrix(values: Any, dtype: type[np.generic], field: str) -> np.ndarray:
         arr = arr.reshape((0, 0))
     if arr.ndim != 2:
         raise InputError(f"`{field}` must have shape (N, D) (got {arr.shape})", field=field)
-    if arr.size == 0:
-        return np.zeros(arr.shape, dtype=dtype)
-    if arr.dtype.kind not in "iuf":
-        raise InputError(f"`{field}` must hold numbers (got dtype {arr.dtype})", field=field)
-    with np.errstate(over="ignore"):
-        return np.ascontiguousarray(arr, dtype=dtype)
+    return _numbers(arr, dtype, field)
 
 
 _EPC = "rfid_reads.epc"

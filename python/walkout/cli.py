@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from rich.console import Console
 from rich.table import Table
@@ -63,6 +63,9 @@ class CommandError(Exception):
         self.code = code
 
 
+_N = TypeVar("_N", int, float)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with usage errors on one line: ``walkout eval: --seeds: ...``."""
 
@@ -70,42 +73,47 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
 
 
-def _count(minimum: int) -> Callable[[str], int]:
-    """An argparse type: an integer of at least ``minimum``."""
+def _number(
+    convert: Callable[[str], _N], expected: str, valid: Callable[[_N], bool], rule: str, name: str
+) -> Callable[[str], _N]:
+    """An argparse type: ``convert`` of the text, which must be ``valid``; the errors say
+    what was ``expected`` and the ``rule`` broken (with ``{text}`` or ``{value}``)."""
 
-    def parse(text: str) -> int:
+    def parse(text: str) -> _N:
         try:
-            value = int(text)
+            value = convert(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer (got {text!r})") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum} (got {value})")
+            raise argparse.ArgumentTypeError(f"expected {expected} (got {text!r})") from None
+        if not valid(value):
+            raise argparse.ArgumentTypeError(rule.format(text=text, value=value))
         return value
 
-    parse.__name__ = "count"
+    parse.__name__ = name
     return parse
 
 
-def _seed(text: str) -> int:
-    """An argparse type: a simulator seed, an integer from 0 to 2**64 - 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer seed (got {text!r})") from None
-    if not 0 <= value < 2**64:
-        raise argparse.ArgumentTypeError(f"a seed is from 0 to 2**64 - 1 (got {value})")
-    return value
+def _count(minimum: int) -> Callable[[str], int]:
+    """An argparse type: an integer of at least ``minimum``."""
+    rule = f"must be at least {minimum} (got {{value}})"
+    return _number(int, "an integer", lambda v: v >= minimum, rule, "count")
 
 
-def _positive_float(text: str) -> float:
-    """An argparse type: a finite number above 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number (got {text!r})") from None
-    if not (value > 0 and value < float("inf")):
-        raise argparse.ArgumentTypeError(f"must be a number above 0 (got {text})")
-    return value
+# A simulator seed, an integer from 0 to 2**64 - 1.
+_seed = _number(
+    int,
+    "an integer seed",
+    lambda v: 0 <= v < 2**64,
+    "a seed is from 0 to 2**64 - 1 (got {value})",
+    "seed",
+)
+# A finite number above 0.
+_positive_float = _number(
+    float,
+    "a number",
+    lambda v: v > 0 and v < float("inf"),
+    "must be a number above 0 (got {text})",
+    "positive_float",
+)
 
 
 #: Width of tables written to a file or a pipe: wide enough for the ablation table,

@@ -82,6 +82,14 @@ def _fail(message: str) -> PydanticCustomError:
     return PydanticCustomError("walkout_config", message)
 
 
+def _box_max_above_min(hi: Vec3, info: ValidationInfo) -> Vec3:
+    """The check of a box's upper corner against its lower one (plates, read zones)."""
+    lo = info.data.get("min")
+    if lo is not None and (problem := checks.box_problem(lo, hi)):
+        raise _fail(problem)
+    return hi
+
+
 def _details(exc: ValidationError, root: type[BaseModel] | None = None) -> list[ErrorDetail]:
     details = []
     for err in exc.errors(include_url=False):
@@ -234,13 +242,7 @@ class Plate(_Model):
         default_factory=WeightSensor, description="The plate's weight sensor."
     )
 
-    @field_validator("max")
-    @classmethod
-    def _max_above_min(cls, hi: Vec3, info: ValidationInfo) -> Vec3:
-        lo = info.data.get("min")
-        if lo is not None and (problem := checks.box_problem(lo, hi)):
-            raise _fail(problem)
-        return hi
+    _max_above_min = field_validator("max")(_box_max_above_min)
 
 
 class Shelf(_Model):
@@ -328,13 +330,7 @@ class Antenna(_Model):
     min: Vec3 = Field(description="Lower corner of the read zone, store frame, m.")
     max: Vec3 = Field(description="Upper corner of the read zone, store frame, m.")
 
-    @field_validator("max")
-    @classmethod
-    def _max_above_min(cls, hi: Vec3, info: ValidationInfo) -> Vec3:
-        lo = info.data.get("min")
-        if lo is not None and (problem := checks.box_problem(lo, hi)):
-            raise _fail(problem)
-        return hi
+    _max_above_min = field_validator("max")(_box_max_above_min)
 
 
 class RfidReader(_Model):

@@ -33,11 +33,16 @@ RECEIPT_LINE_FIELDS = [
     pa.field("evidence", _EVIDENCE),
 ]
 
+# Which receipt a row belongs to: its shopper's track, account token and exit time.
+_RECEIPT_KEY = [
+    pa.field("track_id", pa.uint32(), nullable=False),
+    pa.field("token", pa.string()),
+    pa.field("exit_us", pa.int64(), nullable=False),
+]
+
 RECEIPTS = pa.schema(
     [
-        pa.field("track_id", pa.uint32(), nullable=False),
-        pa.field("token", pa.string()),
-        pa.field("exit_us", pa.int64(), nullable=False),
+        *_RECEIPT_KEY,
         pa.field("total_cents", pa.int64(), nullable=False),
         pa.field("needs_review", pa.bool_(), nullable=False),
         pa.field("lines", pa.list_(pa.struct(RECEIPT_LINE_FIELDS))),
@@ -47,9 +52,7 @@ RECEIPTS = pa.schema(
 
 RECEIPT_LINES = pa.schema(
     [
-        pa.field("track_id", pa.uint32(), nullable=False),
-        pa.field("token", pa.string()),
-        pa.field("exit_us", pa.int64(), nullable=False),
+        *_RECEIPT_KEY,
         *(
             pa.field("line_total_cents", f.type, nullable=False)
             if f.name == "total_cents"

@@ -396,6 +396,20 @@ fn in_entry(
     }
 }
 
+/// An edit of a fusion queue entry holding the `kind` item `item`, released in `rank`.
+fn in_queue(
+    base: Base,
+    kind: &'static str,
+    rank: u32,
+    item: Value,
+    field: &'static str,
+    value: Value,
+    got: impl ToString,
+) -> Case {
+    let template = json!({"key": T, "rank": rank, "tiebreak": 0, "item": {kind: item}});
+    in_entry(base, "/queue", queued(kind), template, field, value, got)
+}
+
 /// The path an error names for JSON pointer `ptr`: `/a/1/b` is `a[1].b`.
 fn path_of(ptr: &str) -> String {
     let mut out = String::new();
@@ -511,53 +525,47 @@ fn cases() -> Vec<Case> {
         ),
         set(Pending, "/buffer/max_seen_us", json!(i64::MAX), i64::MAX),
         // --- the fusion queue, holds, hand-overs
-        in_entry(
+        in_queue(
             Queued,
-            "/queue",
-            queued("Interaction"),
-            json!({"key": T, "rank": 1,
-                "tiebreak": 0, "item": {"Interaction": interaction()}}),
+            "Interaction",
+            1,
+            interaction(),
             "item/Interaction/plates/0",
             json!(9),
             9,
         ),
-        in_entry(
+        in_queue(
             Queued,
-            "/queue",
-            queued("Interaction"),
-            json!({"key": T, "rank": 1,
-                "tiebreak": 0, "item": {"Interaction": interaction()}}),
+            "Interaction",
+            1,
+            interaction(),
             "item/Interaction/plates",
             json!([]),
             "[]",
         ),
-        in_entry(
+        in_queue(
             Queued,
-            "/queue",
-            queued("HoldExpiry"),
-            json!({"key": T, "rank": 1,
-                "tiebreak": 0, "item": {"HoldExpiry": {"t_end_us": T, "plate": 0}}}),
+            "HoldExpiry",
+            1,
+            json!({"t_end_us": T, "plate": 0}),
             "item/HoldExpiry/plate",
             json!(4),
             4,
         ),
-        in_entry(
+        in_queue(
             Queued,
-            "/queue",
-            queued("HandOverCheck"),
-            json!({"key": T, "rank": 3,
-                "tiebreak": 0, "item": {"HandOverCheck": {"window": T / 1_000_000}}}),
+            "HandOverCheck",
+            3,
+            json!({"window": T / 1_000_000}),
             "item/HandOverCheck/window",
             json!(i64::MAX),
             i64::MAX,
         ),
-        in_entry(
+        in_queue(
             Late,
-            "/queue",
-            queued("Gate"),
-            json!({"key": T, "rank": 0,
-                "tiebreak": 0, "item": {"Gate": {"t_us": T, "gate_id": 2, "kind": "exit",
-                "token": null}}}),
+            "Gate",
+            0,
+            json!({"t_us": T, "gate_id": 2, "kind": "exit", "token": null}),
             "item/Gate/gate_id",
             json!(7),
             7,

@@ -12,9 +12,11 @@ use std::hash::{Hash, Hasher};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple, PyType};
 use pyo3::IntoPyObjectExt;
-use walkout_core::cart::{Cart, Receipt, ReceiptLine};
+use walkout_core::assoc::ShopperScore;
+use walkout_core::cart::{Cart, CartLine, Receipt, ReceiptLine};
 use walkout_core::engine::{GatePassage, HandOver, InteractionKind, ShelfEvent};
 use walkout_core::input::GateEventKind;
+use walkout_core::shelf::hypothesis::Hypothesis;
 use walkout_core::store::StoreModel;
 use walkout_core::track::Track;
 
@@ -98,12 +100,26 @@ impl<T: FieldHash> FieldHash for Vec<T> {
     }
 }
 
-/// The dataclass-like methods of a result type, from its list of fields: `__new__`
+/// A result type, from its struct definition (written once, inside the call), with the
+/// dataclass-like methods made from its fields: `__new__`
 /// (every field, in order), `__repr__`, `__hash__`, `__reduce__` (pickling through
 /// `__new__`) and `to_dict()`. Equality comes from `#[pyclass(eq)]` and the derived
 /// `PartialEq`.
 macro_rules! result_type {
-    ($ty:ident, $name:literal, [$($field:ident : $fty:ty),* $(,)?] $(, { $($extra:tt)* })?) => {
+    (
+        $name:literal $(, $option:ident)?;
+        $(#[$meta:meta])*
+        pub struct $ty:ident {
+            $($(#[$fmeta:meta])* pub $field:ident : $fty:ty),* $(,)?
+        }
+        $({ $($extra:tt)* })?
+    ) => {
+        #[pyclass(module = "walkout._core", name = $name, frozen, get_all, eq $(, $option)?)]
+        $(#[$meta])*
+        pub struct $ty {
+            $($(#[$fmeta])* pub $field: $fty,)*
+        }
+
         impl FieldHash for $ty {
             fn field_hash<H: Hasher>(&self, h: &mut H) {
                 $(self.$field.field_hash(h);)*
@@ -164,43 +180,23 @@ macro_rules! result_type {
     };
 }
 
-/// One line of a receipt: a product, how many units, the price, and how sure the
-/// engine is (`needs_review` when `confidence` is below `fusion.review_confidence`).
-/// `evidence` lists the shelf events behind it.
-#[pyclass(
-    module = "walkout._core",
-    name = "ReceiptLine",
-    frozen,
-    get_all,
-    eq,
-    from_py_object
-)]
-#[derive(Clone, PartialEq)]
-pub struct PyReceiptLine {
-    pub sku: String,
-    pub name: String,
-    pub quantity: u32,
-    pub unit_price_cents: i64,
-    pub total_cents: i64,
-    pub confidence: f64,
-    pub needs_review: bool,
-    pub evidence: Vec<u64>,
+result_type! {
+    "ReceiptLine", from_py_object;
+    /// One line of a receipt: a product, how many units, the price, and how sure the
+    /// engine is (`needs_review` when `confidence` is below `fusion.review_confidence`).
+    /// `evidence` lists the shelf events behind it.
+    #[derive(Clone, PartialEq)]
+    pub struct PyReceiptLine {
+        pub sku: String,
+        pub name: String,
+        pub quantity: u32,
+        pub unit_price_cents: i64,
+        pub total_cents: i64,
+        pub confidence: f64,
+        pub needs_review: bool,
+        pub evidence: Vec<u64>,
+    }
 }
-
-result_type!(
-    PyReceiptLine,
-    "ReceiptLine",
-    [
-        sku: String,
-        name: String,
-        quantity: u32,
-        unit_price_cents: i64,
-        total_cents: i64,
-        confidence: f64,
-        needs_review: bool,
-        evidence: Vec<u64>,
-    ]
-);
 
 impl From<&ReceiptLine> for PyReceiptLine {
     fn from(l: &ReceiptLine) -> Self {
@@ -217,41 +213,27 @@ impl From<&ReceiptLine> for PyReceiptLine {
     }
 }
 
-/// What a shopper who left is charged, issued `fusion.receipt_delay_s` after the exit.
-/// `token` is the account checked in at the entry gate (`None` without a check-in);
-/// times are µs since the Unix epoch, money in minor units (cents).
-#[pyclass(module = "walkout._core", name = "Receipt", frozen, get_all, eq)]
-#[derive(Clone, PartialEq)]
-pub struct PyReceipt {
-    pub track_id: u32,
-    pub token: Option<String>,
-    pub exit_us: i64,
-    pub lines: Vec<PyReceiptLine>,
-    pub total_cents: i64,
-    pub needs_review: bool,
-}
-
-result_type!(
-    PyReceipt,
-    "Receipt",
-    [
-        track_id: u32,
-        token: Option<String>,
-        exit_us: i64,
-        lines: Vec<PyReceiptLine>,
-        total_cents: i64,
-        needs_review: bool,
-    ],
+result_type! {
+    "Receipt";
+    /// What a shopper who left is charged, issued `fusion.receipt_delay_s` after the exit.
+    /// `token` is the account checked in at the entry gate (`None` without a check-in);
+    /// times are µs since the Unix epoch, money in minor units (cents).
+    #[derive(Clone, PartialEq)]
+    pub struct PyReceipt {
+        pub track_id: u32,
+        pub token: Option<String>,
+        pub exit_us: i64,
+        pub lines: Vec<PyReceiptLine>,
+        pub total_cents: i64,
+        pub needs_review: bool,
+    }
     {
         /// `{sku: quantity}` of the receipt.
         fn quantities(&self) -> std::collections::BTreeMap<String, u32> {
-            self.lines
-                .iter()
-                .map(|l| (l.sku.clone(), l.quantity))
-                .collect()
+            self.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect()
         }
     }
-);
+}
 
 impl From<&Receipt> for PyReceipt {
     fn from(r: &Receipt) -> Self {
@@ -266,38 +248,38 @@ impl From<&Receipt> for PyReceipt {
     }
 }
 
-/// One product in the cart of a shopper still in the store.
-#[pyclass(
-    module = "walkout._core",
-    name = "CartLine",
-    frozen,
-    get_all,
-    eq,
-    from_py_object
-)]
-#[derive(Clone, PartialEq)]
-pub struct PyCartLine {
-    pub sku: String,
-    pub quantity: u32,
-    pub confidence: f64,
-    pub evidence: Vec<u64>,
+result_type! {
+    "CartLine", from_py_object;
+    /// One product in the cart of a shopper still in the store.
+    #[derive(Clone, PartialEq)]
+    pub struct PyCartLine {
+        pub sku: String,
+        pub quantity: u32,
+        pub confidence: f64,
+        pub evidence: Vec<u64>,
+    }
 }
 
-result_type!(
-    PyCartLine,
-    "CartLine",
-    [sku: String, quantity: u32, confidence: f64, evidence: Vec<u64>]
-);
-
-/// The cart of a shopper still in the store (track `track_id`).
-#[pyclass(module = "walkout._core", name = "Cart", frozen, get_all, eq)]
-#[derive(Clone, PartialEq)]
-pub struct PyCart {
-    pub track_id: u32,
-    pub lines: Vec<PyCartLine>,
+result_type! {
+    "Cart";
+    /// The cart of a shopper still in the store (track `track_id`).
+    #[derive(Clone, PartialEq)]
+    pub struct PyCart {
+        pub track_id: u32,
+        pub lines: Vec<PyCartLine>,
+    }
 }
 
-result_type!(PyCart, "Cart", [track_id: u32, lines: Vec<PyCartLine>]);
+impl PyCartLine {
+    fn new(store: &StoreModel, l: &CartLine) -> Self {
+        Self {
+            sku: store.product(l.sku).sku.clone(),
+            quantity: l.quantity,
+            confidence: l.confidence,
+            evidence: l.evidence.clone(),
+        }
+    }
+}
 
 impl PyCart {
     pub fn new(store: &StoreModel, cart: &Cart) -> Self {
@@ -306,100 +288,78 @@ impl PyCart {
             lines: cart
                 .lines
                 .values()
-                .map(|l| PyCartLine {
-                    sku: store.product(l.sku).sku.clone(),
-                    quantity: l.quantity,
-                    confidence: l.confidence,
-                    evidence: l.evidence.clone(),
-                })
+                .map(|l| PyCartLine::new(store, l))
                 .collect(),
         }
     }
 }
 
-/// One explanation of a shelf event: `quantity` units of `sku`, with its probability.
-#[pyclass(
-    module = "walkout._core",
-    name = "Hypothesis",
-    frozen,
-    get_all,
-    eq,
-    from_py_object
-)]
-#[derive(Clone, PartialEq)]
-pub struct PyHypothesis {
-    pub sku: String,
-    pub quantity: u32,
-    pub probability: f64,
+result_type! {
+    "Hypothesis", from_py_object;
+    /// One explanation of a shelf event: `quantity` units of `sku`, with its probability.
+    #[derive(Clone, PartialEq)]
+    pub struct PyHypothesis {
+        pub sku: String,
+        pub quantity: u32,
+        pub probability: f64,
+    }
 }
 
-result_type!(
-    PyHypothesis,
-    "Hypothesis",
-    [sku: String, quantity: u32, probability: f64]
-);
-
-/// How likely shopper `track_id` made a shelf event: the probability, their distance
-/// to the plate front and how many of their hands were seen at it.
-#[pyclass(
-    module = "walkout._core",
-    name = "ShopperScore",
-    frozen,
-    get_all,
-    eq,
-    from_py_object
-)]
-#[derive(Clone, PartialEq)]
-pub struct PyShopperScore {
-    pub track_id: u32,
-    pub probability: f64,
-    pub distance_m: f64,
-    pub hands: u32,
+result_type! {
+    "ShopperScore", from_py_object;
+    /// How likely shopper `track_id` made a shelf event: the probability, their distance
+    /// to the plate front and how many of their hands were seen at it.
+    #[derive(Clone, PartialEq)]
+    pub struct PyShopperScore {
+        pub track_id: u32,
+        pub probability: f64,
+        pub distance_m: f64,
+        pub hands: u32,
+    }
 }
 
-result_type!(
-    PyShopperScore,
-    "ShopperScore",
-    [track_id: u32, probability: f64, distance_m: f64, hands: u32]
-);
-
-/// One shelf interaction: the plates and times, the weight change, its hypotheses
-/// (most likely first), the shoppers who may have made it, and the one it was
-/// assigned to (`None`: unassigned).
-#[pyclass(module = "walkout._core", name = "ShelfEvent", frozen, get_all, eq)]
-#[derive(Clone, PartialEq)]
-pub struct PyShelfEvent {
-    pub id: u64,
-    pub plates: Vec<u32>,
-    pub t_start_us: i64,
-    pub t_end_us: i64,
-    pub delta_g: f64,
-    /// "pick", "put_back" or "touch".
-    pub kind: String,
-    pub hypotheses: Vec<PyHypothesis>,
-    pub unexplained: f64,
-    pub shoppers: Vec<PyShopperScore>,
-    pub assigned_to: Option<u32>,
-    pub confidence: f64,
+result_type! {
+    "ShelfEvent";
+    /// One shelf interaction: the plates and times, the weight change, its hypotheses
+    /// (most likely first), the shoppers who may have made it, and the one it was
+    /// assigned to (`None`: unassigned).
+    #[derive(Clone, PartialEq)]
+    pub struct PyShelfEvent {
+        pub id: u64,
+        pub plates: Vec<u32>,
+        pub t_start_us: i64,
+        pub t_end_us: i64,
+        pub delta_g: f64,
+        /// "pick", "put_back" or "touch".
+        pub kind: String,
+        pub hypotheses: Vec<PyHypothesis>,
+        pub unexplained: f64,
+        pub shoppers: Vec<PyShopperScore>,
+        pub assigned_to: Option<u32>,
+        pub confidence: f64,
+    }
 }
 
-result_type!(
-    PyShelfEvent,
-    "ShelfEvent",
-    [
-        id: u64,
-        plates: Vec<u32>,
-        t_start_us: i64,
-        t_end_us: i64,
-        delta_g: f64,
-        kind: String,
-        hypotheses: Vec<PyHypothesis>,
-        unexplained: f64,
-        shoppers: Vec<PyShopperScore>,
-        assigned_to: Option<u32>,
-        confidence: f64,
-    ]
-);
+impl PyHypothesis {
+    fn new(store: &StoreModel, h: &Hypothesis) -> Self {
+        Self {
+            sku: store.product(h.sku).sku.clone(),
+            quantity: h.quantity,
+            probability: h.probability,
+        }
+    }
+}
+
+impl From<&ShopperScore> for PyShopperScore {
+    fn from(s: &ShopperScore) -> Self {
+        Self {
+            track_id: s.track_id,
+            probability: s.probability,
+            distance_m: s.distance_m,
+            hands: s.hands,
+        }
+    }
+}
 
 impl PyShelfEvent {
     pub fn new(store: &StoreModel, e: &ShelfEvent) -> Self {
@@ -418,58 +378,32 @@ impl PyShelfEvent {
             hypotheses: e
                 .hypotheses
                 .iter()
-                .map(|h| PyHypothesis {
-                    sku: store.product(h.sku).sku.clone(),
-                    quantity: h.quantity,
-                    probability: h.probability,
-                })
+                .map(|h| PyHypothesis::new(store, h))
                 .collect(),
             unexplained: e.unexplained,
-            shoppers: e
-                .shoppers
-                .iter()
-                .map(|s| PyShopperScore {
-                    track_id: s.track_id,
-                    probability: s.probability,
-                    distance_m: s.distance_m,
-                    hands: s.hands,
-                })
-                .collect(),
+            shoppers: e.shoppers.iter().map(PyShopperScore::from).collect(),
             assigned_to: e.assigned_to,
             confidence: e.confidence,
         }
     }
 }
 
-/// A pseudonymous shopper track, living for one visit: last position (m, store
-/// frame), first and last time seen, and the gate times.
-#[pyclass(module = "walkout._core", name = "Track", frozen, get_all, eq)]
-#[derive(Clone, PartialEq)]
-pub struct PyTrack {
-    pub track_id: u32,
-    pub token: Option<String>,
-    pub first_us: i64,
-    pub last_us: i64,
-    pub x: f64,
-    pub y: f64,
-    pub entered_us: Option<i64>,
-    pub exited_us: Option<i64>,
+result_type! {
+    "Track";
+    /// A pseudonymous shopper track, living for one visit: last position (m, store
+    /// frame), first and last time seen, and the gate times.
+    #[derive(Clone, PartialEq)]
+    pub struct PyTrack {
+        pub track_id: u32,
+        pub token: Option<String>,
+        pub first_us: i64,
+        pub last_us: i64,
+        pub x: f64,
+        pub y: f64,
+        pub entered_us: Option<i64>,
+        pub exited_us: Option<i64>,
+    }
 }
-
-result_type!(
-    PyTrack,
-    "Track",
-    [
-        track_id: u32,
-        token: Option<String>,
-        first_us: i64,
-        last_us: i64,
-        x: f64,
-        y: f64,
-        entered_us: Option<i64>,
-        exited_us: Option<i64>,
-    ]
-);
 
 impl From<&Track> for PyTrack {
     fn from(t: &Track) -> Self {
@@ -486,30 +420,20 @@ impl From<&Track> for PyTrack {
     }
 }
 
-/// A gate event (`kind` "enter" or "exit") and the track it was bound to (`None`:
-/// no shopper found at the gate).
-#[pyclass(module = "walkout._core", name = "GatePassage", frozen, get_all, eq)]
-#[derive(Clone, PartialEq)]
-pub struct PyGatePassage {
-    pub t_us: i64,
-    pub gate_id: u32,
-    /// "enter" or "exit".
-    pub kind: String,
-    pub track_id: Option<u32>,
-    pub has_token: bool,
+result_type! {
+    "GatePassage";
+    /// A gate event (`kind` "enter" or "exit") and the track it was bound to (`None`:
+    /// no shopper found at the gate).
+    #[derive(Clone, PartialEq)]
+    pub struct PyGatePassage {
+        pub t_us: i64,
+        pub gate_id: u32,
+        /// "enter" or "exit".
+        pub kind: String,
+        pub track_id: Option<u32>,
+        pub has_token: bool,
+    }
 }
-
-result_type!(
-    PyGatePassage,
-    "GatePassage",
-    [
-        t_us: i64,
-        gate_id: u32,
-        kind: String,
-        track_id: Option<u32>,
-        has_token: bool,
-    ]
-);
 
 impl From<&GatePassage> for PyGatePassage {
     fn from(g: &GatePassage) -> Self {
@@ -527,29 +451,19 @@ impl From<&GatePassage> for PyGatePassage {
     }
 }
 
-/// A unit of `sku` the cameras saw pass from one shopper to another (moved between
-/// their carts).
-#[pyclass(module = "walkout._core", name = "HandOver", frozen, get_all, eq)]
-#[derive(Clone, PartialEq)]
-pub struct PyHandOver {
-    pub t_us: i64,
-    pub sku: String,
-    pub from_track: u32,
-    pub to_track: u32,
-    pub sightings: u32,
+result_type! {
+    "HandOver";
+    /// A unit of `sku` the cameras saw pass from one shopper to another (moved between
+    /// their carts).
+    #[derive(Clone, PartialEq)]
+    pub struct PyHandOver {
+        pub t_us: i64,
+        pub sku: String,
+        pub from_track: u32,
+        pub to_track: u32,
+        pub sightings: u32,
+    }
 }
-
-result_type!(
-    PyHandOver,
-    "HandOver",
-    [
-        t_us: i64,
-        sku: String,
-        from_track: u32,
-        to_track: u32,
-        sightings: u32,
-    ]
-);
 
 impl PyHandOver {
     pub fn new(store: &StoreModel, h: &HandOver) -> Self {

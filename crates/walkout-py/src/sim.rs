@@ -2,7 +2,7 @@
 //! numpy columns, ready for `walkout.session.Session` (see its docstring for every
 //! table and column).
 
-use numpy::{IntoPyArray, PyArrayMethods};
+use numpy::{Element, IntoPyArray, PyArray1, PyArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use walkout_core::epc::epc_to_hex;
@@ -58,8 +58,25 @@ pub fn simulate<'py>(
 
 type Dict<'py> = Bound<'py, PyDict>;
 
-fn col<T>(v: &[T], f: impl Fn(&T) -> f32) -> Vec<f32> {
-    v.iter().map(f).collect()
+/// One numpy column: `f` of each row.
+fn array_of<'py, R, T: Element>(
+    py: Python<'py>,
+    rows: &[R],
+    f: impl Fn(&R) -> T,
+) -> Bound<'py, PyArray1<T>> {
+    rows.iter().map(f).collect::<Vec<_>>().into_pyarray(py)
+}
+
+/// One column as a Python list: `f` of each row.
+fn list_of<R, T>(rows: &[R], f: impl Fn(&R) -> T) -> Vec<T> {
+    rows.iter().map(f).collect()
+}
+
+/// Move each named field of a batch into `dict` as the numpy column of that name.
+macro_rules! set_arrays {
+    ($py:expr, $dict:expr, $batch:expr, [$($field:ident),+ $(,)?]) => {
+        $($dict.set_item(stringify!($field), $batch.$field.into_pyarray($py))?;)+
+    };
 }
 
 fn session_dict(py: Python<'_>, s: SimSession) -> PyResult<Dict<'_>> {
@@ -72,21 +89,15 @@ fn session_dict(py: Python<'_>, s: SimSession) -> PyResult<Dict<'_>> {
     out.set_item("meta", meta)?;
 
     let w = PyDict::new(py);
-    w.set_item("plate_id", s.weights.plate_id.into_pyarray(py))?;
-    w.set_item("t_us", s.weights.t_us.into_pyarray(py))?;
-    w.set_item("grams", s.weights.grams.into_pyarray(py))?;
+    set_arrays!(py, w, s.weights, [plate_id, t_us, grams]);
     out.set_item("weights", w)?;
 
     let p = PyDict::new(py);
-    p.set_item("t_us", s.positions.t_us.into_pyarray(py))?;
-    p.set_item("track_id", s.positions.track_id.into_pyarray(py))?;
-    p.set_item("x", s.positions.x.into_pyarray(py))?;
-    p.set_item("y", s.positions.y.into_pyarray(py))?;
+    set_arrays!(py, p, s.positions, [t_us, track_id, x, y]);
     out.set_item("positions", p)?;
 
     let g = PyDict::new(py);
-    g.set_item("gate_id", s.gates.gate_id.into_pyarray(py))?;
-    g.set_item("t_us", s.gates.t_us.into_pyarray(py))?;
+    set_arrays!(py, g, s.gates, [gate_id, t_us]);
     let kinds: Vec<&str> = s
         .gates
         .kind
@@ -116,7 +127,7 @@ fn session_dict(py: Python<'_>, s: SimSession) -> PyResult<Dict<'_>> {
 
 fn bbox_columns(py: Python<'_>, d: &Dict<'_>, bbox: &[[f32; 4]]) -> PyResult<()> {
     for (k, name) in ["x1", "y1", "x2", "y2"].into_iter().enumerate() {
-        d.set_item(name, col(bbox, |b| b[k]).into_pyarray(py))?;
+        d.set_item(name, array_of(py, bbox, |b| b[k]))?;
     }
     Ok(())
 }
@@ -125,9 +136,7 @@ fn person_detections(py: Python<'_>, d: PersonDetectionBatch) -> PyResult<Dict<'
     let n = d.len();
     let out = PyDict::new(py);
     bbox_columns(py, &out, &d.bbox)?;
-    out.set_item("camera_id", d.camera_id.into_pyarray(py))?;
-    out.set_item("t_us", d.t_us.into_pyarray(py))?;
-    out.set_item("score", d.score.into_pyarray(py))?;
+    set_arrays!(py, out, d, [camera_id, t_us, score]);
     let flat: Vec<f32> = d.keypoints.iter().flatten().flatten().copied().collect();
     let kps = flat.into_pyarray(py).reshape([n, 17, 3])?;
     out.set_item("keypoints", kps)?;
@@ -141,34 +150,22 @@ fn person_detections(py: Python<'_>, d: PersonDetectionBatch) -> PyResult<Dict<'
 fn product_detections(py: Python<'_>, d: ProductDetectionBatch) -> PyResult<Dict<'_>> {
     let out = PyDict::new(py);
     bbox_columns(py, &out, &d.bbox)?;
-    out.set_item("camera_id", d.camera_id.into_pyarray(py))?;
-    out.set_item("t_us", d.t_us.into_pyarray(py))?;
-    out.set_item("class_id", d.class_id.into_pyarray(py))?;
-    out.set_item("score", d.score.into_pyarray(py))?;
+    set_arrays!(py, out, d, [camera_id, t_us, class_id, score]);
     Ok(out)
 }
 
 fn thermal_blobs(py: Python<'_>, b: ThermalBlobBatch) -> PyResult<Dict<'_>> {
     let out = PyDict::new(py);
-    out.set_item("cx", col(&b.centroid, |c| c[0]).into_pyarray(py))?;
-    out.set_item("cy", col(&b.centroid, |c| c[1]).into_pyarray(py))?;
-    out.set_item("camera_id", b.camera_id.into_pyarray(py))?;
-    out.set_item("t_us", b.t_us.into_pyarray(py))?;
-    out.set_item("area_px", b.area_px.into_pyarray(py))?;
-    out.set_item("temperature_c", b.temperature_c.into_pyarray(py))?;
+    out.set_item("cx", array_of(py, &b.centroid, |c| c[0]))?;
+    out.set_item("cy", array_of(py, &b.centroid, |c| c[1]))?;
+    set_arrays!(py, out, b, [camera_id, t_us, area_px, temperature_c]);
     Ok(out)
 }
 
 fn rfid_reads(py: Python<'_>, r: RfidReadBatch) -> PyResult<Dict<'_>> {
     let out = PyDict::new(py);
-    out.set_item(
-        "epc",
-        r.epc.iter().map(|&e| epc_to_hex(e)).collect::<Vec<_>>(),
-    )?;
-    out.set_item("reader_id", r.reader_id.into_pyarray(py))?;
-    out.set_item("antenna_id", r.antenna_id.into_pyarray(py))?;
-    out.set_item("t_us", r.t_us.into_pyarray(py))?;
-    out.set_item("rssi_dbm", r.rssi_dbm.into_pyarray(py))?;
+    out.set_item("epc", list_of(&r.epc, |&e| epc_to_hex(e)))?;
+    set_arrays!(py, out, r, [reader_id, antenna_id, t_us, rssi_dbm]);
     Ok(out)
 }
 
@@ -181,83 +178,42 @@ fn truth(py: Python<'_>, t: GroundTruth) -> PyResult<Dict<'_>> {
     let truth = PyDict::new(py);
     let tr = t.trajectories;
     let traj = PyDict::new(py);
-    traj.set_item("t_us", tr.t_us.into_pyarray(py))?;
-    traj.set_item("shopper", tr.shopper.into_pyarray(py))?;
-    traj.set_item("x", tr.x.into_pyarray(py))?;
-    traj.set_item("y", tr.y.into_pyarray(py))?;
+    set_arrays!(py, traj, tr, [t_us, shopper, x, y]);
     truth.set_item("trajectories", traj)?;
 
     let pb = t.person_boxes;
     let boxes = PyDict::new(py);
-    boxes.set_item("camera_id", pb.camera_id.into_pyarray(py))?;
-    boxes.set_item("t_us", pb.t_us.into_pyarray(py))?;
-    boxes.set_item("shopper", pb.shopper.into_pyarray(py))?;
+    set_arrays!(py, boxes, pb, [camera_id, t_us, shopper]);
     bbox_columns(py, &boxes, &pb.bbox)?;
-    boxes.set_item("visible", pb.visible.into_pyarray(py))?;
+    set_arrays!(py, boxes, pb, [visible]);
     truth.set_item("person_boxes", boxes)?;
 
     let a = &t.actions;
     let actions = PyDict::new(py);
-    let ints = |f: &dyn Fn(&walkout_sim::TrueAction) -> i64| a.iter().map(f).collect::<Vec<_>>();
-    actions.set_item("shopper", a.iter().map(|x| x.shopper).collect::<Vec<_>>())?;
-    actions.set_item(
-        "kind",
-        a.iter().map(|x| x.kind.as_str()).collect::<Vec<_>>(),
-    )?;
-    actions.set_item(
-        "plate_id",
-        ints(&|x| or_minus_one(x.plate_id)).into_pyarray(py),
-    )?;
-    actions.set_item("sku", a.iter().map(|x| x.sku.clone()).collect::<Vec<_>>())?;
-    actions.set_item("quantity", a.iter().map(|x| x.quantity).collect::<Vec<_>>())?;
-    actions.set_item(
-        "t_start_us",
-        a.iter().map(|x| x.t_start_us).collect::<Vec<_>>(),
-    )?;
-    actions.set_item("t_end_us", a.iter().map(|x| x.t_end_us).collect::<Vec<_>>())?;
-    actions.set_item("grams", a.iter().map(|x| x.grams_moved).collect::<Vec<_>>())?;
-    actions.set_item(
-        "receiver",
-        ints(&|x| or_minus_one(x.receiver)).into_pyarray(py),
-    )?;
+    actions.set_item("shopper", list_of(a, |x| x.shopper))?;
+    actions.set_item("kind", list_of(a, |x| x.kind.as_str()))?;
+    actions.set_item("plate_id", array_of(py, a, |x| or_minus_one(x.plate_id)))?;
+    actions.set_item("sku", list_of(a, |x| x.sku.clone()))?;
+    actions.set_item("quantity", list_of(a, |x| x.quantity))?;
+    actions.set_item("t_start_us", list_of(a, |x| x.t_start_us))?;
+    actions.set_item("t_end_us", list_of(a, |x| x.t_end_us))?;
+    actions.set_item("grams", list_of(a, |x| x.grams_moved))?;
+    actions.set_item("receiver", array_of(py, a, |x| or_minus_one(x.receiver)))?;
     actions.set_item(
         "confusion",
-        a.iter()
-            .map(|x| x.confusion.map_or("", |c| c.as_str()))
-            .collect::<Vec<_>>(),
+        list_of(a, |x| x.confusion.map_or("", |c| c.as_str())),
     )?;
     truth.set_item("actions", actions)?;
 
     let sh = &t.shoppers;
     let shoppers = PyDict::new(py);
-    shoppers.set_item("shopper", sh.iter().map(|x| x.shopper).collect::<Vec<_>>())?;
-    shoppers.set_item(
-        "track_id",
-        sh.iter().map(|x| x.track_id).collect::<Vec<_>>(),
-    )?;
-    shoppers.set_item(
-        "token",
-        sh.iter().map(|x| x.token.clone()).collect::<Vec<_>>(),
-    )?;
-    shoppers.set_item(
-        "enter_us",
-        sh.iter().map(|x| x.enter_us).collect::<Vec<_>>(),
-    )?;
-    shoppers.set_item("exit_us", sh.iter().map(|x| x.exit_us).collect::<Vec<_>>())?;
-    shoppers.set_item(
-        "height_m",
-        sh.iter()
-            .map(|x| x.height_m)
-            .collect::<Vec<_>>()
-            .into_pyarray(py),
-    )?;
-    shoppers.set_item(
-        "shoulder_m",
-        sh.iter()
-            .map(|x| x.shoulder_m)
-            .collect::<Vec<_>>()
-            .into_pyarray(py),
-    )?;
+    shoppers.set_item("shopper", list_of(sh, |x| x.shopper))?;
+    shoppers.set_item("track_id", list_of(sh, |x| x.track_id))?;
+    shoppers.set_item("token", list_of(sh, |x| x.token.clone()))?;
+    shoppers.set_item("enter_us", list_of(sh, |x| x.enter_us))?;
+    shoppers.set_item("exit_us", list_of(sh, |x| x.exit_us))?;
+    shoppers.set_item("height_m", array_of(py, sh, |x| x.height_m))?;
+    shoppers.set_item("shoulder_m", array_of(py, sh, |x| x.shoulder_m))?;
     truth.set_item("shoppers", shoppers)?;
 
     // Receipts flattened to one row per (shopper, sku).
@@ -281,39 +237,12 @@ fn truth(py: Python<'_>, t: GroundTruth) -> PyResult<Dict<'_>> {
 
     let cc = &t.cart_changes;
     let carts = PyDict::new(py);
-    carts.set_item(
-        "t_us",
-        cc.iter()
-            .map(|c| c.t_us)
-            .collect::<Vec<_>>()
-            .into_pyarray(py),
-    )?;
-    carts.set_item(
-        "shopper",
-        cc.iter()
-            .map(|c| c.shopper)
-            .collect::<Vec<_>>()
-            .into_pyarray(py),
-    )?;
-    carts.set_item("sku", cc.iter().map(|c| c.sku.clone()).collect::<Vec<_>>())?;
-    carts.set_item(
-        "delta",
-        cc.iter()
-            .map(|c| c.delta)
-            .collect::<Vec<_>>()
-            .into_pyarray(py),
-    )?;
-    carts.set_item(
-        "quantity",
-        cc.iter()
-            .map(|c| c.quantity)
-            .collect::<Vec<_>>()
-            .into_pyarray(py),
-    )?;
-    carts.set_item(
-        "cause",
-        cc.iter().map(|c| c.cause.as_str()).collect::<Vec<_>>(),
-    )?;
+    carts.set_item("t_us", array_of(py, cc, |c| c.t_us))?;
+    carts.set_item("shopper", array_of(py, cc, |c| c.shopper))?;
+    carts.set_item("sku", list_of(cc, |c| c.sku.clone()))?;
+    carts.set_item("delta", array_of(py, cc, |c| c.delta))?;
+    carts.set_item("quantity", array_of(py, cc, |c| c.quantity))?;
+    carts.set_item("cause", list_of(cc, |c| c.cause.as_str()))?;
     truth.set_item("cart_changes", carts)?;
 
     truth.set_item("final_stock", stock_table(py, &t.final_stock)?)?;
@@ -321,85 +250,26 @@ fn truth(py: Python<'_>, t: GroundTruth) -> PyResult<Dict<'_>> {
 
     let ds = &t.disturbances;
     let dist = PyDict::new(py);
-    dist.set_item(
-        "kind",
-        ds.iter().map(|d| d.kind.as_str()).collect::<Vec<_>>(),
-    )?;
-    dist.set_item(
-        "sensor_id",
-        ds.iter()
-            .map(|d| d.sensor_id)
-            .collect::<Vec<_>>()
-            .into_pyarray(py),
-    )?;
-    dist.set_item(
-        "shopper",
-        ds.iter()
-            .map(|d| or_minus_one(d.shopper))
-            .collect::<Vec<_>>()
-            .into_pyarray(py),
-    )?;
-    dist.set_item(
-        "t_start_us",
-        ds.iter()
-            .map(|d| d.t_start_us)
-            .collect::<Vec<_>>()
-            .into_pyarray(py),
-    )?;
-    dist.set_item(
-        "t_end_us",
-        ds.iter()
-            .map(|d| d.t_end_us)
-            .collect::<Vec<_>>()
-            .into_pyarray(py),
-    )?;
+    dist.set_item("kind", list_of(ds, |d| d.kind.as_str()))?;
+    dist.set_item("sensor_id", array_of(py, ds, |d| d.sensor_id))?;
+    dist.set_item("shopper", array_of(py, ds, |d| or_minus_one(d.shopper)))?;
+    dist.set_item("t_start_us", array_of(py, ds, |d| d.t_start_us))?;
+    dist.set_item("t_end_us", array_of(py, ds, |d| d.t_end_us))?;
     truth.set_item("disturbances", dist)?;
 
     let tags = PyDict::new(py);
-    tags.set_item(
-        "epc",
-        t.tags.iter().map(|x| epc_to_hex(x.epc)).collect::<Vec<_>>(),
-    )?;
-    tags.set_item(
-        "sku",
-        t.tags.iter().map(|x| x.sku.clone()).collect::<Vec<_>>(),
-    )?;
-    tags.set_item(
-        "serial",
-        t.tags
-            .iter()
-            .map(|x| x.serial)
-            .collect::<Vec<_>>()
-            .into_pyarray(py),
-    )?;
-    tags.set_item(
-        "plate_id",
-        t.tags
-            .iter()
-            .map(|x| x.plate_id)
-            .collect::<Vec<_>>()
-            .into_pyarray(py),
-    )?;
+    tags.set_item("epc", list_of(&t.tags, |x| epc_to_hex(x.epc)))?;
+    tags.set_item("sku", list_of(&t.tags, |x| x.sku.clone()))?;
+    tags.set_item("serial", array_of(py, &t.tags, |x| x.serial))?;
+    tags.set_item("plate_id", array_of(py, &t.tags, |x| x.plate_id))?;
     truth.set_item("tags", tags)?;
     Ok(truth)
 }
 
 fn stock_table<'py>(py: Python<'py>, rows: &[(u32, String, u32)]) -> PyResult<Dict<'py>> {
     let d = PyDict::new(py);
-    d.set_item(
-        "plate_id",
-        rows.iter()
-            .map(|x| x.0)
-            .collect::<Vec<_>>()
-            .into_pyarray(py),
-    )?;
-    d.set_item("sku", rows.iter().map(|x| x.1.clone()).collect::<Vec<_>>())?;
-    d.set_item(
-        "count",
-        rows.iter()
-            .map(|x| x.2)
-            .collect::<Vec<_>>()
-            .into_pyarray(py),
-    )?;
+    d.set_item("plate_id", array_of(py, rows, |x| x.0))?;
+    d.set_item("sku", list_of(rows, |x| x.1.clone()))?;
+    d.set_item("count", array_of(py, rows, |x| x.2))?;
     Ok(d)
 }

@@ -179,6 +179,56 @@ struct PlateStream {
     rot_cos: f64,
 }
 
+/// A load on a plate for a while: a hand (or lean), or a shelf shaking.
+trait TimedLoad {
+    /// When it starts and ends, µs; it acts strictly between the two.
+    fn span_us(&self) -> (i64, i64);
+    /// Grams it adds at `t_us`, inside the span.
+    fn grams_at(&self, t_us: i64) -> f64;
+}
+
+impl TimedLoad for HandShape {
+    fn span_us(&self) -> (i64, i64) {
+        (self.t_start_us, self.t_end_us)
+    }
+
+    fn grams_at(&self, t_us: i64) -> f64 {
+        self.at(t_us)
+    }
+}
+
+impl TimedLoad for Burst {
+    fn span_us(&self) -> (i64, i64) {
+        (self.t0_us, self.t1_us)
+    }
+
+    fn grams_at(&self, t_us: i64) -> f64 {
+        self.at(t_us)
+    }
+}
+
+/// The sum of the loads active at `t`, in the order given. Loads are sorted by start and
+/// read at times that never go back: `cursor` moves past the ones that ended for good.
+fn sum_active<L: TimedLoad>(loads: &[L], cursor: &mut usize, t: i64) -> f64 {
+    while let Some(load) = loads.get(*cursor) {
+        if load.span_us().1 > t {
+            break;
+        }
+        *cursor += 1;
+    }
+    let mut g = 0.0;
+    for load in &loads[*cursor..] {
+        let (start, end) = load.span_us();
+        if start >= t {
+            break;
+        }
+        if end > t {
+            g += load.grams_at(t);
+        }
+    }
+    g
+}
+
 impl PlateStream {
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -287,41 +337,11 @@ impl PlateStream {
     /// Every hand (and lean) on the plate at `t`, summed: two shoppers may touch one
     /// plate at once.
     fn hand_at(&mut self, t: i64) -> f64 {
-        while let Some(h) = self.hands.get(self.hand_i) {
-            if h.t_end_us > t {
-                break;
-            }
-            self.hand_i += 1;
-        }
-        let mut g = 0.0;
-        for h in &self.hands[self.hand_i..] {
-            if h.t_start_us >= t {
-                break;
-            }
-            if h.t_end_us > t {
-                g += h.at(t);
-            }
-        }
-        g
+        sum_active(&self.hands, &mut self.hand_i, t)
     }
 
     fn shake_at(&mut self, t: i64) -> f64 {
-        while let Some(b) = self.bursts.get(self.burst_i) {
-            if b.t1_us > t {
-                break;
-            }
-            self.burst_i += 1;
-        }
-        let mut g = 0.0;
-        for b in &self.bursts[self.burst_i..] {
-            if b.t0_us >= t {
-                break;
-            }
-            if b.t1_us > t {
-                g += b.at(t);
-            }
-        }
-        g
+        sum_active(&self.bursts, &mut self.burst_i, t)
     }
 
     fn dropped(&mut self, t: i64) -> bool {

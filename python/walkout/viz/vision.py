@@ -146,6 +146,16 @@ class _Pending:
     cols: list[Mapping[str, np.ndarray]] = field(default_factory=list)
 
 
+def _ints(values: Any) -> np.ndarray:
+    """A column of a batch as 1-D int64 (sensor ids, times, classes)."""
+    return np.asarray(values, dtype=np.int64).reshape(-1)
+
+
+def _floats(values: Any, *tail: int) -> np.ndarray:
+    """A column of a batch as float64 rows of shape ``tail`` (1-D when none)."""
+    return np.asarray(values, dtype=np.float64).reshape(-1, *tail)
+
+
 class _FrameLayer:
     """Frames of one kind of detection, one set of entities per sensor (decimated,
     cleared after ``hold_s``, sent in batches). Subclasses say what to log."""
@@ -235,13 +245,32 @@ class _FrameLayer:
 
 
 def _box_columns(bbox: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    b = np.asarray(bbox, dtype=np.float64).reshape(-1, 4)
+    b = _floats(bbox, 4)
     centers = np.column_stack([(b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2])
     half = np.column_stack([np.abs(b[:, 2] - b[:, 0]) / 2, np.abs(b[:, 3] - b[:, 1]) / 2])
     return centers, half
 
 
-class PersonLayer(_FrameLayer):
+class _CameraLayer(_FrameLayer):
+    """A frame layer of the cameras' detections, drawn for ``cameras`` only (all when
+    None)."""
+
+    def __init__(
+        self,
+        rec: rr.RecordingStream,
+        cameras: Collection[int] | None,
+        interval_s: float,
+        hold_s: float | None,
+        latency_s: float,
+    ) -> None:
+        super().__init__(rec, interval_s, hold_s, latency_s)
+        self._cameras = None if cameras is None else {int(c) for c in cameras}
+
+    def _wants(self, key: int) -> bool:
+        return self._cameras is None or key in self._cameras
+
+
+class PersonLayer(_CameraLayer):
     """Person boxes and COCO keypoints per camera, in the camera's image."""
 
     def __init__(
@@ -253,13 +282,9 @@ class PersonLayer(_FrameLayer):
         hold_s: float | None = None,
         latency_s: float = DEFAULT_LATENCY_S,
     ) -> None:
-        super().__init__(rec, interval_s, hold_s, latency_s)
-        self._cameras = None if cameras is None else {int(c) for c in cameras}
+        super().__init__(rec, cameras, interval_s, hold_s, latency_s)
         self._with_keypoints: set[int] = set()
         self.keypoints = 0
-
-    def _wants(self, key: int) -> bool:
-        return self._cameras is None or key in self._cameras
 
     def add(
         self,
@@ -270,16 +295,16 @@ class PersonLayer(_FrameLayer):
         keypoints: Any | None = None,
     ) -> None:
         """A batch as given to ``engine.ingest_person_detections``."""
-        t = np.asarray(t_us, dtype=np.int64).reshape(-1)
+        t = _ints(t_us)
         cols = {
-            "bbox": np.asarray(bbox, dtype=np.float64).reshape(-1, 4),
-            "score": np.asarray(score, dtype=np.float64).reshape(-1),
+            "bbox": _floats(bbox, 4),
+            "score": _floats(score),
         }
         if keypoints is not None:
-            cols["keypoints"] = np.asarray(keypoints, dtype=np.float64).reshape(-1, 17, 3)
+            cols["keypoints"] = _floats(keypoints, 17, 3)
         else:
             cols["keypoints"] = np.zeros((len(t), 17, 3))
-        self._add(np.asarray(camera_id, dtype=np.int64).reshape(-1), t, cols)
+        self._add(_ints(camera_id), t, cols)
 
     def _style(self, key: int) -> None:
         self._rec.log(
@@ -323,7 +348,7 @@ class PersonLayer(_FrameLayer):
         self.keypoints += int(seen.sum())
 
 
-class ProductLayer(_FrameLayer):
+class ProductLayer(_CameraLayer):
     """Product boxes per camera, labelled with the SKU of their vision class."""
 
     def __init__(
@@ -336,24 +361,17 @@ class ProductLayer(_FrameLayer):
         hold_s: float | None = None,
         latency_s: float = DEFAULT_LATENCY_S,
     ) -> None:
-        super().__init__(rec, interval_s, hold_s, latency_s)
-        self._cameras = None if cameras is None else {int(c) for c in cameras}
+        super().__init__(rec, cameras, interval_s, hold_s, latency_s)
         self._sku = {p.vision_class: p.sku for p in config.products if p.vision_class is not None}
-
-    def _wants(self, key: int) -> bool:
-        return self._cameras is None or key in self._cameras
 
     def add(self, camera_id: Any, t_us: Any, bbox: Any, class_id: Any, score: Any) -> None:
         """A batch as given to ``engine.ingest_product_detections``."""
-        self._add(
-            np.asarray(camera_id, dtype=np.int64).reshape(-1),
-            np.asarray(t_us, dtype=np.int64).reshape(-1),
-            {
-                "bbox": np.asarray(bbox, dtype=np.float64).reshape(-1, 4),
-                "class_id": np.asarray(class_id, dtype=np.int64).reshape(-1),
-                "score": np.asarray(score, dtype=np.float64).reshape(-1),
-            },
-        )
+        cols = {
+            "bbox": _floats(bbox, 4),
+            "class_id": _ints(class_id),
+            "score": _floats(score),
+        }
+        self._add(_ints(camera_id), _ints(t_us), cols)
 
     def _send(
         self, key: int, index: rr.TimeColumn, lengths: list[int], cols: Mapping[str, np.ndarray]
@@ -398,15 +416,12 @@ class ThermalLayer(_FrameLayer):
         self, camera_id: Any, t_us: Any, centroid: Any, area_px: Any, temperature_c: Any
     ) -> None:
         """A batch as given to ``engine.ingest_thermal_blobs``."""
-        self._add(
-            np.asarray(camera_id, dtype=np.int64).reshape(-1),
-            np.asarray(t_us, dtype=np.int64).reshape(-1),
-            {
-                "centroid": np.asarray(centroid, dtype=np.float64).reshape(-1, 2),
-                "area_px": np.asarray(area_px, dtype=np.float64).reshape(-1),
-                "temperature_c": np.asarray(temperature_c, dtype=np.float64).reshape(-1),
-            },
-        )
+        cols = {
+            "centroid": _floats(centroid, 2),
+            "area_px": _floats(area_px),
+            "temperature_c": _floats(temperature_c),
+        }
+        self._add(_ints(camera_id), _ints(t_us), cols)
 
     def floor(self, key: int, centroid: np.ndarray, area_px: np.ndarray) -> np.ndarray:
         """Floor points ``(N, 3)`` (x, y, radius in m) of blobs of thermal camera ``key``:

@@ -11,7 +11,8 @@ use super::slots::{SlotMix, ALL_TRICKS};
 use crate::error::SimError;
 use crate::world::World;
 
-fn pair(world: &mut World, rng: &mut ChaCha8Rng, joint: Joint) -> Result<(), SimError> {
+/// Two shoppers together at one gondola, one `joint` action making it hard.
+pub(super) fn pair(world: &mut World, rng: &mut ChaCha8Rng, joint: Joint) -> Result<(), SimError> {
     run_group(
         world,
         rng,
@@ -23,34 +24,6 @@ fn pair(world: &mut World, rng: &mut ChaCha8Rng, joint: Joint) -> Result<(), Sim
             p_no_token: 0.0,
         },
     )
-}
-
-pub(super) fn same_plate(
-    w: &mut World,
-    r: &mut ChaCha8Rng,
-    _: Option<i64>,
-) -> Result<(), SimError> {
-    pair(w, r, Joint::SharedPlate)
-}
-
-pub(super) fn crossing_arms(
-    w: &mut World,
-    r: &mut ChaCha8Rng,
-    _: Option<i64>,
-) -> Result<(), SimError> {
-    pair(w, r, Joint::CrossedArms)
-}
-
-pub(super) fn standing_close(
-    w: &mut World,
-    r: &mut ChaCha8Rng,
-    _: Option<i64>,
-) -> Result<(), SimError> {
-    pair(w, r, Joint::StandingClose)
-}
-
-pub(super) fn hand_over(w: &mut World, r: &mut ChaCha8Rng, _: Option<i64>) -> Result<(), SimError> {
-    pair(w, r, Joint::HandOver)
 }
 
 /// Three or four shoppers at one gondola within seconds of each other, some put-backs,

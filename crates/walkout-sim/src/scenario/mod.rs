@@ -15,6 +15,7 @@ mod wrong_plate;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use self::joint::Joint;
 use crate::error::SimError;
 use crate::faults::Faults;
 use crate::world::World;
@@ -134,7 +135,7 @@ const CATALOGUE: &[ScenarioDef] = &[
         store: "convenience",
         duration_s: None,
         faults: NO_FAULTS,
-        build: crowd::same_plate,
+        build: |w, r, _| crowd::pair(w, r, Joint::SharedPlate),
     },
     ScenarioDef {
         name: "crossing-arms",
@@ -144,7 +145,7 @@ const CATALOGUE: &[ScenarioDef] = &[
         store: "convenience",
         duration_s: None,
         faults: NO_FAULTS,
-        build: crowd::crossing_arms,
+        build: |w, r, _| crowd::pair(w, r, Joint::CrossedArms),
     },
     ScenarioDef {
         name: "standing-close",
@@ -154,7 +155,7 @@ const CATALOGUE: &[ScenarioDef] = &[
         store: "convenience",
         duration_s: None,
         faults: NO_FAULTS,
-        build: crowd::standing_close,
+        build: |w, r, _| crowd::pair(w, r, Joint::StandingClose),
     },
     ScenarioDef {
         name: "hand-over",
@@ -164,7 +165,7 @@ const CATALOGUE: &[ScenarioDef] = &[
         store: "convenience",
         duration_s: None,
         faults: NO_FAULTS,
-        build: crowd::hand_over,
+        build: |w, r, _| crowd::pair(w, r, Joint::HandOver),
     },
     ScenarioDef {
         name: "crowd",

@@ -24,6 +24,17 @@ pub(super) fn first_entry_us(world: &World, rng: &mut ChaCha8Rng) -> i64 {
     world.start_us + secs(rng.random_range(FIRST_ENTRY_S.0..FIRST_ENTRY_S.1))
 }
 
+/// One shopper, alone in the store, walking `plan` from a first entry time.
+pub(super) fn run_alone(
+    world: &mut World,
+    plan: &ShopperPlan,
+    rng: &mut ChaCha8Rng,
+) -> Result<(), SimError> {
+    let enter = first_entry_us(world, rng);
+    world.run_shopper(plan, enter, rng)?;
+    Ok(())
+}
+
 /// Plates a shopper can stand at that still hold units, ascending, minus `exclude`.
 pub(super) fn candidate_plates(world: &World, exclude: &[usize]) -> Vec<usize> {
     (0..world.store.plates.len())

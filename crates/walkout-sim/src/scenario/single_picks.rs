@@ -4,7 +4,7 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::plan::{build_plan, choose_plates, first_entry_us, no_stock, one_pick_each, walk_speed};
+use super::plan::{build_plan, choose_plates, no_stock, one_pick_each, run_alone, walk_speed};
 use crate::error::SimError;
 use crate::world::World;
 
@@ -21,7 +21,5 @@ pub(super) fn build(
     let picks = one_pick_each(&plates, rng);
     let speed = walk_speed(rng);
     let plan = build_plan(&picks, &plates, speed, rng);
-    let enter = first_entry_us(world, rng);
-    world.run_shopper(&plan, enter, rng)?;
-    Ok(())
+    run_alone(world, &plan, rng)
 }

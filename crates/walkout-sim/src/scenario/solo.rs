@@ -9,8 +9,8 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::plan::{
-    build_plan, candidate_plates, choose_plates, first_entry_us, no_stock, one_pick_each,
-    plan_picks, walk_speed, PickPlan,
+    build_plan, candidate_plates, choose_plates, no_stock, one_pick_each, plan_picks, run_alone,
+    walk_speed, PickPlan,
 };
 use crate::error::SimError;
 use crate::shopper::{Press, ShopperPlan, Step, Stop};
@@ -54,9 +54,7 @@ pub(super) fn one_shelf(
     });
     let picks = one_pick_each(&plates, rng);
     let plan = build_plan(&picks, &plates, walk_speed(rng), rng);
-    let enter = first_entry_us(world, rng);
-    world.run_shopper(&plan, enter, rng)?;
-    Ok(())
+    run_alone(world, &plan, rng)
 }
 
 /// Tier 1: four to six actions, about 40 % of picks put back to the plate they came
@@ -101,9 +99,7 @@ fn single_shopper(
     }
     picks.truncate(plates.len());
     let plan = build_plan(&picks, &plates, walk_speed(rng), rng);
-    let enter = first_entry_us(world, rng);
-    world.run_shopper(&plan, enter, rng)?;
-    Ok(())
+    run_alone(world, &plan, rng)
 }
 
 /// Tier 2: at three to five plates the shopper first leans on the shelf (kilograms) or
@@ -139,7 +135,5 @@ pub(super) fn lean_and_hold(
         })
         .collect();
     let plan = ShopperPlan::new(walk_speed(rng), stops);
-    let enter = first_entry_us(world, rng);
-    world.run_shopper(&plan, enter, rng)?;
-    Ok(())
+    run_alone(world, &plan, rng)
 }

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use walkout_core::{StoreConfig, WalkoutError};
 use walkout_sim::{
     scenarios, simulate, ActionKind, Confusion, DisturbanceKind, Faults, SimError, SimSession,
+    TrueAction,
 };
 
 use crate::common;
@@ -298,15 +299,19 @@ fn wrong_plate_put_back_then_the_misplaced_unit_is_taken() {
     }
 }
 
+/// The true actions the scenario tagged with `confusion`.
+fn confused(s: &SimSession, confusion: Confusion) -> Vec<&TrueAction> {
+    s.truth
+        .actions
+        .iter()
+        .filter(|a| a.confusion == Some(confusion))
+        .collect()
+}
+
 #[test]
 fn same_plate_same_time_overlaps_two_hands_on_one_plate() {
     for s in sessions("same-plate-same-time") {
-        let shared: Vec<_> = s
-            .truth
-            .actions
-            .iter()
-            .filter(|a| a.confusion == Some(Confusion::SharedPlate))
-            .collect();
+        let shared = confused(&s, Confusion::SharedPlate);
         assert_eq!(shared.len(), 2, "{shared:?}");
         let (a, b) = (shared[0], shared[1]);
         assert_ne!(a.shopper, b.shopper);
@@ -324,12 +329,7 @@ fn same_plate_same_time_overlaps_two_hands_on_one_plate() {
 #[test]
 fn crossing_arms_each_reaches_the_plate_in_front_of_the_other() {
     for s in sessions("crossing-arms") {
-        let crossed: Vec<_> = s
-            .truth
-            .actions
-            .iter()
-            .filter(|a| a.confusion == Some(Confusion::CrossedArms))
-            .collect();
+        let crossed = confused(&s, Confusion::CrossedArms);
         assert_eq!(crossed.len(), 2);
         let (a, b) = (crossed[0], crossed[1]);
         assert_ne!(a.shopper, b.shopper);
@@ -350,12 +350,7 @@ fn crossing_arms_each_reaches_the_plate_in_front_of_the_other() {
 #[test]
 fn standing_close_is_within_half_a_metre() {
     for s in sessions("standing-close") {
-        let close: Vec<_> = s
-            .truth
-            .actions
-            .iter()
-            .filter(|a| a.confusion == Some(Confusion::StandingClose))
-            .collect();
+        let close = confused(&s, Confusion::StandingClose);
         assert_eq!(close.len(), 2);
         let (a, b) = (close[0], close[1]);
         let t = b.t_start_us;
