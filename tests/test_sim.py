@@ -167,3 +167,24 @@ def test_session_without_the_new_sensor_files_still_reads(tmp_path):
     assert back.person_detections["keypoints"].shape == (0, 17, 3)
     assert len(back.rfid_reads["epc"]) == 0
     np.testing.assert_array_equal(back.weights["grams"], s.weights["grams"])
+
+
+def test_one_body_at_a_time_stands_at_the_entry_gate():
+    """Shoppers check in one after another, as at a turnstile: when one scans, whoever
+    entered before has stepped away from the gate (without this rule, the next one
+    appeared on the spot of the one still pausing there, two bodies in one place)."""
+    s = simulate("scale-large", 1, duration_s=240)
+    assert s.truth is not None
+    gate = np.array(s.config.gates[0].position)
+    tr, sh = s.truth["trajectories"], s.truth["shoppers"]
+    frames = np.unique(tr["t_us"])
+    checked = 0
+    for who, enter in zip(sh["shopper"], sh["enter_us"], strict=True):
+        f = frames[min(np.searchsorted(frames, enter), len(frames) - 1)]
+        at = (tr["t_us"] == f) & (tr["shopper"] != who)
+        earlier = np.isin(tr["shopper"], sh["shopper"][sh["enter_us"] < enter])
+        d = np.hypot(tr["x"][at & earlier] - gate[0], tr["y"][at & earlier] - gate[1])
+        # 0.7 m from the gate's point; a frame's rounding and a side step allow less.
+        assert d.size == 0 or d.min() > 0.5, (int(who), float(d.min()))
+        checked += 1
+    assert checked > 50

@@ -167,7 +167,52 @@ fn arm_towards(stand: Vec2, facing: Vec2, target: Vec3) -> Arm {
     }
 }
 
+/// A shopper at the entry gate has left it once this far from its point.
+const GATE_CLEARANCE_M: f64 = 0.7;
+/// Nobody stands at the entry gate longer than this after checking in (a pause of at
+/// most a second, then a few steps).
+const GATE_MAX_STAY_US: i64 = 10_000_000;
+
 impl World {
+    /// When the entry gate is free for a shopper arriving at `arrive_us`: the time by
+    /// which every shopper who checked in before them (in time order, a queue) has got
+    /// [`GATE_CLEARANCE_M`] away from its point on their true path.
+    fn entry_free_from(&self, arrive_us: i64) -> i64 {
+        let gate = self.store.entry.point;
+        let away = |p: Vec2| (p[0] - gate[0]).hypot(p[1] - gate[1]);
+        let leaves = |s: &ShopperRecord| {
+            s.keyframes
+                .windows(2)
+                .find_map(|w| {
+                    let ((t0, p0), (t1, p1)) = (w[0], w[1]);
+                    let (d0, d1) = (away(p0), away(p1));
+                    (d1 >= GATE_CLEARANCE_M).then(|| {
+                        // Along the segment, distance from the gate grows about linearly.
+                        let f = ((GATE_CLEARANCE_M - d0) / (d1 - d0).max(1e-9)).clamp(0.0, 1.0);
+                        t0 + ((t1 - t0) as f64 * f) as i64
+                    })
+                })
+                .unwrap_or(s.exit_us)
+        };
+        // Only shoppers who checked in shortly before can still stand at the gate; the
+        // queue may have grown long (arrivals faster than the gate lets people in), so
+        // every shopper run so far is looked at, not just the last few.
+        let mut before: Vec<&ShopperRecord> = self
+            .shoppers
+            .iter()
+            .filter(|s| s.enter_us >= arrive_us - GATE_MAX_STAY_US)
+            .collect();
+        before.sort_by_key(|s| s.enter_us);
+        let mut free = arrive_us;
+        for s in before {
+            // Whoever checks in by the time this shopper could is ahead in the queue.
+            if s.enter_us <= free {
+                free = free.max(leaves(s));
+            }
+        }
+        free
+    }
+
     pub fn run_shopper(
         &mut self,
         plan: &ShopperPlan,
@@ -175,6 +220,10 @@ impl World {
         rng: &mut ChaCha8Rng,
     ) -> Result<ShopperRun, SimError> {
         let index = self.shoppers.len() as u32;
+        // One body at a time stands at the entry gate: a shopper who arrives while the
+        // one before is still at the gate (scanning, then pausing) checks in once that
+        // one has stepped away, as at a turnstile.
+        let enter_us = self.entry_free_from(enter_us);
         let mut rec = ShopperRecord {
             track_id: self.fresh_track_id(rng),
             token: plan.token.then(|| self.fresh_token(rng)),
