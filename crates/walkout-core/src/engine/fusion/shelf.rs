@@ -202,7 +202,6 @@ impl Engine {
                     }
                 }
                 InteractionKind::PutBack => {
-                    self.inventory.add(it.plates[0], best.sku, best.quantity);
                     // The most likely shopper who holds the item put it back.
                     let holder = r.shoppers.iter().find(|s| {
                         s.probability >= SECOND_SHOPPER_MIN_P
@@ -211,11 +210,17 @@ impl Engine {
                                 .get(&s.track_id)
                                 .is_some_and(|c| c.quantity(best.sku) > 0)
                     });
+                    // The shelf gets back the units that left a cart: a unit nobody
+                    // held (a touch read as a light product, a product misread) does
+                    // not appear from nowhere, so items stay conserved.
+                    let mut returned = 0;
                     if let Some(s) = holder {
                         confidence = s.probability * best.probability;
-                        self.return_units(s.track_id, best.sku, best.quantity, &r.shoppers, id);
+                        returned =
+                            self.return_units(s.track_id, best.sku, best.quantity, &r.shoppers, id);
                         assigned_to = Some(s.track_id);
                     }
+                    self.inventory.add(it.plates[0], best.sku, returned);
                 }
                 InteractionKind::Touch => {}
             }
@@ -244,6 +249,7 @@ impl Engine {
     /// (a multi-unit pick split between two shoppers, all of which this one now puts
     /// back: the split was wrong), else from another likely shopper of the put-back;
     /// so every unit back on the shelf leaves some cart, and none is counted twice.
+    /// Returns the units taken out of carts.
     fn return_units(
         &mut self,
         holder: u32,
@@ -251,7 +257,7 @@ impl Engine {
         quantity: u32,
         shoppers: &[ShopperScore],
         id: u64,
-    ) {
+    ) -> u32 {
         let shared: Vec<u64> = self
             .carts
             .get(&holder)
@@ -286,6 +292,7 @@ impl Engine {
                 left -= cart.remove(sku, left, id);
             }
         }
+        quantity - left
     }
 
     /// The evidence window of an interaction: a little before the hand went in, a
