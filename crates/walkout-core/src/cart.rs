@@ -201,6 +201,22 @@ impl Inventory {
         taken
     }
 
+    /// Take `quantity` units of `sku` off `plate`, and what that plate lacks off the
+    /// other plates holding `sku` (in plate order): a unit that left a shelf left one
+    /// of them, whatever the counts believed. Returns the units taken in all.
+    pub fn take_from(&mut self, plate: usize, sku: SkuIdx, quantity: u32) -> u32 {
+        let mut taken = self.take(plate, sku, quantity);
+        for other in 0..self.counts.len() {
+            if taken == quantity {
+                break;
+            }
+            if other != plate {
+                taken += self.take(other, sku, quantity - taken);
+            }
+        }
+        taken
+    }
+
     pub fn plates(&self) -> impl Iterator<Item = (usize, &BTreeMap<SkuIdx, u32>)> {
         self.counts.iter().enumerate()
     }

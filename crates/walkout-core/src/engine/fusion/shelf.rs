@@ -180,7 +180,9 @@ impl Engine {
             match r.kind {
                 InteractionKind::Pick => {
                     let plate = self.plate_holding(&it.plates, best.sku);
-                    self.inventory.take(plate, best.sku, best.quantity);
+                    // The charged units leave the counts: of this plate, or where the
+                    // counts had them if they believed it had none (items conserved).
+                    self.inventory.take_from(plate, best.sku, best.quantity);
                     if let Some(s) = r.shoppers.first() {
                         confidence = s.probability * best.probability;
                         let mut tags = self.departed_untaken_tags(it, best.sku).into_iter();
