@@ -74,6 +74,9 @@ pub(super) fn build(
         world.run_shopper(&plan, t, rng)?;
         if let Some(s) = world.shoppers.last() {
             visit_s_sum += (s.exit_us - s.enter_us) as f64 * 1e-6;
+            // The gate lets one in at a time: the next arrival counts from when this
+            // shopper got in, so the crowd in the store, not a queue, sets the rate.
+            t = t.max(s.enter_us);
         }
         let mean_visit_s = visit_s_sum / world.shoppers.len() as f64;
         let gap = if world.in_store_at(t) < target {
