@@ -72,14 +72,16 @@ pub(super) fn build(
         plan.token = !rng.random_bool(P_NO_TOKEN);
         plan.max_wait_s = Some(MAX_WAIT_S);
         world.run_shopper(&plan, t, rng)?;
+        let mut entered = t;
         if let Some(s) = world.shoppers.last() {
             visit_s_sum += (s.exit_us - s.enter_us) as f64 * 1e-6;
-            // The gate lets one in at a time: the next arrival counts from when this
-            // shopper got in, so the crowd in the store, not a queue, sets the rate.
-            t = t.max(s.enter_us);
+            entered = s.enter_us;
         }
         let mean_visit_s = visit_s_sum / world.shoppers.len() as f64;
-        let gap = if world.in_store_at(t) < target {
+        // The gate lets one in at a time, so arrivals may queue: the crowd is counted
+        // when the latest arrival got in, not when it arrived (else a queue would look
+        // like an empty store and the store would keep filling at its opening rate).
+        let gap = if world.in_store_at(entered.max(t)) < target {
             fill_gap_s
         } else {
             // The rate at which as many leave as come.
