@@ -1,7 +1,7 @@
 """Receipt F1 and tracking at store scale: the first ``--seconds`` of ``scale-large``
-(1008 plates, 64 cameras at 15 fps, one entry gate, the store filling to about 100
-shoppers) replayed through the engine once per sensor set, scored against the
-simulator's truth (receipts: ``walkout.eval``; tracks: ``walkout.eval.tracking``,
+(1008 plates, 64 cameras at 15 fps, one entry gate letting one through at a time, the
+store filling to about 70 shoppers) replayed through the engine once per sensor set,
+scored against the simulator's truth (receipts: ``walkout.eval``; tracks: ``walkout.eval.tracking``,
 motmetrics), with every wrong unit explained by cause (``walkout.eval.causes``). Not a
 speed test: ``benches/examples/engine_hour.rs`` is that.
 

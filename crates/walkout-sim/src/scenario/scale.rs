@@ -1,8 +1,9 @@
-//! Scale: a large store open for an hour with about 100 shoppers in it at any time.
-//! Shoppers keep arriving at the entry gate (quickly while the store fills, then at the
-//! rate that holds the target crowd), each shops a handful of plates spread over the
-//! store, a few of their actions are the confusing kind, and a busy plate is skipped
-//! rather than waited for.
+//! Scale: a large store open for an hour, aiming at about 100 shoppers in it at any
+//! time. Shoppers keep arriving at the entry gate (quickly while the store fills, then
+//! at the rate that holds the target crowd); the gate lets one through at a time, which
+//! caps the crowd near 70 with the shipped store's short visits. Each shops a handful of
+//! plates spread over the store, a few of their actions are the confusing kind, and a
+//! busy plate is skipped rather than waited for.
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
