@@ -39,14 +39,14 @@ def test_replay_of_a_missing_session_is_a_clean_error(tmp_path, capsys):
 
 
 def _eval_f1(capsys, *extra: str) -> float:
-    args = ["eval", "--scenario", "standing-close", "--first-seed", "7", "--seeds", "1"]
+    args = ["eval", "--scenario", "standing-close", "--first-seed", "13", "--seeds", "1"]
     assert main([*args, *extra]) == 0
     line = next(x for x in capsys.readouterr().out.splitlines() if "F1" in x)
     return float(re.search(r"F1 ([0-9.]+)", line).group(1))
 
 
 def test_eval_without_embeddings_scores_the_swap_they_prevent(capsys):
-    # Seed 7: two shoppers of alike build standing close swap tracks without their looks.
+    # Seed 13: two shoppers of alike build standing close swap tracks without their looks.
     assert _eval_f1(capsys) > _eval_f1(capsys, "--no-embeddings")
 
 

@@ -47,7 +47,7 @@ def test_a_session_without_embeddings_reads_back_without_them(tmp_path):
     assert "embedding" not in back.person_detections
 
 
-@pytest.mark.parametrize("seed", [7, 14])
+@pytest.mark.parametrize("seed", [13, 32])
 def test_embeddings_keep_close_shoppers_receipts_apart(seed):
     """Seeds where, by position, head height and warmth alone, two shoppers standing
     close swap tracks (and receipts): their looks keep them apart."""
