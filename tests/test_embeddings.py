@@ -12,7 +12,8 @@ import walkout
 import walkout.sim
 from conftest import _session
 from walkout.eval import score_receipts, true_receipts
-from walkout.replay import ingest, replay
+from walkout.modalities import ingest
+from walkout.replay import replay
 from walkout.session import Session
 
 CAMERA_SCENARIO = "standing-close"

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 import walkout
 from conftest import receipt_summary
 from walkout import _core
-from walkout.replay import ingest, replay, sensor_set
+from walkout.modalities import ingest
+from walkout.replay import replay, sensor_set
 from walkout.session import Session
 
 T0 = 1_767_258_000_000_000

@@ -21,14 +21,15 @@ def _walk(engine: walkout.Engine, track: int, legs: list[tuple[float, float, flo
         )
 
 
-def _run(legs: dict[int, list], gates: list[tuple[float, int, str, str | None]]):
+def _run(legs: dict[int, list], gates: list[tuple[float, int, str, str | None]]) -> walkout.Engine:
+    """A finished engine fed the tracks' legs and the gate passages (at s after T)."""
     engine = walkout.Engine(walkout.stores.minimal())
     for track, track_legs in legs.items():
         _walk(engine, track, track_legs)
     for at, gate, kind, token in gates:
         engine.ingest_gates(gate_id=[gate], t_us=[T + int(at * S)], kind=[kind], token=[token])
     engine.finish()
-    return {r.token: (r.track_id, (r.exit_us - T) / S) for r in engine.receipts()}
+    return engine
 
 
 def test_two_shoppers_leaving_close_together_each_close_their_own_track():
@@ -50,7 +51,8 @@ def test_two_shoppers_leaving_close_together_each_close_their_own_track():
         (10.0, 1, "exit", None),
         (10.7, 1, "exit", None),
     ]
-    got = _run(legs, gates)
+    engine = _run(legs, gates)
+    got = {r.token: (r.track_id, (r.exit_us - T) / S) for r in engine.receipts()}
     assert got["acct-a"] == (1, 10.0)
     assert got["acct-b"] == (2, 10.7)
 
@@ -63,12 +65,6 @@ def test_a_check_in_never_binds_a_shopper_who_is_already_inside():
         1: [(0.0, 2.0, 0.8, 0.8), (2.0, 9.0, 4.0, 2.0), (9.0, 12.0, 0.9, 0.8)],
         2: [(10.2, 12.0, 1.3, 0.8)],
     }
-    gates = [(10.0, 0, "enter", "acct-b")]
-    engine = walkout.Engine(walkout.stores.minimal())
-    for track, track_legs in legs.items():
-        _walk(engine, track, track_legs)
-    for at, gate, kind, token in gates:
-        engine.ingest_gates(gate_id=[gate], t_us=[T + int(at * S)], kind=[kind], token=[token])
-    engine.finish()
+    engine = _run(legs, [(10.0, 0, "enter", "acct-b")])
     bound = {p.track_id: p.t_us for p in engine.gate_passages() if p.kind == "enter"}
     assert bound.get(2) == T + 10 * S

@@ -147,7 +147,7 @@ def feed(
             for name, cols in usable.items():
                 a, b = cuts[name][i], cuts[name][i + 1]
                 if b > a:
-                    args = ingest(engine, name, {k: v[a:b] for k, v in cols.items()})
+                    args = modalities.ingest(engine, name, {k: v[a:b] for k, v in cols.items()})
                     if on_batch is not None:
                         on_batch(name, args)
             engine.step()
@@ -155,10 +155,3 @@ def feed(
                 on_step()
             advance()
     engine.finish()
-
-
-def ingest(engine: Engine, modality: str, cols: Columns) -> dict[str, object]:
-    """Pass one batch of session columns to ``engine.ingest_<modality>`` (a box stored
-    as x1..y2 columns goes as ``bbox``, a centroid stored as cx, cy as ``centroid``);
-    returns the arguments passed."""
-    return modalities.ingest(engine, modality, cols)
